@@ -1,0 +1,427 @@
+// Package config reads and validates the typed configuration of one regional ess-ha stack. Every key it
+// reads is declared, with the same default, in Pulumi.yaml; a test keeps the two in step.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumiconfig "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+)
+
+// Namespace is the project's configuration namespace.
+const Namespace = "ess-ha"
+
+// Load-balancer layouts and gateways a stack can choose.
+const (
+	LoadBalancersShared = "shared"
+	LoadBalancersPerAz  = "perAz"
+	GatewayNone         = "none"
+	GatewayAccelerator  = "globalAccelerator"
+)
+
+// The DNS names the ESS document requires, relative to the domain; "" is the apex.
+var RequiredHosts = []string{"", "identity", "oidc"}
+
+// DefaultAMI resolves the latest Amazon Linux 2023 AMI from the SSM public parameter when the launch
+// template is created, so no AMI id needs to live in config.
+const DefaultAMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+
+// Container is one container a pool runs. Its image is pulled only from the region's private ECR
+// repository named Repository.
+type Container struct {
+	// Name of the container on the instance.
+	Name string `json:"name"`
+	// Repository is the private ECR repository name, e.g. "inrupt/ess-ldp".
+	Repository string `json:"repository"`
+	// Tag is the image tag (immutable in ECR).
+	Tag string `json:"tag"`
+	// Port is the host port the container listens on (ess pool: the target group port; 0 for none).
+	Port int `json:"port,omitempty"`
+	// Host routes a DNS name to this container on the ess pool: "" (none), "@" for the apex, or a
+	// label such as "identity" or "oidc".
+	Host string `json:"host,omitempty"`
+	// HealthPath is the HTTP health check path (default "/health").
+	HealthPath string `json:"healthPath,omitempty"`
+}
+
+// Image is the image reference relative to a registry: repository:tag.
+func (c Container) Image() string { return c.Repository + ":" + c.Tag }
+
+// Pool configures one auto-scaling group.
+type Pool struct {
+	InstanceType string `json:"instanceType"`
+	// MinPerZone is the minimum number of instances in each AZ (the group's minimum is this times the
+	// number of AZs).
+	MinPerZone int `json:"minPerZone"`
+	// MaxSize is the group's maximum size.
+	MaxSize    int         `json:"maxSize"`
+	Containers []Container `json:"containers"`
+}
+
+// Database configures the regional RDS for PostgreSQL instance.
+type Database struct {
+	InstanceClass       string `json:"instanceClass"`
+	EngineVersion       string `json:"engineVersion"`
+	AllocatedStorageGiB int    `json:"allocatedStorageGiB"`
+	BackupRetentionDays int    `json:"backupRetentionDays"`
+	Name                string `json:"name"`
+	Username            string `json:"username"`
+}
+
+// Cache configures the regional ElastiCache for Redis replication group.
+type Cache struct {
+	NodeType string `json:"nodeType"`
+	// Replicas is the number of replicas besides the primary (at least 1, in other AZs).
+	Replicas      int    `json:"replicas"`
+	EngineVersion string `json:"engineVersion"`
+}
+
+// Config is the whole validated configuration of one regional stack.
+type Config struct {
+	// Region is aws:region.
+	Region string
+	// Domain is the deployment's DNS domain; <domain>, identity.<domain> and oidc.<domain> are served.
+	Domain string
+	// HostedZoneID is an existing Route 53 zone for Domain; empty creates one.
+	HostedZoneID string
+	VpcCidr      string
+	// AvailabilityZones is how many AZs the region spans (at least 2).
+	AvailabilityZones int
+	// ZoneNames overrides the AZ names; by default the region's first AvailabilityZones letters.
+	ZoneNames        []string
+	LoadBalancers    string
+	Gateway          string
+	AmiID            string
+	LogRetentionDays int
+	AlarmEmail       string
+	EssPool          Pool
+	BackendPool      Pool
+	Database         Database
+	Cache            Cache
+}
+
+// Defaults returns the configuration used for every key a stack leaves unset. Pulumi.yaml declares
+// the same defaults.
+func Defaults() Config {
+	return Config{
+		VpcCidr:           "10.0.0.0/16",
+		AvailabilityZones: 3,
+		ZoneNames:         []string{},
+		LoadBalancers:     LoadBalancersShared,
+		Gateway:           GatewayNone,
+		AmiID:             DefaultAMI,
+		LogRetentionDays:  90,
+		EssPool: Pool{
+			InstanceType: "m6i.large",
+			MinPerZone:   1,
+			MaxSize:      9,
+			Containers: []Container{
+				{Name: "ess-ldp", Repository: "inrupt/ess-ldp", Tag: "2.3.1", Port: 8081, Host: "@", HealthPath: "/health"},
+				{Name: "ess-identity", Repository: "inrupt/ess-identity", Tag: "2.3.1", Port: 8082, Host: "identity", HealthPath: "/health"},
+				{Name: "ess-oidc-broker", Repository: "inrupt/ess-oidc-broker", Tag: "2.3.1", Port: 8083, Host: "oidc", HealthPath: "/health"},
+			},
+		},
+		BackendPool: Pool{
+			InstanceType: "m6i.large",
+			MinPerZone:   0,
+			MaxSize:      3,
+			Containers: []Container{
+				{Name: "prometheus", Repository: "backend/prometheus", Tag: "v2.53.0"},
+				{Name: "fluent-bit", Repository: "backend/fluent-bit", Tag: "3.1.4"},
+			},
+		},
+		Database: Database{
+			InstanceClass:       "db.r6g.large",
+			EngineVersion:       "16.4",
+			AllocatedStorageGiB: 100,
+			BackupRetentionDays: 14,
+			Name:                "ess",
+			Username:            "ess",
+		},
+		Cache: Cache{NodeType: "cache.r6g.large", Replicas: 1, EngineVersion: "7.1"},
+	}
+}
+
+// Error is a configuration error: the key, the bad value and what is allowed.
+type Error struct {
+	Key     string
+	Value   any
+	Allowed string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("config %s:%s = %s is invalid: %s", Namespace, e.Key, show(e.Value), e.Allowed)
+}
+
+func show(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// Load reads the stack's configuration from the Pulumi context, applies the defaults and validates it.
+// All problems are reported together.
+func Load(ctx *pulumi.Context) (*Config, error) {
+	cfg := Defaults()
+	var errs []error
+	c := pulumiconfig.New(ctx, Namespace)
+	awsCfg := pulumiconfig.New(ctx, "aws")
+	cfg.Region = awsCfg.Get("region")
+	if cfg.Region == "" {
+		errs = append(errs, errors.New("config aws:region is not set: set it with 'pulumi config set aws:region us-east-1'"))
+	}
+	str := func(key string, dst *string) {
+		if v, ok := ctx.GetConfig(Namespace + ":" + key); ok {
+			*dst = v
+		}
+	}
+	num := func(key string, dst *int) {
+		if _, ok := ctx.GetConfig(Namespace + ":" + key); !ok {
+			return
+		}
+		v, err := c.TryInt(key)
+		if err != nil {
+			raw, _ := ctx.GetConfig(Namespace + ":" + key)
+			errs = append(errs, &Error{Key: key, Value: raw, Allowed: "must be a whole number"})
+			return
+		}
+		*dst = v
+	}
+	obj := func(key string, dst any) {
+		raw, ok := ctx.GetConfig(Namespace + ":" + key)
+		if !ok {
+			return
+		}
+		dec := json.NewDecoder(strings.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(dst); err != nil {
+			errs = append(errs, &Error{Key: key, Value: raw, Allowed: "must be " + describe(key) + ": " + err.Error()})
+		}
+	}
+	str("domain", &cfg.Domain)
+	str("hostedZoneId", &cfg.HostedZoneID)
+	str("vpcCidr", &cfg.VpcCidr)
+	num("availabilityZones", &cfg.AvailabilityZones)
+	obj("zoneNames", &cfg.ZoneNames)
+	str("loadBalancers", &cfg.LoadBalancers)
+	str("gateway", &cfg.Gateway)
+	str("amiId", &cfg.AmiID)
+	num("logRetentionDays", &cfg.LogRetentionDays)
+	str("alarmEmail", &cfg.AlarmEmail)
+	obj("essPool", &cfg.EssPool)
+	obj("backendPool", &cfg.BackendPool)
+	obj("database", &cfg.Database)
+	obj("cache", &cfg.Cache)
+	if len(errs) == 0 {
+		errs = append(errs, cfg.Validate())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return &cfg, nil
+}
+
+func describe(key string) string {
+	switch key {
+	case "zoneNames":
+		return "a list of AZ names such as [\"us-east-1a\", \"us-east-1b\"]"
+	case "essPool", "backendPool":
+		return "an object {instanceType, minPerZone, maxSize, containers: [{name, repository, tag, port, host, healthPath}]}"
+	case "database":
+		return "an object {instanceClass, engineVersion, allocatedStorageGiB, backupRetentionDays, name, username}"
+	case "cache":
+		return "an object {nodeType, replicas, engineVersion}"
+	}
+	return "a valid value"
+}
+
+var (
+	domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	labelPattern  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
+	repoPattern   = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
+	tagPattern    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	namePattern   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+	zonePattern   = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+)
+
+// MaxZones is the largest number of AZs the subnet plan has room for.
+const MaxZones = 8
+
+// Validate checks every field and reports every problem, each naming the key, the value and the fix.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key string, v any, allowed string) {
+		errs = append(errs, &Error{Key: key, Value: v, Allowed: allowed})
+	}
+	if c.Region != "" && !regionPattern.MatchString(c.Region) {
+		errs = append(errs, fmt.Errorf("config aws:region = %q is invalid: must be an AWS region such as us-east-1", c.Region))
+	}
+	if !domainPattern.MatchString(c.Domain) || len(c.Domain) > 253 {
+		bad("domain", c.Domain, "must be a DNS domain such as example.com (lower case, at least two labels)")
+	}
+	if c.HostedZoneID != "" && !zonePattern.MatchString(c.HostedZoneID) {
+		bad("hostedZoneId", c.HostedZoneID, "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ, or empty to create a zone")
+	}
+	if p, err := netip.ParsePrefix(c.VpcCidr); err != nil || !p.Addr().Is4() || p.Masked() != p || p.Bits() < 16 || p.Bits() > 22 {
+		bad("vpcCidr", c.VpcCidr, "must be an IPv4 network in CIDR form from /16 to /22 with no host bits, such as 10.0.0.0/16")
+	}
+	if c.AvailabilityZones < 2 || c.AvailabilityZones > MaxZones {
+		bad("availabilityZones", c.AvailabilityZones, fmt.Sprintf("must be from 2 to %d: the HA architecture needs at least 2 AZs", MaxZones))
+	}
+	if len(c.ZoneNames) > 0 {
+		if len(c.ZoneNames) != c.AvailabilityZones {
+			bad("zoneNames", c.ZoneNames, fmt.Sprintf("must list exactly availabilityZones (%d) names, or be empty", c.AvailabilityZones))
+		}
+		seen := map[string]bool{}
+		for _, z := range c.ZoneNames {
+			if !strings.HasPrefix(z, c.Region) || len(z) != len(c.Region)+1 || seen[z] {
+				bad("zoneNames", c.ZoneNames, fmt.Sprintf("must be distinct AZ names of region %s, such as %sa", c.Region, c.Region))
+				break
+			}
+			seen[z] = true
+		}
+	}
+	if !slices.Contains([]string{LoadBalancersShared, LoadBalancersPerAz}, c.LoadBalancers) {
+		bad("loadBalancers", c.LoadBalancers, "must be shared or perAz")
+	}
+	if !slices.Contains([]string{GatewayNone, GatewayAccelerator}, c.Gateway) {
+		bad("gateway", c.Gateway, "must be none or globalAccelerator")
+	}
+	if c.LoadBalancers == LoadBalancersPerAz && c.Gateway != GatewayAccelerator {
+		bad("gateway", c.Gateway, "must be globalAccelerator when loadBalancers is perAz: the accelerator fronts the per-AZ load balancers")
+	}
+	if c.AmiID == "" || !(strings.HasPrefix(c.AmiID, "ami-") || strings.HasPrefix(c.AmiID, "resolve:ssm:")) {
+		bad("amiId", c.AmiID, "must be an AMI id (ami-...) or an SSM parameter reference (resolve:ssm:/path)")
+	}
+	if !slices.Contains([]int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}, c.LogRetentionDays) {
+		bad("logRetentionDays", c.LogRetentionDays, "must be a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653")
+	}
+	if c.AlarmEmail != "" && !regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`).MatchString(c.AlarmEmail) {
+		bad("alarmEmail", c.AlarmEmail, "must be an e-mail address, or empty for no subscription")
+	}
+	errs = append(errs, c.validatePool("essPool", c.EssPool, true), c.validatePool("backendPool", c.BackendPool, false))
+	if c.Database.InstanceClass == "" || !strings.HasPrefix(c.Database.InstanceClass, "db.") {
+		bad("database", c.Database.InstanceClass, "database.instanceClass must be an RDS instance class such as db.r6g.large")
+	}
+	if c.Database.BackupRetentionDays < 7 || c.Database.BackupRetentionDays > 35 {
+		bad("database", c.Database.BackupRetentionDays, "database.backupRetentionDays must be from 7 to 35")
+	}
+	if c.Database.AllocatedStorageGiB < 20 {
+		bad("database", c.Database.AllocatedStorageGiB, "database.allocatedStorageGiB must be at least 20")
+	}
+	if !regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`).MatchString(c.Database.EngineVersion) {
+		bad("database", c.Database.EngineVersion, "database.engineVersion must be a PostgreSQL version such as 16.4")
+	}
+	if !regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`).MatchString(c.Database.Name) || !regexp.MustCompile(`^[a-z][a-z0-9_]{0,15}$`).MatchString(c.Database.Username) {
+		bad("database", map[string]string{"name": c.Database.Name, "username": c.Database.Username}, "database.name and database.username must be lower-case identifiers")
+	}
+	if !strings.HasPrefix(c.Cache.NodeType, "cache.") {
+		bad("cache", c.Cache.NodeType, "cache.nodeType must be an ElastiCache node type such as cache.r6g.large")
+	}
+	if c.Cache.Replicas < 1 || c.Cache.Replicas > 5 {
+		bad("cache", c.Cache.Replicas, "cache.replicas must be from 1 to 5: a replica in another AZ is what makes failover possible")
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) validatePool(key string, p Pool, routed bool) error {
+	var errs []error
+	bad := func(v any, allowed string) { errs = append(errs, &Error{Key: key, Value: v, Allowed: allowed}) }
+	if !strings.Contains(p.InstanceType, ".") {
+		bad(p.InstanceType, key+".instanceType must be an EC2 instance type such as m6i.large")
+	}
+	if routed && p.MinPerZone < 1 {
+		bad(p.MinPerZone, key+".minPerZone must be at least 1: the ess pool keeps an instance in every AZ")
+	}
+	if p.MinPerZone < 0 {
+		bad(p.MinPerZone, key+".minPerZone must not be negative")
+	}
+	if p.MaxSize < p.MinPerZone*c.AvailabilityZones || p.MaxSize < 1 {
+		bad(p.MaxSize, fmt.Sprintf("%s.maxSize must be at least 1 and at least minPerZone x availabilityZones (%d)", key, p.MinPerZone*c.AvailabilityZones))
+	}
+	if len(p.Containers) == 0 {
+		bad(p.Containers, key+".containers must list at least one container: a pool with nothing to run is a mistake")
+	}
+	names, ports, hosts := map[string]bool{}, map[int]bool{}, map[string]bool{}
+	for i, ct := range p.Containers {
+		where := fmt.Sprintf("%s.containers[%d]", key, i)
+		if !namePattern.MatchString(ct.Name) || names[ct.Name] {
+			bad(ct.Name, where+".name must be a unique lower-case name such as ess-ldp")
+		}
+		names[ct.Name] = true
+		if !repoPattern.MatchString(ct.Repository) || strings.Contains(ct.Repository, ".") && strings.Contains(strings.SplitN(ct.Repository, "/", 2)[0], ".") {
+			bad(ct.Repository, where+".repository must be a repository name in the region's private ECR registry, such as inrupt/ess-ldp, never a registry host")
+		}
+		if !tagPattern.MatchString(ct.Tag) || ct.Tag == "latest" {
+			bad(ct.Tag, where+".tag must be a fixed image tag such as 2.3.1 (ECR tags are immutable; latest is not allowed)")
+		}
+		if ct.Port < 0 || ct.Port > 65535 || (ct.Port != 0 && ports[ct.Port]) {
+			bad(ct.Port, where+".port must be a free port from 1 to 65535, or 0 for none")
+		}
+		ports[ct.Port] = ct.Port != 0
+		if ct.Host != "" {
+			if !routed {
+				bad(ct.Host, where+".host must be empty: only the ess pool is reachable from the load balancer")
+			} else if ct.Host != "@" && !labelPattern.MatchString(ct.Host) || hosts[ct.Host] {
+				bad(ct.Host, where+".host must be @ (the apex), or a unique DNS label such as identity")
+			} else if ct.Port == 0 {
+				bad(ct.Port, where+".port must be set for a container the load balancer routes to")
+			}
+			hosts[ct.Host] = true
+		}
+	}
+	if routed && len(p.Containers) > 0 {
+		for _, h := range RequiredHosts {
+			label := h
+			if label == "" {
+				label = "@"
+			}
+			if !hosts[label] {
+				bad(p.Containers, fmt.Sprintf("%s.containers must route the DNS name %q (host %q) to a container: the ESS document requires <domain>, identity.<domain> and oidc.<domain>", key, Hostname(h, c.Domain), label))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Zones returns the AZ names the stack spans.
+func (c *Config) Zones() []string {
+	if len(c.ZoneNames) > 0 {
+		return slices.Clone(c.ZoneNames)
+	}
+	zones := make([]string, c.AvailabilityZones)
+	for i := range zones {
+		zones[i] = c.Region + string(rune('a'+i))
+	}
+	return zones
+}
+
+// Hostname joins a host label to the domain: "" or "@" is the apex.
+func Hostname(label, domain string) string {
+	if label == "" || label == "@" {
+		return domain
+	}
+	return label + "." + domain
+}
+
+// Hostnames returns the three DNS names the deployment serves: the apex, identity and oidc.
+func (c *Config) Hostnames() []string {
+	names := make([]string, len(RequiredHosts))
+	for i, h := range RequiredHosts {
+		names[i] = Hostname(h, c.Domain)
+	}
+	return names
+}

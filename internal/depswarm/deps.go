@@ -1,0 +1,30 @@
+// Package depswarm is temporary: it pins imports for go mod tidy.
+package depswarm
+
+import (
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/autoscaling"
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/elasticache"
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/globalaccelerator"
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
+	_ "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
+	_ "github.com/pulumi/pulumi/pkg/v3/resource/analyzer"
+	_ "github.com/pulumi/pulumi/pkg/v3/resource/deploy"
+	_ "github.com/pulumi/pulumi/pkg/v3/resource/stack"
+	_ "github.com/pulumi/pulumi/pkg/v3/secrets/b64"
+	_ "github.com/pulumi/pulumi/pkg/v3/workspace"
+	_ "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	_ "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	_ "github.com/stretchr/testify/require"
+)

@@ -1,0 +1,87 @@
+// Package policy defines what a policy of the ess-ha pack is: its name, level, configuration schema and
+// checks, and the resources and violations the checks exchange. It knows nothing of gRPC or of the
+// engine; the analyzer package serves these policies over Pulumi's Analyzer protocol, and an audit
+// command can run them on a state file without an engine.
+package policy
+
+import (
+	"context"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// Level is an enforcement level, as in Pulumi's policy SDKs.
+type Level string
+
+// The enforcement levels a policy can have.
+const (
+	Advisory  Level = "advisory"
+	Mandatory Level = "mandatory"
+	Remediate Level = "remediate"
+	Disabled  Level = "disabled"
+)
+
+// Resource is one resource as a policy sees it. During a preview, the properties of new resources may
+// hold computed (unknown) values and the ID is empty; in deployed state everything is known. Secret values
+// stay wrapped (resource.PropertyValue.IsSecret) and must never be printed.
+type Resource struct {
+	URN      resource.URN
+	Type     string
+	Name     string
+	ID       string
+	Provider string
+	Parent   resource.URN
+	// Properties are the inputs for Analyze and the outputs for AnalyzeStack.
+	Properties           resource.PropertyMap
+	Dependencies         []resource.URN
+	PropertyDependencies map[resource.PropertyKey][]resource.URN
+}
+
+// Stack is every resource of a stack, in the order the engine sent them.
+type Stack struct {
+	Resources []*Resource
+}
+
+// Violation is one finding of a policy.
+type Violation struct {
+	// URN names the resource at fault; empty for a finding about the stack as a whole.
+	URN resource.URN
+	// Message says which resource, which property, the bad value, what to change, and which
+	// recommendation the policy enforces.
+	Message string
+	// CannotVerify marks a finding that could not be decided because a value is unknown during preview.
+	// It is always reported as advisory, whatever the policy's level, and never blocks.
+	CannotVerify bool
+}
+
+// Args are what a check receives besides the resources.
+type Args struct {
+	// Config holds the policy's properties, validated against its schema, with defaults applied.
+	Config map[string]any
+	// DryRun is true during a preview.
+	DryRun bool
+}
+
+// Schema describes a policy's configurable properties as JSON Schema (draft 7) fragments, the way
+// Pulumi's policy SDKs declare them.
+type Schema struct {
+	Properties map[string]map[string]any
+	Required   []string
+}
+
+// Policy is one rule of the pack. Exactly one of CheckResource and CheckStack is set.
+type Policy struct {
+	// Name is the stable id users configure and waive the policy by.
+	Name        string
+	Description string
+	// Recommendation names the source document and section the policy enforces.
+	Recommendation string
+	DefaultLevel   Level
+	Schema         *Schema
+
+	CheckResource func(ctx context.Context, r *Resource, args Args) []Violation
+	CheckStack    func(ctx context.Context, s *Stack, args Args) []Violation
+	// Remediate, when set, returns the resource's properties fixed, or nil when nothing needs fixing.
+	// It runs only when the policy's level is remediate.
+	Remediate func(ctx context.Context, r *Resource, args Args) (resource.PropertyMap, error)
+}
