@@ -224,9 +224,7 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 	obj("backendPool", &cfg.BackendPool)
 	obj("database", &cfg.Database)
 	obj("cache", &cfg.Cache)
-	if len(errs) == 0 {
-		errs = append(errs, cfg.Validate())
-	}
+	errs = append(errs, cfg.Validate())
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -424,4 +422,26 @@ func (c *Config) Hostnames() []string {
 		names[i] = Hostname(h, c.Domain)
 	}
 	return names
+}
+
+// Declared returns every configuration key the program reads in the project namespace, with its
+// default (nil for a required key). Pulumi.yaml must declare exactly these, with these defaults.
+func Declared() map[string]any {
+	d := Defaults()
+	return map[string]any{
+		"domain":            nil,
+		"hostedZoneId":      d.HostedZoneID,
+		"vpcCidr":           d.VpcCidr,
+		"availabilityZones": d.AvailabilityZones,
+		"zoneNames":         d.ZoneNames,
+		"loadBalancers":     d.LoadBalancers,
+		"gateway":           d.Gateway,
+		"amiId":             d.AmiID,
+		"logRetentionDays":  d.LogRetentionDays,
+		"alarmEmail":        d.AlarmEmail,
+		"essPool":           d.EssPool,
+		"backendPool":       d.BackendPool,
+		"database":          d.Database,
+		"cache":             d.Cache,
+	}
 }

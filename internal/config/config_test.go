@@ -1,0 +1,133 @@
+package config_test
+
+import (
+	"encoding/json"
+	"io/fs"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/encoding"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	essha "github.com/ess-ha/ess-ha"
+	"github.com/ess-ha/ess-ha/internal/config"
+	"github.com/ess-ha/ess-ha/internal/mocks"
+)
+
+// load runs config.Load under the mocks with the given stack configuration.
+func load(t *testing.T, values map[string]string) (*config.Config, error) {
+	t.Helper()
+	var (
+		cfg     *config.Config
+		loadErr error
+	)
+	err := mocks.New("ess-ha", "test", "us-east-1").Run(values, func(ctx *pulumi.Context) error {
+		cfg, loadErr = config.Load(ctx)
+		return nil
+	})
+	require.NoError(t, err)
+	return cfg, loadErr
+}
+
+func valid() map[string]string {
+	return map[string]string{"aws:region": "us-east-1", "ess-ha:domain": "solid.example.com"}
+}
+
+func TestLoadAppliesDefaults(t *testing.T) {
+	cfg, err := load(t, valid())
+	require.NoError(t, err)
+	assert.Equal(t, 3, cfg.AvailabilityZones)
+	assert.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, cfg.Zones())
+	assert.Equal(t, []string{"solid.example.com", "identity.solid.example.com", "oidc.solid.example.com"}, cfg.Hostnames())
+	assert.Equal(t, config.Defaults().EssPool, cfg.EssPool)
+}
+
+func TestLoadReportsEachErrorWithKeyValueAndFix(t *testing.T) {
+	cases := []struct {
+		name, key, value string
+		want             []string
+	}{
+		{"fewer than 2 AZs", "availabilityZones", "1", []string{"ess-ha:availabilityZones = 1", "at least 2 AZs"}},
+		{"AZs not a number", "availabilityZones", "three", []string{"ess-ha:availabilityZones", "whole number"}},
+		{"bad CIDR", "vpcCidr", "10.0.0.0/33", []string{"ess-ha:vpcCidr = \"10.0.0.0/33\"", "CIDR"}},
+		{"host bits in CIDR", "vpcCidr", "10.0.0.1/16", []string{"no host bits"}},
+		{"CIDR too small", "vpcCidr", "10.0.0.0/26", []string{"/16 to /22"}},
+		{"bad domain", "domain", "not a domain", []string{"ess-ha:domain = \"not a domain\"", "DNS domain"}},
+		{"single-label domain", "domain", "localhost", []string{"at least two labels"}},
+		{"unknown load balancer option", "loadBalancers", "many", []string{"ess-ha:loadBalancers = \"many\"", "shared or perAz"}},
+		{"unknown gateway", "gateway", "apigw", []string{"none or globalAccelerator"}},
+		{"perAz without accelerator", "loadBalancers", "perAz", []string{"must be globalAccelerator when loadBalancers is perAz"}},
+		{"pool with no containers", "backendPool", `{"instanceType":"m6i.large","minPerZone":0,"maxSize":3,"containers":[]}`, []string{"backendPool.containers must list at least one container"}},
+		{"unknown pool field", "essPool", `{"instanceType":"m6i.large","minPerZone":1,"maxSize":9,"containerz":[]}`, []string{"ess-ha:essPool", "unknown field \"containerz\""}},
+		{"public registry in repository", "backendPool", `{"instanceType":"m6i.large","minPerZone":0,"maxSize":3,"containers":[{"name":"x","repository":"docker.io/library/nginx","tag":"1.27"}]}`, []string{"private ECR registry", "never a registry host"}},
+		{"latest tag", "backendPool", `{"instanceType":"m6i.large","minPerZone":0,"maxSize":3,"containers":[{"name":"x","repository":"backend/x","tag":"latest"}]}`, []string{"latest is not allowed"}},
+		{"ess pool without one instance per AZ", "essPool", `{"instanceType":"m6i.large","minPerZone":0,"maxSize":9,"containers":[{"name":"a","repository":"inrupt/a","tag":"1","port":80,"host":"@"},{"name":"b","repository":"inrupt/b","tag":"1","port":81,"host":"identity"},{"name":"c","repository":"inrupt/c","tag":"1","port":82,"host":"oidc"}]}`, []string{"essPool.minPerZone must be at least 1"}},
+		{"ess pool missing a required name", "essPool", `{"instanceType":"m6i.large","minPerZone":1,"maxSize":9,"containers":[{"name":"a","repository":"inrupt/a","tag":"1","port":80,"host":"@"}]}`, []string{"identity.solid.example.com", "oidc.solid.example.com"}},
+		{"backend container with a host", "backendPool", `{"instanceType":"m6i.large","minPerZone":0,"maxSize":3,"containers":[{"name":"x","repository":"backend/x","tag":"1","port":80,"host":"www"}]}`, []string{"only the ess pool is reachable"}},
+		{"short backups", "database", `{"instanceClass":"db.r6g.large","engineVersion":"16.4","allocatedStorageGiB":100,"backupRetentionDays":1,"name":"ess","username":"ess"}`, []string{"backupRetentionDays must be from 7 to 35"}},
+		{"cache without replica", "cache", `{"nodeType":"cache.r6g.large","replicas":0,"engineVersion":"7.1"}`, []string{"cache.replicas must be from 1 to 5"}},
+		{"zone names of another region", "zoneNames", `["us-west-2a","us-west-2b","us-west-2c"]`, []string{"AZ names of region us-east-1"}},
+		{"bad retention", "logRetentionDays", "10", []string{"CloudWatch Logs retention"}},
+		{"bad AMI", "amiId", "ubuntu", []string{"ami-", "resolve:ssm:"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			values := valid()
+			values["ess-ha:"+tc.key] = tc.value
+			_, err := load(t, values)
+			require.Error(t, err)
+			for _, w := range tc.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+func TestLoadRequiresRegionAndDomain(t *testing.T) {
+	_, err := load(t, map[string]string{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "aws:region is not set")
+	assert.Contains(t, err.Error(), "ess-ha:domain")
+}
+
+func TestLoadReportsEveryProblemAtOnce(t *testing.T) {
+	values := valid()
+	values["ess-ha:availabilityZones"] = "1"
+	values["ess-ha:gateway"] = "x"
+	_, err := load(t, values)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "availabilityZones")
+	assert.Contains(t, err.Error(), "gateway")
+}
+
+// TestPulumiYAMLDeclaresEveryKeyWithTheSameDefault keeps Pulumi.yaml's config section and the Go
+// defaults in step: the engine applies one, the program the other.
+func TestPulumiYAMLDeclaresEveryKeyWithTheSameDefault(t *testing.T) {
+	raw, err := fs.ReadFile(essha.ProjectFiles(), "Pulumi.yaml")
+	require.NoError(t, err)
+	proj, err := workspace.LoadProjectBytes(raw, "Pulumi.yaml", encoding.YAML)
+	require.NoError(t, err)
+	declared := config.Declared()
+	assert.Len(t, proj.Config, len(declared), "Pulumi.yaml declares exactly the keys the program reads")
+	for key, want := range declared {
+		t.Run(key, func(t *testing.T) {
+			got, ok := proj.Config[key]
+			require.True(t, ok, "Pulumi.yaml must declare %s", key)
+			assert.NotEmpty(t, got.Description, "every key has a description")
+			if want == nil {
+				assert.Nil(t, got.Default, "%s is required: no default", key)
+				return
+			}
+			wantJSON, err := json.Marshal(want)
+			require.NoError(t, err)
+			gotJSON, err := json.Marshal(got.Default)
+			require.NoError(t, err)
+			var wantV, gotV any
+			require.NoError(t, json.Unmarshal(wantJSON, &wantV))
+			require.NoError(t, json.Unmarshal(gotJSON, &gotV))
+			assert.Equal(t, wantV, gotV, "default of %s", key)
+		})
+	}
+}
