@@ -4,6 +4,10 @@
 //
 // runs the Pulumi program offline, under mocks, and writes the stack's whole resource graph as a state
 // file that `pulumi policy analyze --file` accepts, with a readable summary on standard output.
+//
+//	essha failover status | drain --region R [--force] | restore --region R
+//
+// flips the STOP switches of the active-active deployment with data-plane S3 calls only.
 package main
 
 import (
@@ -22,6 +26,7 @@ const usage = `usage: essha <command> [flags]
 
 commands:
   plan      run the program offline for a stack and write its state file
+  failover  drain, restore or show the regions of the active-active deployment (STOP pattern)
 `
 
 func main() {
@@ -40,6 +45,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "plan":
 		return runPlan(ctx, args[1:], stdout, stderr)
+	case "failover":
+		return runFailover(ctx, args[1:], stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -83,8 +83,39 @@ type Cache struct {
 	EngineVersion string `json:"engineVersion"`
 }
 
+// Roles of a stack in an Aurora global database.
+const (
+	GlobalNone      = "none"
+	GlobalPrimary   = "primary"
+	GlobalSecondary = "secondary"
+)
+
+// GlobalDatabase configures the stack's part in an Aurora PostgreSQL Global Database. With role none
+// the stack has its own Multi-AZ RDS for PostgreSQL instance (Database) instead.
+type GlobalDatabase struct {
+	// Role is none, primary (the writer's region) or secondary.
+	Role string `json:"role"`
+	// Identifier is the global cluster's identifier, the same in every region; empty gives
+	// <deployment>-global.
+	Identifier          string `json:"identifier,omitempty"`
+	InstanceClass       string `json:"instanceClass,omitempty"`
+	EngineVersion       string `json:"engineVersion,omitempty"`
+	BackupRetentionDays int    `json:"backupRetentionDays,omitempty"`
+	// PrimaryStack is the stack reference of the primary region's stack (a secondary reads the global
+	// writer endpoint from its outputs), e.g. "organization/ess-ha/prod-us-east-1".
+	PrimaryStack string `json:"primaryStack,omitempty"`
+}
+
 // Config is the whole validated configuration of one regional stack.
 type Config struct {
+	// Deployment names the deployment all its regions share; the STOP drain buckets are named after
+	// it (<deployment>-stop-<region>), so it must be unique among S3 bucket names.
+	Deployment string
+	// PeerRegion is the other region of an active-active pair; empty for a single-region deployment.
+	PeerRegion string
+	// RoutingWeight is this region's Route 53 weight (0 to 255) when PeerRegion is set.
+	RoutingWeight  int
+	GlobalDatabase GlobalDatabase
 	// Region is aws:region.
 	Region string
 	// Domain is the deployment's DNS domain; <domain>, identity.<domain> and oidc.<domain> are served.
@@ -111,6 +142,9 @@ type Config struct {
 // the same defaults.
 func Defaults() Config {
 	return Config{
+		Deployment:        "ess-ha",
+		RoutingWeight:     100,
+		GlobalDatabase:    GlobalDatabase{Role: GlobalNone},
 		VpcCidr:           "10.0.0.0/16",
 		AvailabilityZones: 3,
 		ZoneNames:         []string{},
@@ -210,6 +244,10 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 			errs = append(errs, &Error{Key: key, Value: raw, Allowed: "must be " + describe(key) + ": " + err.Error()})
 		}
 	}
+	str("deployment", &cfg.Deployment)
+	str("peerRegion", &cfg.PeerRegion)
+	num("routingWeight", &cfg.RoutingWeight)
+	obj("globalDatabase", &cfg.GlobalDatabase)
 	str("domain", &cfg.Domain)
 	str("hostedZoneId", &cfg.HostedZoneID)
 	str("vpcCidr", &cfg.VpcCidr)
@@ -241,18 +279,21 @@ func describe(key string) string {
 		return "an object {instanceClass, engineVersion, allocatedStorageGiB, backupRetentionDays, name, username}"
 	case "cache":
 		return "an object {nodeType, replicas, engineVersion}"
+	case "globalDatabase":
+		return "an object {role: none|primary|secondary, identifier, instanceClass, engineVersion, backupRetentionDays, primaryStack}"
 	}
 	return "a valid value"
 }
 
 var (
-	domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	labelPattern  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
-	repoPattern   = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
-	tagPattern    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	namePattern   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
-	zonePattern   = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+	domainPattern     = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	labelPattern      = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
+	repoPattern       = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
+	tagPattern        = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	deploymentPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$`)
+	namePattern       = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+	zonePattern       = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 )
 
 // MaxZones is the largest number of AZs the subnet plan has room for.
@@ -267,6 +308,16 @@ func (c *Config) Validate() error {
 	if c.Region != "" && !regionPattern.MatchString(c.Region) {
 		errs = append(errs, fmt.Errorf("config aws:region = %q is invalid: must be an AWS region such as us-east-1", c.Region))
 	}
+	if !deploymentPattern.MatchString(c.Deployment) {
+		bad("deployment", c.Deployment, "must be 3 to 40 lower-case letters, digits and hyphens, starting and ending with a letter or digit (it names S3 buckets: no dots)")
+	}
+	if c.PeerRegion != "" && (!regionPattern.MatchString(c.PeerRegion) || c.PeerRegion == c.Region) {
+		bad("peerRegion", c.PeerRegion, "must be another AWS region, such as us-west-2, or empty for a single-region deployment")
+	}
+	if c.RoutingWeight < 0 || c.RoutingWeight > 255 {
+		bad("routingWeight", c.RoutingWeight, "must be from 0 to 255 (Route 53 weights)")
+	}
+	errs = append(errs, c.validateGlobal())
 	if !domainPattern.MatchString(c.Domain) || len(c.Domain) > 253 {
 		bad("domain", c.Domain, "must be a DNS domain such as example.com (lower case, at least two labels)")
 	}
@@ -334,6 +385,52 @@ func (c *Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+func (c *Config) validateGlobal() error {
+	g := c.GlobalDatabase
+	var errs []error
+	bad := func(v any, allowed string) {
+		errs = append(errs, &Error{Key: "globalDatabase", Value: v, Allowed: allowed})
+	}
+	switch g.Role {
+	case GlobalNone:
+		return nil
+	case GlobalPrimary, GlobalSecondary:
+	default:
+		bad(g.Role, "globalDatabase.role must be none, primary or secondary")
+		return errors.Join(errs...)
+	}
+	if c.PeerRegion == "" {
+		bad(g.Role, "globalDatabase.role "+g.Role+" needs peerRegion: a global database spans the two regions of an active-active pair")
+	}
+	if g.Identifier != "" && !regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`).MatchString(g.Identifier) {
+		bad(g.Identifier, "globalDatabase.identifier must be a lower-case RDS identifier")
+	}
+	if !strings.HasPrefix(g.InstanceClass, "db.") {
+		bad(g.InstanceClass, "globalDatabase.instanceClass must be an Aurora instance class such as db.r6g.large")
+	}
+	if !regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`).MatchString(g.EngineVersion) {
+		bad(g.EngineVersion, "globalDatabase.engineVersion must be an Aurora PostgreSQL version such as 16.4")
+	}
+	if g.BackupRetentionDays < 7 || g.BackupRetentionDays > 35 {
+		bad(g.BackupRetentionDays, "globalDatabase.backupRetentionDays must be from 7 to 35")
+	}
+	if g.Role == GlobalSecondary && g.PrimaryStack == "" {
+		bad(g.PrimaryStack, "globalDatabase.primaryStack must name the primary region's stack, e.g. organization/ess-ha/prod-us-east-1: the secondary reads the global writer endpoint from it")
+	}
+	return errors.Join(errs...)
+}
+
+// GlobalIdentifier is the global cluster's identifier.
+func (c *Config) GlobalIdentifier() string {
+	if c.GlobalDatabase.Identifier != "" {
+		return c.GlobalDatabase.Identifier
+	}
+	return c.Deployment + "-global"
+}
+
+// MultiRegion reports whether the stack is one region of an active-active pair.
+func (c *Config) MultiRegion() bool { return c.PeerRegion != "" }
 
 func (c *Config) validatePool(key string, p Pool, routed bool) error {
 	var errs []error
@@ -429,6 +526,10 @@ func (c *Config) Hostnames() []string {
 func Declared() map[string]any {
 	d := Defaults()
 	return map[string]any{
+		"deployment":        d.Deployment,
+		"peerRegion":        d.PeerRegion,
+		"routingWeight":     d.RoutingWeight,
+		"globalDatabase":    d.GlobalDatabase,
 		"domain":            nil,
 		"hostedZoneId":      d.HostedZoneID,
 		"vpcCidr":           d.VpcCidr,

@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -19,21 +18,16 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi/pkg/v3/resource/stack"
-	pkgworkspace "github.com/pulumi/pulumi/pkg/v3/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/encoding"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/esc"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	essha "github.com/ess-ha/ess-ha"
 	"github.com/ess-ha/ess-ha/internal/mocks"
 	"github.com/ess-ha/ess-ha/internal/program"
+	"github.com/ess-ha/ess-ha/internal/project"
 )
 
 // Options selects what to plan.
@@ -68,7 +62,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.ProjectDir != "" {
 		files = os.DirFS(opts.ProjectDir)
 	}
-	proj, cfg, err := loadConfig(ctx, files, opts)
+	proj, cfg, err := project.Load(ctx, files, opts.Stack, opts.Overrides)
 	if err != nil {
 		return nil, err
 	}
@@ -108,73 +102,6 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("encoding the state of stack %s: %w", opts.Stack, err)
 	}
 	return &Result{State: append(state, '\n'), Summary: Summarize(opts.Stack, dep), Deployment: dep}, nil
-}
-
-// Stacks lists the stacks whose Pulumi.<stack>.yaml is in the project files.
-func Stacks(files fs.FS) ([]string, error) {
-	matches, err := fs.Glob(files, "Pulumi.*.yaml")
-	if err != nil {
-		return nil, err
-	}
-	var stacks []string
-	for _, m := range matches {
-		stacks = append(stacks, strings.TrimSuffix(strings.TrimPrefix(m, "Pulumi."), ".yaml"))
-	}
-	sort.Strings(stacks)
-	return stacks, nil
-}
-
-// loadConfig loads the project and the stack's configuration, applies the project's declared defaults
-// and type-checks it as `pulumi up` does, and returns it as the "namespace:key" map the SDK reads.
-func loadConfig(ctx context.Context, files fs.FS, opts Options) (*workspace.Project, map[string]string, error) {
-	projBytes, err := fs.ReadFile(files, "Pulumi.yaml")
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading Pulumi.yaml: %w", err)
-	}
-	proj, err := workspace.LoadProjectBytes(projBytes, "Pulumi.yaml", encoding.YAML)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading Pulumi.yaml: %w", err)
-	}
-	stackFile := "Pulumi." + opts.Stack + ".yaml"
-	stackBytes, err := fs.ReadFile(files, stackFile)
-	if err != nil {
-		known, _ := Stacks(files)
-		return nil, nil, fmt.Errorf("stack %q has no configuration file %s (known stacks: %s)", opts.Stack, stackFile, strings.Join(known, ", "))
-	}
-	sink := diag.DefaultSink(os.Stderr, os.Stderr, diag.FormatOptions{Color: colors.Never})
-	ps, err := workspace.LoadProjectStackBytes(sink, proj, stackBytes, stackFile, encoding.YAML)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading %s: %w", stackFile, err)
-	}
-	for k, v := range opts.Overrides {
-		if !strings.Contains(k, ":") {
-			k = proj.Name.String() + ":" + k
-		}
-		key, err := config.ParseKey(k)
-		if err != nil {
-			return nil, nil, fmt.Errorf("config override %q: %w", k, err)
-		}
-		val := config.NewValue(v)
-		if strings.HasPrefix(strings.TrimSpace(v), "{") || strings.HasPrefix(strings.TrimSpace(v), "[") {
-			val = config.NewObjectValue(v)
-		}
-		if err := ps.Config.Set(key, val, false); err != nil {
-			return nil, nil, fmt.Errorf("config override %q: %w", k, err)
-		}
-	}
-	if err := pkgworkspace.ValidateStackConfigAndApplyProjectConfig(ctx, opts.Stack, proj, esc.Value{},
-		ps.Config, config.NopEncrypter, config.NopDecrypter); err != nil {
-		return nil, nil, fmt.Errorf("stack %s: %w", opts.Stack, err)
-	}
-	plain, err := ps.Config.Decrypt(config.NopDecrypter)
-	if err != nil {
-		return nil, nil, fmt.Errorf("stack %s: reading configuration: %w", opts.Stack, err)
-	}
-	out := make(map[string]string, len(plain))
-	for k, v := range plain {
-		out[k.Namespace()+":"+k.Name()] = v
-	}
-	return proj, out, nil
 }
 
 // deployment assembles the state: the stack resource, a default provider per package, and every

@@ -1,0 +1,229 @@
+package dns_test
+
+import (
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ess-ha/ess-ha/components/dns"
+	"github.com/ess-ha/ess-ha/internal/mocks"
+)
+
+var hostnames = []string{"example.com", "identity.example.com", "oidc.example.com"}
+
+func str(r *mocks.Registration, key string) string {
+	v, ok := r.Inputs[resource.PropertyKey(key)]
+	if !ok || !v.IsString() {
+		return ""
+	}
+	return v.StringValue()
+}
+
+// await resolves an output after the program has run.
+func await[T any](t *testing.T, o pulumi.Output) T {
+	t.Helper()
+	ch := make(chan T, 1)
+	o.ApplyT(func(v T) T { ch <- v; return v })
+	return <-ch
+}
+
+func TestZoneCreated(t *testing.T) {
+	m := mocks.New("ess-ha", "test", "us-east-1")
+	var zone *dns.Zone
+	err := m.Run(nil, func(ctx *pulumi.Context) error {
+		z, err := dns.NewZone(ctx, "dns", &dns.ZoneArgs{Domain: "example.com", Tags: map[string]string{"project": "ess-ha"}})
+		zone = z
+		return err
+	})
+	require.NoError(t, err)
+	comps := m.ByType("ess-ha:dns:Zone")
+	require.Len(t, comps, 1)
+	zones := m.ByType("aws:route53/zone:Zone")
+	require.Len(t, zones, 1)
+	z := zones[0]
+	assert.Equal(t, comps[0].URN, z.Parent)
+	assert.Equal(t, "dns-zone", z.Name)
+	assert.Equal(t, "example.com", str(z, "name"))
+	assert.False(t, z.Inputs["forceDestroy"].BoolValue(), "the zone is never force-destroyed")
+	assert.Equal(t, z.ID, await[string](t, zone.ZoneID))
+	assert.Len(t, await[[]string](t, zone.NameServers), 4)
+}
+
+func TestZoneExisting(t *testing.T) {
+	m := mocks.New("ess-ha", "test", "us-east-1")
+	var zone *dns.Zone
+	err := m.Run(nil, func(ctx *pulumi.Context) error {
+		z, err := dns.NewZone(ctx, "dns", &dns.ZoneArgs{Domain: "example.com", ExistingZoneID: "Z0123456789ABCDEFGHIJ"})
+		zone = z
+		return err
+	})
+	require.NoError(t, err)
+	assert.Len(t, m.ByType("ess-ha:dns:Zone"), 1)
+	assert.Empty(t, m.ByType("aws:route53/zone:Zone"), "an existing zone is adopted, not created")
+	assert.Equal(t, "Z0123456789ABCDEFGHIJ", await[string](t, zone.ZoneID))
+	assert.Empty(t, await[[]string](t, zone.NameServers))
+}
+
+func TestZoneErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		args *dns.ZoneArgs
+		want string
+	}{
+		{"nil", nil, "nil"},
+		{"no domain", &dns.ZoneArgs{}, "ZoneArgs.Domain"},
+		{"upper case", &dns.ZoneArgs{Domain: "Example.COM"}, "ZoneArgs.Domain"},
+		{"single label", &dns.ZoneArgs{Domain: "localhost"}, "ZoneArgs.Domain"},
+		{"bad zone id", &dns.ZoneArgs{Domain: "example.com", ExistingZoneID: "hostedzone/Z123"}, "ZoneArgs.ExistingZoneID"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := mocks.New("ess-ha", "test", "us-east-1")
+			err := m.Run(nil, func(ctx *pulumi.Context) error {
+				_, err := dns.NewZone(ctx, "dns", c.args)
+				return err
+			})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Empty(t, m.Registrations())
+		})
+	}
+}
+
+func runRecords(t *testing.T, args *dns.RecordsArgs) (*mocks.Mocks, *dns.Records) {
+	t.Helper()
+	m := mocks.New("ess-ha", "test", "us-east-1")
+	var recs *dns.Records
+	err := m.Run(nil, func(ctx *pulumi.Context) error {
+		r, err := dns.NewRecords(ctx, "records", args)
+		recs = r
+		return err
+	})
+	require.NoError(t, err)
+	return m, recs
+}
+
+func baseRecords() *dns.RecordsArgs {
+	return &dns.RecordsArgs{
+		ZoneID:        pulumi.String("Z0123456789ABCDEFGHIJ"),
+		Hostnames:     hostnames,
+		TargetDNSName: pulumi.String("edge-alb-1234.us-east-1.elb.amazonaws.com"),
+		TargetZoneID:  pulumi.String("Z35SXDOTRQ7X7K"),
+	}
+}
+
+func TestRecordsAlias(t *testing.T) {
+	m, recs := runRecords(t, baseRecords())
+	comps := m.ByType("ess-ha:dns:Records")
+	require.Len(t, comps, 1)
+	records := m.ByType("aws:route53/record:Record")
+	require.Len(t, records, 6, "an A and an AAAA record per hostname")
+	types := map[string][]string{}
+	for _, r := range records {
+		assert.Equal(t, comps[0].URN, r.Parent)
+		assert.Equal(t, "Z0123456789ABCDEFGHIJ", str(r, "zoneId"))
+		types[str(r, "name")] = append(types[str(r, "name")], str(r, "type"))
+		assert.NotContains(t, r.Inputs, resource.PropertyKey("records"), "alias records carry no values")
+		assert.NotContains(t, r.Inputs, resource.PropertyKey("ttl"))
+		assert.NotContains(t, r.Inputs, resource.PropertyKey("setIdentifier"))
+		assert.NotContains(t, r.Inputs, resource.PropertyKey("weightedRoutingPolicies"))
+		aliases := r.Inputs["aliases"].ArrayValue()
+		require.Len(t, aliases, 1)
+		a := aliases[0].ObjectValue()
+		assert.Equal(t, "edge-alb-1234.us-east-1.elb.amazonaws.com", a["name"].StringValue())
+		assert.Equal(t, "Z35SXDOTRQ7X7K", a["zoneId"].StringValue())
+		assert.True(t, a["evaluateTargetHealth"].BoolValue())
+		assert.NotEqual(t, "CNAME", str(r, "type"))
+	}
+	for _, h := range hostnames {
+		assert.ElementsMatch(t, []string{"A", "AAAA"}, types[h], h)
+	}
+	assert.Equal(t, hostnames, await[[]string](t, recs.Fqdns))
+	assert.Len(t, recs.Records, 6)
+}
+
+func TestRecordsWeighted(t *testing.T) {
+	args := baseRecords()
+	args.SetIdentifier = "us-east-1"
+	args.Weight = 100
+	args.HealthCheckID = pulumi.String("11111111-2222-3333-4444-555555555555")
+	m, _ := runRecords(t, args)
+	records := m.ByType("aws:route53/record:Record")
+	require.Len(t, records, 6)
+	for _, r := range records {
+		assert.Contains(t, r.Name, "us-east-1", "the set identifier is part of the resource name")
+		assert.Equal(t, "us-east-1", str(r, "setIdentifier"))
+		w := r.Inputs["weightedRoutingPolicies"].ArrayValue()
+		require.Len(t, w, 1)
+		assert.Equal(t, 100.0, w[0].ObjectValue()["weight"].NumberValue())
+		assert.Equal(t, "11111111-2222-3333-4444-555555555555", str(r, "healthCheckId"))
+	}
+
+	// Two sets of the same names coexist in one stack.
+	m2 := mocks.New("ess-ha", "test", "us-east-1")
+	err := m2.Run(nil, func(ctx *pulumi.Context) error {
+		for _, region := range []string{"us-east-1", "us-west-2"} {
+			a := baseRecords()
+			a.SetIdentifier = region
+			a.Weight = 50
+			if _, err := dns.NewRecords(ctx, "records-"+region, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Len(t, m2.ByType("aws:route53/record:Record"), 12)
+
+	// Weight 0 without a health check is allowed.
+	args = baseRecords()
+	args.SetIdentifier = "eu-west-1"
+	m3, _ := runRecords(t, args)
+	for _, r := range m3.ByType("aws:route53/record:Record") {
+		assert.Equal(t, 0.0, r.Inputs["weightedRoutingPolicies"].ArrayValue()[0].ObjectValue()["weight"].NumberValue())
+		assert.NotContains(t, r.Inputs, resource.PropertyKey("healthCheckId"))
+	}
+}
+
+func TestRecordsErrors(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(a *dns.RecordsArgs)
+		want   string
+	}{
+		{"no zone", func(a *dns.RecordsArgs) { a.ZoneID = nil }, "RecordsArgs.ZoneID"},
+		{"no target name", func(a *dns.RecordsArgs) { a.TargetDNSName = nil }, "RecordsArgs.TargetDNSName"},
+		{"no target zone", func(a *dns.RecordsArgs) { a.TargetZoneID = nil }, "RecordsArgs.TargetZoneID"},
+		{"no hostnames", func(a *dns.RecordsArgs) { a.Hostnames = nil }, "RecordsArgs.Hostnames"},
+		{"duplicate hostname", func(a *dns.RecordsArgs) { a.Hostnames = []string{"example.com", "example.com"} }, "twice"},
+		{"trailing dot", func(a *dns.RecordsArgs) { a.Hostnames = []string{"example.com."} }, "RecordsArgs.Hostnames[0]"},
+		{"weight without set", func(a *dns.RecordsArgs) { a.Weight = 10 }, "RecordsArgs.Weight"},
+		{"health check without set", func(a *dns.RecordsArgs) { a.HealthCheckID = pulumi.String("hc") }, "RecordsArgs.HealthCheckID"},
+		{"weight too big", func(a *dns.RecordsArgs) { a.SetIdentifier = "a"; a.Weight = 256 }, "RecordsArgs.Weight"},
+		{"negative weight", func(a *dns.RecordsArgs) { a.SetIdentifier = "a"; a.Weight = -1 }, "RecordsArgs.Weight"},
+		{"spaced identifier", func(a *dns.RecordsArgs) { a.SetIdentifier = " a" }, "RecordsArgs.SetIdentifier"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := baseRecords()
+			c.mutate(args)
+			m := mocks.New("ess-ha", "test", "us-east-1")
+			err := m.Run(nil, func(ctx *pulumi.Context) error {
+				_, err := dns.NewRecords(ctx, "records", args)
+				return err
+			})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Empty(t, m.Registrations())
+		})
+	}
+	m := mocks.New("ess-ha", "test", "us-east-1")
+	err := m.Run(nil, func(ctx *pulumi.Context) error {
+		_, err := dns.NewRecords(ctx, "records", nil)
+		return err
+	})
+	assert.ErrorContains(t, err, "nil")
+}
