@@ -2,9 +2,47 @@
 package database
 
 import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ess-ha/ess-ha/internal/config"
+)
+
+// Settings every database uses.
+const (
+	// Port is PostgreSQL's port, the only one the security group opens.
+	Port = 5432
+	// CACertIdentifier is the RDS certificate authority the server certificate is issued by.
+	CACertIdentifier = "rds-ca-rsa2048-g1"
+	// PerformanceInsightsRetentionDays is the free Performance Insights retention.
+	PerformanceInsightsRetentionDays = 7
+	// SlowQueryMillis is log_min_duration_statement: statements slower than this are logged.
+	SlowQueryMillis = 1000
+)
+
+// The SSM parameters the database publishes, relative to DatabaseArgs.ParameterPath.
+const (
+	ParameterEndpoint  = "database/endpoint"
+	ParameterPort      = "database/port"
+	ParameterSecretArn = "database/secret-arn"
+)
+
+var (
+	versionPattern    = regexp.MustCompile(`^([0-9]+)(\.[0-9]+)*$`)
+	dbNamePattern     = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+	usernamePattern   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,15}$`)
+	identifierPattern = regexp.MustCompile(`^[a-z](-?[a-z0-9])*$`)
+	pathPattern       = regexp.MustCompile(`^(/[A-Za-z0-9_.-]+)+/?$`)
 )
 
 // DatabaseArgs configures a Database.
@@ -17,7 +55,10 @@ type DatabaseArgs struct {
 	Settings              config.Database
 	// ParameterPath is the SSM path where the endpoint and the secret's ARN are published.
 	ParameterPath string
-	Tags          map[string]string
+	// Identifier is the RDS instance identifier; empty means DefaultIdentifier(project, stack, name).
+	// The final snapshot is <Identifier>-final.
+	Identifier string
+	Tags       map[string]string
 }
 
 // Database is an encrypted Multi-AZ PostgreSQL instance whose master password RDS manages in Secrets
@@ -35,7 +76,255 @@ type Database struct {
 	SecurityGroupID pulumi.IDOutput     `pulumi:"securityGroupId"`
 }
 
+// Validate checks the arguments and reports every problem, each naming the field and the fix.
+func (a *DatabaseArgs) Validate() error {
+	if a == nil {
+		return errors.New("DatabaseArgs is nil: pass the database's configuration")
+	}
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if a.VpcID == nil {
+		bad("DatabaseArgs.VpcID is not set: pass the VPC's id")
+	}
+	if len(a.DataSubnetIDs) < 2 {
+		bad("DatabaseArgs.DataSubnetIDs has %d subnets: Multi-AZ needs the data subnets of at least 2 AZs", len(a.DataSubnetIDs))
+	}
+	if a.ClientSecurityGroupID == nil {
+		bad("DatabaseArgs.ClientSecurityGroupID is not set: pass the ess pool's security group, the only client allowed on %d", Port)
+	}
+	s := a.Settings
+	if !strings.HasPrefix(s.InstanceClass, "db.") {
+		bad("DatabaseArgs.Settings.InstanceClass = %q is invalid: use an RDS instance class such as db.r6g.large", s.InstanceClass)
+	}
+	if _, err := Family(s.EngineVersion); err != nil {
+		bad("DatabaseArgs.Settings.EngineVersion: %w", err)
+	}
+	if s.AllocatedStorageGiB < 20 || s.AllocatedStorageGiB > 32768 {
+		bad("DatabaseArgs.Settings.AllocatedStorageGiB = %d is invalid: use 20 to 32768 (storage autoscales to twice that)", s.AllocatedStorageGiB)
+	}
+	if s.BackupRetentionDays < 7 || s.BackupRetentionDays > 35 {
+		bad("DatabaseArgs.Settings.BackupRetentionDays = %d is invalid: keep backups 7 to 35 days", s.BackupRetentionDays)
+	}
+	if !dbNamePattern.MatchString(s.Name) {
+		bad("DatabaseArgs.Settings.Name = %q is invalid: use a lower-case identifier such as ess", s.Name)
+	}
+	if !usernamePattern.MatchString(s.Username) || s.Username == "rdsadmin" {
+		bad("DatabaseArgs.Settings.Username = %q is invalid: use a lower-case identifier of up to 16 characters such as ess (not rdsadmin)", s.Username)
+	}
+	if !pathPattern.MatchString(a.ParameterPath) {
+		bad("DatabaseArgs.ParameterPath = %q is invalid: use an SSM path below the root such as /ess-ha/prod-us-east-1/", a.ParameterPath)
+	}
+	if a.Identifier != "" && (len(a.Identifier) > 63 || !identifierPattern.MatchString(a.Identifier)) {
+		bad("DatabaseArgs.Identifier = %q is invalid: use up to 63 lower-case letters, digits and single hyphens, starting with a letter, or leave it empty", a.Identifier)
+	}
+	return errors.Join(errs...)
+}
+
+// Family returns the parameter group family of a PostgreSQL version: "16.4" is postgres16, "9.6.22"
+// is postgres9.6.
+func Family(version string) (string, error) {
+	m := versionPattern.FindStringSubmatch(version)
+	if m == nil {
+		return "", fmt.Errorf("%q is not a PostgreSQL version such as 16.4", version)
+	}
+	major, err := strconv.Atoi(m[1])
+	if err != nil || major < 9 {
+		return "", fmt.Errorf("%q is not a supported PostgreSQL version: use 10 or later, such as 16.4", version)
+	}
+	if major == 9 {
+		parts := strings.Split(version, ".")
+		if len(parts) < 2 {
+			return "", fmt.Errorf("%q is ambiguous: give a 9.x version such as 9.6.22", version)
+		}
+		return "postgres9." + parts[1], nil
+	}
+	return "postgres" + m[1], nil
+}
+
+// DefaultIdentifier returns the instance identifier used when DatabaseArgs.Identifier is empty:
+// <project>-<stack>-<name> in the characters RDS allows, at most 63 long.
+func DefaultIdentifier(project, stack, name string) string {
+	return clean(project+"-"+stack+"-"+name, 63)
+}
+
+// clean lower-cases s, replaces characters other than letters and digits with single hyphens, makes
+// it start with a letter and cuts it to n characters.
+func clean(s string, n int) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		} else if b.Len() > 0 && !strings.HasSuffix(b.String(), "-") {
+			b.WriteByte('-')
+		}
+	}
+	out := b.String()
+	if out == "" || out[0] < 'a' || out[0] > 'z' {
+		out = "db-" + out
+	}
+	if len(out) > n {
+		out = out[:n]
+	}
+	return strings.TrimRight(out, "-")
+}
+
 // NewDatabase creates the Database component.
 func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...pulumi.ResourceOption) (*Database, error) {
-	panic("TODO")
+	if err := args.Validate(); err != nil {
+		return nil, fmt.Errorf("database %s: %w", name, err)
+	}
+	family, _ := Family(args.Settings.EngineVersion) // validated above
+	identifier := args.Identifier
+	if identifier == "" {
+		identifier = DefaultIdentifier(ctx.Project(), ctx.Stack(), name)
+	}
+	path := strings.TrimSuffix(args.ParameterPath, "/")
+	comp := &Database{}
+	if err := ctx.RegisterComponentResource("ess-ha:database:Database", name, comp, opts...); err != nil {
+		return nil, fmt.Errorf("registering database %s: %w", name, err)
+	}
+	parent := pulumi.Parent(comp)
+	tags := pulumi.ToStringMap(args.Tags)
+	s := args.Settings
+
+	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
+		Description:          pulumi.Sprintf("ess-ha %s: encrypts the database, its snapshots, Performance Insights and the master user secret", name),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(30),
+		Tags:                 tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: creating the KMS key: %w", name, err)
+	}
+	if _, err := kms.NewAlias(ctx, name+"-key-alias", &kms.AliasArgs{
+		Name:        pulumi.String("alias/" + clean(ctx.Project()+"-"+ctx.Stack()+"-"+name, 200)),
+		TargetKeyId: key.KeyId,
+	}, parent); err != nil {
+		return nil, fmt.Errorf("database %s: creating the KMS key alias: %w", name, err)
+	}
+
+	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
+		Description: pulumi.String("ess-ha database: PostgreSQL from the ess pool only"),
+		VpcId:       args.VpcID,
+		Tags:        tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: creating the security group: %w", name, err)
+	}
+	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-ingress-postgres", &vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId:           sg.ID().ToStringOutput(),
+		Description:               pulumi.String("PostgreSQL from the ess pool"),
+		IpProtocol:                pulumi.String("tcp"),
+		FromPort:                  pulumi.Int(Port),
+		ToPort:                    pulumi.Int(Port),
+		ReferencedSecurityGroupId: args.ClientSecurityGroupID,
+		Tags:                      tags,
+	}, parent); err != nil {
+		return nil, fmt.Errorf("database %s: creating the ingress rule: %w", name, err)
+	}
+
+	subnets, err := rds.NewSubnetGroup(ctx, name+"-subnets", &rds.SubnetGroupArgs{
+		Description: pulumi.String("ess-ha database: the data subnets of every AZ"),
+		SubnetIds:   args.DataSubnetIDs,
+		Tags:        tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: creating the subnet group: %w", name, err)
+	}
+	params, err := rds.NewParameterGroup(ctx, name+"-params", &rds.ParameterGroupArgs{
+		Description: pulumi.Sprintf("ess-ha database: TLS only, slow query log (%s)", family),
+		Family:      pulumi.String(family),
+		Parameters: rds.ParameterGroupParameterArray{
+			&rds.ParameterGroupParameterArgs{Name: pulumi.String("rds.force_ssl"), Value: pulumi.String("1"), ApplyMethod: pulumi.String("pending-reboot")},
+			&rds.ParameterGroupParameterArgs{Name: pulumi.String("log_min_duration_statement"), Value: pulumi.String(strconv.Itoa(SlowQueryMillis)), ApplyMethod: pulumi.String("immediate")},
+		},
+		Tags: tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: creating the parameter group: %w", name, err)
+	}
+
+	db, err := rds.NewInstance(ctx, name+"-instance", &rds.InstanceArgs{
+		Identifier:          pulumi.String(identifier),
+		Engine:              pulumi.String("postgres"),
+		EngineVersion:       pulumi.String(s.EngineVersion),
+		InstanceClass:       pulumi.String(s.InstanceClass),
+		AllocatedStorage:    pulumi.Int(s.AllocatedStorageGiB),
+		MaxAllocatedStorage: pulumi.Int(2 * s.AllocatedStorageGiB),
+		StorageType:         pulumi.String("gp3"),
+		StorageEncrypted:    pulumi.Bool(true),
+		KmsKeyId:            key.Arn,
+		MultiAz:             pulumi.Bool(true),
+		DbName:              pulumi.String(s.Name),
+		Username:            pulumi.String(s.Username),
+		// RDS generates the master password and keeps it in Secrets Manager, encrypted with the key:
+		// no password ever passes through the program or its state.
+		ManageMasterUserPassword:           pulumi.Bool(true),
+		MasterUserSecretKmsKeyId:           key.Arn,
+		Port:                               pulumi.Int(Port),
+		DbSubnetGroupName:                  subnets.ID().ToStringOutput(),
+		ParameterGroupName:                 params.ID().ToStringOutput(),
+		VpcSecurityGroupIds:                pulumi.StringArray{sg.ID().ToStringOutput()},
+		PubliclyAccessible:                 pulumi.Bool(false),
+		BackupRetentionPeriod:              pulumi.Int(s.BackupRetentionDays),
+		DeleteAutomatedBackups:             pulumi.Bool(false),
+		DeletionProtection:                 pulumi.Bool(true),
+		SkipFinalSnapshot:                  pulumi.Bool(false),
+		FinalSnapshotIdentifier:            pulumi.String(identifier + "-final"),
+		CopyTagsToSnapshot:                 pulumi.Bool(true),
+		PerformanceInsightsEnabled:         pulumi.Bool(true),
+		PerformanceInsightsKmsKeyId:        key.Arn,
+		PerformanceInsightsRetentionPeriod: pulumi.Int(PerformanceInsightsRetentionDays),
+		EnabledCloudwatchLogsExports:       pulumi.ToStringArray([]string{"postgresql", "upgrade"}),
+		AutoMinorVersionUpgrade:            pulumi.Bool(true),
+		CaCertIdentifier:                   pulumi.String(CACertIdentifier),
+		IamDatabaseAuthenticationEnabled:   pulumi.Bool(true),
+		MonitoringInterval:                 pulumi.Int(0),
+		Tags:                               tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: creating the RDS instance: %w", name, err)
+	}
+	secretArn := db.MasterUserSecrets.ApplyT(func(secrets []rds.InstanceMasterUserSecret) (string, error) {
+		if len(secrets) == 0 || secrets[0].SecretArn == nil || *secrets[0].SecretArn == "" {
+			return "", fmt.Errorf("database %s: RDS reported no master user secret", name)
+		}
+		return *secrets[0].SecretArn, nil
+	}).(pulumi.StringOutput)
+
+	for _, p := range []struct {
+		key   string
+		value pulumi.StringInput
+		what  string
+	}{
+		{ParameterEndpoint, db.Address, "the database's host name"},
+		{ParameterPort, db.Port.ApplyT(strconv.Itoa).(pulumi.StringOutput), "the database's port"},
+		{ParameterSecretArn, secretArn, "the ARN of the master user secret (not the secret)"},
+	} {
+		if _, err := ssm.NewParameter(ctx, name+"-"+strings.ReplaceAll(p.key, "/", "-"), &ssm.ParameterArgs{
+			Name:        pulumi.String(path + "/" + p.key),
+			Description: pulumi.String("ess-ha: " + p.what),
+			Type:        pulumi.String("String"),
+			// Not a secret: the value stays readable in the state and the console.
+			InsecureValue: p.value,
+			Tags:          tags,
+		}, parent); err != nil {
+			return nil, fmt.Errorf("database %s: publishing %s: %w", name, p.key, err)
+		}
+	}
+
+	comp.Endpoint, comp.Address, comp.Port, comp.Identifier = db.Endpoint, db.Address, db.Port, db.Identifier
+	comp.SecretArn, comp.KmsKeyArn, comp.SecurityGroupID = secretArn, key.Arn, sg.ID()
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"endpoint":        comp.Endpoint,
+		"address":         comp.Address,
+		"port":            comp.Port,
+		"identifier":      comp.Identifier,
+		"secretArn":       comp.SecretArn,
+		"kmsKeyArn":       comp.KmsKeyArn,
+		"securityGroupId": comp.SecurityGroupID,
+	}); err != nil {
+		return nil, fmt.Errorf("database %s: registering outputs: %w", name, err)
+	}
+	return comp, nil
 }

@@ -150,7 +150,7 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 		targetGroups[i] = tg.Arn
 		targetGroupSuffixes[i] = tg.ArnSuffix
 	}
-	newPool := func(role string, p config.Pool, ingress pulumi.StringInput, tgs pulumi.StringArray, secrets []string) (*pool.Pool, error) {
+	newPool := func(role string, p config.Pool, ingress pulumi.StringInput, tgs pulumi.StringArray, secrets []string, dataPorts []int) (*pool.Pool, error) {
 		return pool.NewPool(ctx, name+"-"+role, &pool.PoolArgs{
 			Role:                   role,
 			Region:                 cfg.Region,
@@ -170,6 +170,8 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 			TargetGroupArns:        tgs,
 			ParameterPath:          parameterPath,
 			SecretArnPatterns:      secrets,
+			VpcCidr:                r.Network.VpcCidr,
+			DataPorts:              dataPorts,
 			Tags:                   tags,
 		}, parent)
 	}
@@ -177,10 +179,10 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 		fmt.Sprintf("arn:aws:secretsmanager:%s:*:secret:rds!db-*", cfg.Region),
 		fmt.Sprintf("arn:aws:secretsmanager:%s:*:secret:%s-cache-*", cfg.Region, name),
 	}
-	if r.Ess, err = newPool(pool.RoleEss, cfg.EssPool, r.Edge.SecurityGroupID.ToStringOutput(), targetGroups, essSecrets); err != nil {
+	if r.Ess, err = newPool(pool.RoleEss, cfg.EssPool, r.Edge.SecurityGroupID.ToStringOutput(), targetGroups, essSecrets, []int{database.Port, cache.Port}); err != nil {
 		return fmt.Errorf("creating the ess pool: %w", err)
 	}
-	if r.Backend, err = newPool(pool.RoleBackend, cfg.BackendPool, nil, nil, nil); err != nil {
+	if r.Backend, err = newPool(pool.RoleBackend, cfg.BackendPool, nil, nil, nil, nil); err != nil {
 		return fmt.Errorf("creating the backend pool: %w", err)
 	}
 
@@ -205,6 +207,9 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 	}, parent); err != nil {
 		return fmt.Errorf("creating the cache: %w", err)
 	}
+	if err := r.Ess.AllowSecretKeys(ctx, pulumi.StringArray{r.Database.KmsKeyArn, r.Cache.KmsKeyArn}); err != nil {
+		return fmt.Errorf("letting the ess pool read the database and cache secrets: %w", err)
+	}
 	if r.Records, err = dns.NewRecords(ctx, name+"-records", &dns.RecordsArgs{
 		ZoneID:        r.Zone.ZoneID,
 		Hostnames:     cfg.Hostnames(),
@@ -215,6 +220,8 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 	}
 	if r.Alarms, err = observability.NewAlarms(ctx, name+"-alarms", &observability.AlarmsArgs{
 		Zones:                   len(zones),
+		LoadBalancerCount:       len(r.Edge.LoadBalancers),
+		CacheClusters:           r.Cache.Clusters,
 		LoadBalancerArnSuffixes: r.Edge.LoadBalancerArnSuffixes,
 		TargetGroupArnSuffixes:  targetGroupSuffixes,
 		EssGroupName:            r.Ess.GroupName,

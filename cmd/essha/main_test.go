@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCommandLineErrorsNameTheProblem(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no command", nil, "no command given"},
+		{"unknown command", []string{"deploy"}, `unknown command "deploy"`},
+		{"plan without --out", []string{"plan"}, "--out is required"},
+		{"plan of an unknown stack", []string{"plan", "--stack", "dev", "--out", "x.json"}, "known stacks: prod-us-east-1, prod-us-west-2"},
+		{"bad --set", []string{"plan", "--set", "novalue", "--out", "x.json"}, "want key=value"},
+		{"unknown flag", []string{"plan", "--stacks", "x"}, "flag provided but not defined"},
+		{"stray argument", []string{"plan", "--out", "x.json", "extra"}, "unexpected arguments"},
+		{"bad config", []string{"plan", "--out", "x.json", "--set", "availabilityZones=1"}, "at least 2 AZs"},
+		{"failover without subcommand", []string{"failover"}, "no subcommand given"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), tc.args, &out, &errOut)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func TestPlanWritesStateAndSummary(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "plan.json")
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"plan", "--stack", "prod-us-east-1", "--out", out}, &stdout, &stderr))
+	state, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Contains(t, string(state), `"version": 3`)
+	assert.Contains(t, stdout.String(), "Resources per component:")
+	assert.Contains(t, stdout.String(), "pulumi policy analyze --file "+out)
+}
+
+func TestFailoverNeedsAPair(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte("name: ess-ha\nruntime: go\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.solo.yaml"), []byte("config:\n  aws:region: eu-west-1\n"), 0o644))
+	t.Setenv("ESSHA_PROJECT_DIR", dir)
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"failover", "status"}, &out, &errOut)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no stack sets peerRegion")
+}

@@ -1,0 +1,456 @@
+// Package traffic provides the Traffic component: one region's share of an active-active pair's
+// weighted DNS, its Route 53 health checks, and the S3 bucket that holds the peer region's drain
+// switch (the STOP pattern, "Secondary Takes Over Primary").
+//
+// How the pieces fit, for a pair of regions R and P:
+//
+//   - Each regional stack creates the stop bucket of its own region, <deployment>-stop-<R>, and that
+//     bucket holds the drain object of the OTHER region, drain/<P>. So the switch that drains R is
+//     drain/R in <deployment>-stop-<P>, in region P: draining R is a single S3 PutObject that works
+//     while R is down (internal/failover computes the same names).
+//   - Route 53 health checks are global, so each stack creates its own region's checks: an HTTPS
+//     check of the services' health path through the region's load balancer, an INVERTED HTTPS
+//     check of the region's drain object (present: S3 answers 200, inverted to unhealthy; absent:
+//     S3 answers 403, inverted to healthy), and a CALCULATED check that is healthy only when both are.
+//   - Each stack creates its region's weighted alias records (set identifier = the region) tied to
+//     the calculated check, so Route 53 stops answering with a region that fails or is drained.
+//
+// The program never creates, updates or deletes a drain object: a `pulumi up` cannot undo a
+// failover. Whatever Route 53's health checkers read anonymously is scoped by the bucket policy to
+// the one drain object.
+package traffic
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ess-ha/ess-ha/components/dns"
+	"github.com/ess-ha/ess-ha/internal/failover"
+)
+
+// Defaults and fixed settings of the health checks.
+const (
+	// DefaultWeight is the records' weight when TrafficArgs.Weight is nil: equal shares per region.
+	DefaultWeight = 100
+	// DefaultHealthCheckPath is the load-balancer check's path when TrafficArgs.HealthCheckPath is empty.
+	DefaultHealthCheckPath = "/health"
+	// RequestInterval is the seconds between two requests of one Route 53 checker (10 is "fast").
+	RequestInterval = 10
+	// FailureThreshold is how many consecutive results flip a check's status.
+	FailureThreshold = 3
+	// HealthCheckRulePriority is the priority of the listener rule that answers the load-balancer
+	// check (edge's host rules use 10, 20, 30...).
+	HealthCheckRulePriority = 1
+)
+
+var (
+	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	deploymentPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+	hostnamePattern   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	pathPattern       = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
+)
+
+// maxBucketName is S3's limit on the length of a bucket name.
+const maxBucketName = 63
+
+// TrafficArgs configures a Traffic component.
+type TrafficArgs struct {
+	// Deployment names the pair; it is the stop buckets' prefix (<deployment>-stop-<region>) and must
+	// be the name `essha failover` is given. Lower-case letters, digits and inner hyphens, no dots
+	// (dots would break the S3 wildcard certificate the drain checks connect to).
+	Deployment string
+	// Region is this stack's region, e.g. "us-east-1"; PeerRegion is the other region of the pair.
+	Region     string
+	PeerRegion string
+	// Hostnames are the names served by both regions: <domain>, identity.<domain>, oidc.<domain>.
+	Hostnames []string
+	// ZoneID is the hosted zone of Hostnames.
+	ZoneID pulumi.StringInput
+	// AliasDNSName and AliasZoneID are this region's edge (edge.AliasDNSName, edge.AliasZoneID).
+	AliasDNSName pulumi.StringInput
+	AliasZoneID  pulumi.StringInput
+
+	// HealthCheckFQDN is the name the load-balancer check resolves and connects to: this region's
+	// load balancer DNS name (or its accelerator's). Route 53 sends it as the Host header and as the
+	// TLS SNI name; there is no way to send another Host header without a fixed IP address, and
+	// Route 53 does not validate the certificate, so a certificate for the domain is fine.
+	//
+	// The load balancer must answer HealthCheckPath for Host = HealthCheckFQDN with a 2xx or 3xx.
+	// The edge's HTTPS listeners answer 404 to hosts they do not route, so either set
+	// HealthCheckListenerArns and HealthCheckTargetGroupArn (this component then adds the rule), or
+	// add an equivalent rule to the edge. Without it the check never passes, and when every weighted
+	// record of a name is unhealthy Route 53 answers with all of them: no failover, and no drain.
+	HealthCheckFQDN pulumi.StringInput
+	// HealthCheckPath is the path checked through the load balancer; empty means "/health".
+	HealthCheckPath string
+	// HealthCheckRegions are the Route 53 checker regions (at least 3, e.g. us-east-1, us-west-1,
+	// eu-west-1); empty uses Route 53's default set.
+	HealthCheckRegions []string
+	// HealthCheckListenerArns, when set, are the HTTPS listeners (one per load balancer) that get a
+	// rule forwarding Host = HealthCheckFQDN and path = HealthCheckPath to HealthCheckTargetGroupArn,
+	// so that the load-balancer check reaches a service. Set both or neither.
+	HealthCheckListenerArns   pulumi.StringArray
+	HealthCheckTargetGroupArn pulumi.StringInput
+
+	// Weight is the region's weight, 0 to 255. nil means DefaultWeight (100, equal shares). A weight
+	// of 0 is explicit (pulumi.IntRef(0)): the region takes no traffic while the other region's
+	// records are healthy, and all of it when they are not (a warm standby).
+	Weight *int
+	Tags   map[string]string
+}
+
+// Traffic is one region's weighted records, health checks and stop bucket.
+type Traffic struct {
+	pulumi.ResourceState
+
+	// DrainBucket is the stop bucket in this region, <deployment>-stop-<Region>; it holds the PEER
+	// region's drain object, drain/<PeerRegion>.
+	DrainBucket pulumi.StringOutput `pulumi:"drainBucket"`
+	// DrainObjectURL is the HTTPS URL of THIS region's drain switch, in the peer's stop bucket:
+	// https://<deployment>-stop-<PeerRegion>.s3.<PeerRegion>.amazonaws.com/drain/<Region>.
+	DrainObjectURL pulumi.StringOutput `pulumi:"drainObjectUrl"`
+	// HealthCheckID is the calculated check the weighted records carry (healthy = serving).
+	HealthCheckID pulumi.StringOutput `pulumi:"healthCheckId"`
+	// LBHealthCheckID is the HTTPS check of the load balancer path.
+	LBHealthCheckID pulumi.StringOutput `pulumi:"lbHealthCheckId"`
+	// DrainHealthCheckID is the inverted check of this region's drain object.
+	DrainHealthCheckID pulumi.StringOutput `pulumi:"drainHealthCheckId"`
+	// RecordFqdns are the names of the weighted records, in Hostnames order.
+	RecordFqdns pulumi.StringArrayOutput `pulumi:"recordFqdns"`
+
+	// Records are the weighted alias records (an A and an AAAA per hostname).
+	Records *dns.Records
+	// Weight is the weight the records were given.
+	Weight int
+}
+
+// Validate checks the arguments and reports every problem, each naming the field and the fix.
+func (a *TrafficArgs) Validate() error {
+	if a == nil {
+		return errors.New("TrafficArgs is nil: pass &traffic.TrafficArgs{Deployment, Region, PeerRegion, Hostnames, ...}")
+	}
+	var errs []error
+	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
+	if !deploymentPattern.MatchString(a.Deployment) {
+		bad("TrafficArgs.Deployment %q is invalid: use lower-case letters, digits and inner hyphens (no dots), such as ess-prod", a.Deployment)
+	}
+	for _, r := range []struct{ field, value string }{{"Region", a.Region}, {"PeerRegion", a.PeerRegion}} {
+		if !regionPattern.MatchString(r.value) {
+			bad("TrafficArgs.%s %q is invalid: use an AWS region name such as us-east-1", r.field, r.value)
+		} else if b := failover.BucketName(a.Deployment, r.value); len(b) > maxBucketName {
+			bad("TrafficArgs.Deployment %q is too long: stop bucket %q has %d characters, S3 allows %d", a.Deployment, b, len(b), maxBucketName)
+		}
+	}
+	if a.Region != "" && a.Region == a.PeerRegion {
+		bad("TrafficArgs.PeerRegion %q is this stack's Region: name the other region of the pair", a.PeerRegion)
+	}
+	if len(a.Hostnames) == 0 {
+		bad("TrafficArgs.Hostnames is empty: list the names both regions serve, e.g. example.com, identity.example.com, oidc.example.com")
+	}
+	seen := map[string]bool{}
+	for i, h := range a.Hostnames {
+		if !hostnamePattern.MatchString(h) || len(h) > 253 {
+			bad("TrafficArgs.Hostnames[%d] %q is invalid: use a lower-case DNS name without a trailing dot, such as identity.example.com", i, h)
+		}
+		if seen[h] {
+			bad("TrafficArgs.Hostnames[%d] %q is listed twice: list every name once", i, h)
+		}
+		seen[h] = true
+	}
+	if a.ZoneID == nil {
+		bad("TrafficArgs.ZoneID is not set: pass the hosted zone id, e.g. zone.ZoneID")
+	}
+	if a.AliasDNSName == nil {
+		bad("TrafficArgs.AliasDNSName is not set: pass this region's edge, e.g. edge.AliasDNSName")
+	}
+	if a.AliasZoneID == nil {
+		bad("TrafficArgs.AliasZoneID is not set: pass the edge's alias hosted zone id, e.g. edge.AliasZoneID")
+	}
+	if a.HealthCheckFQDN == nil {
+		bad("TrafficArgs.HealthCheckFQDN is not set: pass this region's load balancer DNS name, e.g. edge.LoadBalancers[0].DnsName")
+	}
+	if a.HealthCheckPath != "" && (len(a.HealthCheckPath) > 255 || !pathPattern.MatchString(a.HealthCheckPath)) {
+		bad("TrafficArgs.HealthCheckPath %q is invalid: use an absolute URL path of up to 255 characters such as /health, or leave it empty", a.HealthCheckPath)
+	}
+	if n := len(a.HealthCheckRegions); n > 0 && n < 3 {
+		bad("TrafficArgs.HealthCheckRegions lists %d region(s): Route 53 needs at least 3 checker regions, or leave it empty for the default set", n)
+	}
+	seenRegion := map[string]bool{}
+	for i, r := range a.HealthCheckRegions {
+		if !regionPattern.MatchString(r) {
+			bad("TrafficArgs.HealthCheckRegions[%d] %q is invalid: use a Route 53 checker region such as us-west-1", i, r)
+		}
+		if seenRegion[r] {
+			bad("TrafficArgs.HealthCheckRegions[%d] %q is listed twice: list every region once", i, r)
+		}
+		seenRegion[r] = true
+	}
+	if (len(a.HealthCheckListenerArns) > 0) != (a.HealthCheckTargetGroupArn != nil) {
+		bad("TrafficArgs.HealthCheckListenerArns and HealthCheckTargetGroupArn go together: set both (to add the health-check listener rule) or neither")
+	}
+	if a.Weight != nil && (*a.Weight < 0 || *a.Weight > 255) {
+		bad("TrafficArgs.Weight %d is invalid: use 0 to 255, or nil for the default %d", *a.Weight, DefaultWeight)
+	}
+	return errors.Join(errs...)
+}
+
+// DrainObjectURL returns the HTTPS URL of region's drain object, which lives in the stop bucket of
+// peerRegion: https://<deployment>-stop-<peer>.s3.<peer>.amazonaws.com/drain/<region>.
+func DrainObjectURL(deployment, region, peerRegion string) string {
+	return "https://" + DrainCheckFQDN(deployment, peerRegion) + "/" + failover.ObjectKey(region)
+}
+
+// DrainCheckFQDN returns the virtual-hosted, regional S3 host name of the stop bucket that
+// deployment keeps in bucketRegion: what a drain check connects to.
+func DrainCheckFQDN(deployment, bucketRegion string) string {
+	return failover.BucketName(deployment, bucketRegion) + ".s3." + bucketRegion + ".amazonaws.com"
+}
+
+// BucketPolicy returns the stop bucket's policy: anonymous s3:GetObject on exactly the one drain
+// object it holds (what Route 53's checkers read), and a denial of every request not made over TLS.
+// Nothing else is public: not listing, not other keys, not writes.
+func BucketPolicy(bucket, peerRegion string) (string, error) {
+	arn := "arn:aws:s3:::" + bucket
+	doc, err := json.Marshal(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{
+			map[string]any{
+				"Sid":       "Route53HealthCheckersReadTheDrainSwitch",
+				"Effect":    "Allow",
+				"Principal": "*",
+				"Action":    "s3:GetObject",
+				"Resource":  arn + "/" + failover.ObjectKey(peerRegion),
+			},
+			map[string]any{
+				"Sid":       "DenyInsecureTransport",
+				"Effect":    "Deny",
+				"Principal": "*",
+				"Action":    "s3:*",
+				"Resource":  []string{arn, arn + "/*"},
+				"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+			},
+		},
+	})
+	if err != nil {
+		return "", fmt.Errorf("encoding the stop bucket policy: %w", err)
+	}
+	return string(doc), nil
+}
+
+func tagMap(common map[string]string, kv ...string) pulumi.StringMap {
+	out := pulumi.StringMap{}
+	for k, v := range common {
+		out[k] = pulumi.String(v)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = pulumi.String(kv[i+1])
+	}
+	return out
+}
+
+// NewTraffic creates the Traffic component: the stop bucket of this region, the three health checks
+// of this region, and its weighted records.
+func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pulumi.ResourceOption) (*Traffic, error) {
+	if err := args.Validate(); err != nil {
+		return nil, fmt.Errorf("traffic %s: %w", name, err)
+	}
+	weight := DefaultWeight
+	if args.Weight != nil {
+		weight = *args.Weight
+	}
+	path := args.HealthCheckPath
+	if path == "" {
+		path = DefaultHealthCheckPath
+	}
+	bucketName := failover.BucketName(args.Deployment, args.Region)
+	policy, err := BucketPolicy(bucketName, args.PeerRegion)
+	if err != nil {
+		return nil, fmt.Errorf("traffic %s: %w", name, err)
+	}
+
+	comp := &Traffic{Weight: weight}
+	if err := ctx.RegisterComponentResource("ess-ha:traffic:Traffic", name, comp, opts...); err != nil {
+		return nil, fmt.Errorf("registering traffic %s: %w", name, err)
+	}
+	parent := pulumi.Parent(comp)
+
+	bucket, err := newStopBucket(ctx, name, bucketName, policy, args.Tags, parent)
+	if err != nil {
+		return nil, fmt.Errorf("traffic %s: %w", name, err)
+	}
+
+	// The load-balancer path: an HTTPS request for the health path through the region's edge.
+	var regions pulumi.StringArrayInput
+	if len(args.HealthCheckRegions) > 0 {
+		regions = pulumi.ToStringArray(args.HealthCheckRegions)
+	}
+	if len(args.HealthCheckListenerArns) > 0 {
+		for i, listener := range args.HealthCheckListenerArns {
+			ruleName := fmt.Sprintf("%s-health-rule-%d", name, i)
+			if _, err := lb.NewListenerRule(ctx, ruleName, &lb.ListenerRuleArgs{
+				ListenerArn: listener,
+				Priority:    pulumi.Int(HealthCheckRulePriority),
+				Conditions: lb.ListenerRuleConditionArray{
+					lb.ListenerRuleConditionArgs{HostHeader: &lb.ListenerRuleConditionHostHeaderArgs{
+						Values: pulumi.StringArray{args.HealthCheckFQDN},
+					}},
+					lb.ListenerRuleConditionArgs{PathPattern: &lb.ListenerRuleConditionPathPatternArgs{
+						Values: pulumi.StringArray{pulumi.String(path)},
+					}},
+				},
+				Actions: lb.ListenerRuleActionArray{lb.ListenerRuleActionArgs{
+					Type:           pulumi.String("forward"),
+					TargetGroupArn: args.HealthCheckTargetGroupArn,
+				}},
+				Tags: tagMap(args.Tags, "Name", ruleName),
+			}, parent); err != nil {
+				return nil, fmt.Errorf("traffic %s: creating the health-check listener rule %s: %w", name, ruleName, err)
+			}
+		}
+	}
+	lbName := name + "-lb-check"
+	lbCheck, err := route53.NewHealthCheck(ctx, lbName, &route53.HealthCheckArgs{
+		Type:             pulumi.String("HTTPS"),
+		Fqdn:             args.HealthCheckFQDN,
+		Port:             pulumi.Int(443),
+		ResourcePath:     pulumi.String(path),
+		EnableSni:        pulumi.Bool(true),
+		RequestInterval:  pulumi.Int(RequestInterval),
+		FailureThreshold: pulumi.Int(FailureThreshold),
+		Regions:          regions,
+		Tags:             tagMap(args.Tags, "Name", lbName, "region", args.Region, "check", "load-balancer"),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("traffic %s: creating health check %s: %w", name, lbName, err)
+	}
+
+	// The drain switch: this region's object in the peer's bucket, read over HTTPS, inverted.
+	drainName := name + "-drain-check"
+	drainCheck, err := route53.NewHealthCheck(ctx, drainName, &route53.HealthCheckArgs{
+		Type:              pulumi.String("HTTPS"),
+		Fqdn:              pulumi.String(DrainCheckFQDN(args.Deployment, args.PeerRegion)),
+		Port:              pulumi.Int(443),
+		ResourcePath:      pulumi.String("/" + failover.ObjectKey(args.Region)),
+		EnableSni:         pulumi.Bool(true),
+		InvertHealthcheck: pulumi.Bool(true),
+		RequestInterval:   pulumi.Int(RequestInterval),
+		FailureThreshold:  pulumi.Int(FailureThreshold),
+		Regions:           regions,
+		Tags:              tagMap(args.Tags, "Name", drainName, "region", args.Region, "check", "drain"),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("traffic %s: creating health check %s: %w", name, drainName, err)
+	}
+
+	// The region: healthy only while the load-balancer path is healthy AND the region is not drained.
+	regionName := name + "-region-check"
+	regionCheck, err := route53.NewHealthCheck(ctx, regionName, &route53.HealthCheckArgs{
+		Type:                 pulumi.String("CALCULATED"),
+		ChildHealthchecks:    pulumi.StringArray{lbCheck.ID().ToStringOutput(), drainCheck.ID().ToStringOutput()},
+		ChildHealthThreshold: pulumi.Int(2),
+		Tags:                 tagMap(args.Tags, "Name", regionName, "region", args.Region, "check", "region"),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("traffic %s: creating health check %s: %w", name, regionName, err)
+	}
+
+	records, err := dns.NewRecords(ctx, name+"-records", &dns.RecordsArgs{
+		ZoneID:        args.ZoneID,
+		Hostnames:     args.Hostnames,
+		TargetDNSName: args.AliasDNSName,
+		TargetZoneID:  args.AliasZoneID,
+		SetIdentifier: args.Region,
+		Weight:        weight,
+		HealthCheckID: regionCheck.ID().ToStringOutput(),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("traffic %s: %w", name, err)
+	}
+
+	comp.DrainBucket = bucket.Bucket
+	comp.DrainObjectURL = pulumi.String(DrainObjectURL(args.Deployment, args.Region, args.PeerRegion)).ToStringOutput()
+	comp.HealthCheckID = regionCheck.ID().ToStringOutput()
+	comp.LBHealthCheckID = lbCheck.ID().ToStringOutput()
+	comp.DrainHealthCheckID = drainCheck.ID().ToStringOutput()
+	comp.RecordFqdns = records.Fqdns
+	comp.Records = records
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"drainBucket":        comp.DrainBucket,
+		"drainObjectUrl":     comp.DrainObjectURL,
+		"healthCheckId":      comp.HealthCheckID,
+		"lbHealthCheckId":    comp.LBHealthCheckID,
+		"drainHealthCheckId": comp.DrainHealthCheckID,
+		"recordFqdns":        comp.RecordFqdns,
+	}); err != nil {
+		return nil, fmt.Errorf("traffic %s: registering outputs: %w", name, err)
+	}
+	return comp, nil
+}
+
+// newStopBucket creates the stop bucket of this region: versioned (every drain and restore leaves a
+// version, an audit trail), SSE-S3 encrypted, owner-enforced (no ACLs), with public ACLs blocked and
+// ignored but a public POLICY allowed, because the policy is what grants Route 53's anonymous
+// checkers s3:GetObject on the one drain object. The bucket is never force-destroyed, and no object
+// in it is ever managed here.
+func newStopBucket(ctx *pulumi.Context, name, bucketName, policy string, common map[string]string, parent pulumi.ResourceOrInvokeOption) (*s3.BucketV2, error) {
+	bname := name + "-stop-bucket"
+	bucket, err := s3.NewBucketV2(ctx, bname, &s3.BucketV2Args{
+		Bucket:       pulumi.String(bucketName),
+		ForceDestroy: pulumi.Bool(false),
+		Tags:         tagMap(common, "Name", bucketName),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating stop bucket %s: %w", bname, err)
+	}
+	if _, err := s3.NewBucketVersioningV2(ctx, bname+"-versioning", &s3.BucketVersioningV2Args{
+		Bucket: bucket.ID(),
+		VersioningConfiguration: &s3.BucketVersioningV2VersioningConfigurationArgs{
+			Status: pulumi.String("Enabled"),
+		},
+	}, parent); err != nil {
+		return nil, fmt.Errorf("enabling versioning on %s: %w", bname, err)
+	}
+	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, bname+"-encryption", &s3.BucketServerSideEncryptionConfigurationV2Args{
+		Bucket: bucket.ID(),
+		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
+			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
+				// SSE-S3, not KMS: anonymous readers (Route 53's checkers) cannot use a KMS key.
+				SseAlgorithm: pulumi.String("AES256"),
+			},
+		}},
+	}, parent); err != nil {
+		return nil, fmt.Errorf("encrypting %s: %w", bname, err)
+	}
+	own, err := s3.NewBucketOwnershipControls(ctx, bname+"-ownership", &s3.BucketOwnershipControlsArgs{
+		Bucket: bucket.ID(),
+		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("enforcing bucket ownership of %s: %w", bname, err)
+	}
+	pab, err := s3.NewBucketPublicAccessBlock(ctx, bname+"-public-access", &s3.BucketPublicAccessBlockArgs{
+		Bucket:           bucket.ID(),
+		BlockPublicAcls:  pulumi.Bool(true),
+		IgnorePublicAcls: pulumi.Bool(true),
+		// The policy below is public (Principal "*" on the drain object): it must not be blocked.
+		BlockPublicPolicy:     pulumi.Bool(false),
+		RestrictPublicBuckets: pulumi.Bool(false),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("setting the public access block of %s: %w", bname, err)
+	}
+	if _, err := s3.NewBucketPolicy(ctx, bname+"-policy", &s3.BucketPolicyArgs{
+		Bucket: bucket.ID(),
+		Policy: pulumi.String(policy),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{pab, own})); err != nil {
+		return nil, fmt.Errorf("creating the policy of %s: %w", bname, err)
+	}
+	return bucket, nil
+}

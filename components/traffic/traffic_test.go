@@ -1,0 +1,440 @@
+package traffic_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ess-ha/ess-ha/components/traffic"
+	"github.com/ess-ha/ess-ha/internal/failover"
+	"github.com/ess-ha/ess-ha/internal/mocks"
+)
+
+var hostnames = []string{"example.com", "identity.example.com", "oidc.example.com"}
+
+const (
+	deployment = "ess-prod"
+	zoneID     = "Z0123456789ABCDEFGHIJ"
+	edgeDNS    = "edge-alb-1234.us-east-1.elb.amazonaws.com"
+	edgeZone   = "Z35SXDOTRQ7X7K"
+)
+
+func baseArgs(region, peer string) *traffic.TrafficArgs {
+	return &traffic.TrafficArgs{
+		Deployment:      deployment,
+		Region:          region,
+		PeerRegion:      peer,
+		Hostnames:       hostnames,
+		ZoneID:          pulumi.String(zoneID),
+		AliasDNSName:    pulumi.String(edgeDNS),
+		AliasZoneID:     pulumi.String(edgeZone),
+		HealthCheckFQDN: pulumi.String(edgeDNS),
+		Tags:            map[string]string{"project": "ess-ha"},
+	}
+}
+
+func run(t *testing.T, region string, args *traffic.TrafficArgs) (*mocks.Mocks, *traffic.Traffic, error) {
+	t.Helper()
+	m := mocks.New("ess-ha", "prod-"+region, region)
+	var comp *traffic.Traffic
+	err := m.Run(nil, func(ctx *pulumi.Context) error {
+		var err error
+		comp, err = traffic.NewTraffic(ctx, "traffic", args)
+		return err
+	})
+	return m, comp, err
+}
+
+func mustRun(t *testing.T, region string, args *traffic.TrafficArgs) (*mocks.Mocks, *traffic.Traffic) {
+	t.Helper()
+	m, comp, err := run(t, region, args)
+	require.NoError(t, err)
+	return m, comp
+}
+
+func one(t *testing.T, m *mocks.Mocks, typ string) *mocks.Registration {
+	t.Helper()
+	regs := m.ByType(typ)
+	require.Len(t, regs, 1, typ)
+	return regs[0]
+}
+
+func str(r *mocks.Registration, key string) string {
+	v, ok := r.Inputs[resource.PropertyKey(key)]
+	if !ok || !v.IsString() {
+		return ""
+	}
+	return v.StringValue()
+}
+
+func boolean(r *mocks.Registration, key string) bool {
+	v, ok := r.Inputs[resource.PropertyKey(key)]
+	return ok && v.IsBool() && v.BoolValue()
+}
+
+func num(r *mocks.Registration, key string) int {
+	v, ok := r.Inputs[resource.PropertyKey(key)]
+	if !ok || !v.IsNumber() {
+		return -1
+	}
+	return int(v.NumberValue())
+}
+
+func await[T any](t *testing.T, o pulumi.Output) T {
+	t.Helper()
+	ch := make(chan T, 1)
+	o.ApplyT(func(v T) T { ch <- v; return v })
+	return <-ch
+}
+
+// checks returns the health checks of a run keyed by their "check" tag.
+func checks(t *testing.T, m *mocks.Mocks) map[string]*mocks.Registration {
+	t.Helper()
+	out := map[string]*mocks.Registration{}
+	for _, r := range m.ByType("aws:route53/healthCheck:HealthCheck") {
+		tags := r.Inputs["tags"].ObjectValue()
+		out[tags["check"].StringValue()] = r
+		assert.Equal(t, r.Name, tags["Name"].StringValue(), "every check is tagged with its Name")
+		assert.Equal(t, "ess-ha", tags["project"].StringValue())
+	}
+	require.Len(t, out, 3)
+	return out
+}
+
+type statement struct {
+	Sid       string
+	Effect    string
+	Principal any
+	Action    any
+	Resource  any
+	Condition map[string]map[string]string
+}
+
+func policyOf(t *testing.T, m *mocks.Mocks) []statement {
+	t.Helper()
+	var doc struct{ Statement []statement }
+	require.NoError(t, json.Unmarshal([]byte(str(one(t, m, "aws:s3/bucketPolicy:BucketPolicy"), "policy")), &doc))
+	return doc.Statement
+}
+
+func TestStopBucket(t *testing.T) {
+	m, comp := mustRun(t, "us-east-1", baseArgs("us-east-1", "us-west-2"))
+	trafficURN := one(t, m, "ess-ha:traffic:Traffic").URN
+
+	bucket := one(t, m, "aws:s3/bucketV2:BucketV2")
+	assert.Equal(t, trafficURN, bucket.Parent)
+	assert.Equal(t, "ess-prod-stop-us-east-1", str(bucket, "bucket"), "this region's stop bucket")
+	assert.Equal(t, failover.BucketName(deployment, "us-east-1"), str(bucket, "bucket"), "the name the failover command uses")
+	assert.False(t, boolean(bucket, "forceDestroy"))
+	assert.Equal(t, "ess-prod-stop-us-east-1", await[string](t, comp.DrainBucket))
+
+	versioning := one(t, m, "aws:s3/bucketVersioningV2:BucketVersioningV2")
+	assert.Equal(t, "Enabled", versioning.Inputs["versioningConfiguration"].ObjectValue()["status"].StringValue())
+	assert.Equal(t, bucket.ID, str(versioning, "bucket"))
+
+	sse := one(t, m, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+	rules := sse.Inputs["rules"].ArrayValue()
+	require.Len(t, rules, 1)
+	assert.Equal(t, "AES256", rules[0].ObjectValue()["applyServerSideEncryptionByDefault"].ObjectValue()["sseAlgorithm"].StringValue())
+
+	own := one(t, m, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+	assert.Equal(t, "BucketOwnerEnforced", own.Inputs["rule"].ObjectValue()["objectOwnership"].StringValue())
+
+	pab := one(t, m, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+	assert.True(t, boolean(pab, "blockPublicAcls"))
+	assert.True(t, boolean(pab, "ignorePublicAcls"))
+	assert.False(t, boolean(pab, "blockPublicPolicy"), "the drain object's public read is a policy")
+	assert.False(t, boolean(pab, "restrictPublicBuckets"))
+
+	bp := one(t, m, "aws:s3/bucketPolicy:BucketPolicy")
+	assert.Contains(t, bp.Dependencies, pab.URN, "the policy waits for the public access block")
+	assert.Contains(t, bp.Dependencies, own.URN)
+
+	for _, r := range m.Registrations() {
+		if r.Type != "ess-ha:traffic:Traffic" && r.Type != "ess-ha:dns:Records" && r.Type != "aws:route53/record:Record" {
+			assert.Equal(t, trafficURN, r.Parent, "%s is a child of the component", r.Name)
+		}
+		assert.True(t, strings.HasPrefix(r.Name, "traffic"), "%s is prefixed with the component's name", r.Name)
+	}
+}
+
+func TestBucketPolicyScopedToPeerDrainObject(t *testing.T) {
+	m, _ := mustRun(t, "us-east-1", baseArgs("us-east-1", "us-west-2"))
+	stmts := policyOf(t, m)
+	var allows, denies []statement
+	for _, s := range stmts {
+		switch s.Effect {
+		case "Allow":
+			allows = append(allows, s)
+		case "Deny":
+			denies = append(denies, s)
+		}
+	}
+	require.Len(t, allows, 1, "one grant only")
+	assert.Equal(t, "*", allows[0].Principal)
+	assert.Equal(t, "s3:GetObject", allows[0].Action, "read only, no listing")
+	assert.Equal(t, "arn:aws:s3:::ess-prod-stop-us-east-1/drain/us-west-2", allows[0].Resource,
+		"exactly the peer's drain object, no wildcard")
+	assert.NotContains(t, allows[0].Resource, "*")
+
+	require.Len(t, denies, 1)
+	assert.Equal(t, "s3:*", denies[0].Action)
+	assert.ElementsMatch(t, []any{"arn:aws:s3:::ess-prod-stop-us-east-1", "arn:aws:s3:::ess-prod-stop-us-east-1/*"}, denies[0].Resource)
+	assert.Equal(t, "false", denies[0].Condition["Bool"]["aws:SecureTransport"], "plain HTTP is refused")
+}
+
+func TestNoDrainObjectIsManaged(t *testing.T) {
+	m, _ := mustRun(t, "us-east-1", baseArgs("us-east-1", "us-west-2"))
+	require.NotEmpty(t, m.Registrations())
+	for _, r := range m.Registrations() {
+		lower := strings.ToLower(r.Type)
+		assert.NotContains(t, lower, "bucketobject", "%s: the program never writes a drain object", r.Name)
+		assert.NotContains(t, lower, "objectcopy", "%s", r.Name)
+		assert.False(t, strings.HasPrefix(r.Type, "aws:s3/object"), "%s", r.Type)
+		if strings.HasPrefix(r.Type, "aws:s3/") {
+			assert.NotContains(t, r.Inputs, resource.PropertyKey("key"), "%s: no S3 resource names an object key", r.Name)
+		}
+	}
+}
+
+func TestHealthChecks(t *testing.T) {
+	m, comp := mustRun(t, "us-east-1", baseArgs("us-east-1", "us-west-2"))
+	c := checks(t, m)
+
+	lbCheck := c["load-balancer"]
+	assert.Equal(t, "traffic-lb-check", lbCheck.Name)
+	assert.Equal(t, "HTTPS", str(lbCheck, "type"))
+	assert.Equal(t, edgeDNS, str(lbCheck, "fqdn"))
+	assert.Equal(t, 443, num(lbCheck, "port"))
+	assert.Equal(t, "/health", str(lbCheck, "resourcePath"), "the default path")
+	assert.True(t, boolean(lbCheck, "enableSni"))
+	assert.Equal(t, 10, num(lbCheck, "requestInterval"))
+	assert.Equal(t, 3, num(lbCheck, "failureThreshold"))
+	assert.False(t, boolean(lbCheck, "invertHealthcheck"))
+	assert.NotContains(t, lbCheck.Inputs, resource.PropertyKey("regions"), "the default checker regions")
+
+	drain := c["drain"]
+	assert.Equal(t, "traffic-drain-check", drain.Name)
+	assert.Equal(t, "HTTPS", str(drain, "type"))
+	assert.Equal(t, "ess-prod-stop-us-west-2.s3.us-west-2.amazonaws.com", str(drain, "fqdn"), "the peer region's stop bucket")
+	assert.Equal(t, "/drain/us-east-1", str(drain, "resourcePath"), "this region's switch")
+	assert.Equal(t, 443, num(drain, "port"))
+	assert.True(t, boolean(drain, "invertHealthcheck"), "object present (200) means drained")
+	assert.True(t, boolean(drain, "enableSni"))
+
+	// The same switch the failover command writes.
+	switches, err := failover.Switches(deployment, []string{"us-east-1", "us-west-2"})
+	require.NoError(t, err)
+	assert.Equal(t, switches[0].FQDN(), str(drain, "fqdn"))
+	assert.Equal(t, switches[0].ResourcePath(), str(drain, "resourcePath"))
+
+	region := c["region"]
+	assert.Equal(t, "traffic-region-check", region.Name)
+	assert.Equal(t, "CALCULATED", str(region, "type"))
+	assert.Equal(t, 2, num(region, "childHealthThreshold"), "both children must be healthy")
+	children := region.Inputs["childHealthchecks"].ArrayValue()
+	require.Len(t, children, 2)
+	assert.ElementsMatch(t, []string{lbCheck.ID, drain.ID}, []string{children[0].StringValue(), children[1].StringValue()})
+
+	assert.Equal(t, region.ID, await[string](t, comp.HealthCheckID))
+	assert.Equal(t, lbCheck.ID, await[string](t, comp.LBHealthCheckID))
+	assert.Equal(t, drain.ID, await[string](t, comp.DrainHealthCheckID))
+	assert.Equal(t, "https://ess-prod-stop-us-west-2.s3.us-west-2.amazonaws.com/drain/us-east-1", await[string](t, comp.DrainObjectURL))
+}
+
+func TestWeightedRecords(t *testing.T) {
+	m, comp := mustRun(t, "us-east-1", baseArgs("us-east-1", "us-west-2"))
+	region := checks(t, m)["region"]
+	recordsComp := one(t, m, "ess-ha:dns:Records")
+	assert.Equal(t, one(t, m, "ess-ha:traffic:Traffic").URN, recordsComp.Parent, "the records are the component's children")
+
+	records := m.ByType("aws:route53/record:Record")
+	require.Len(t, records, 2*len(hostnames))
+	types := map[string][]string{}
+	for _, r := range records {
+		assert.Equal(t, recordsComp.URN, r.Parent)
+		assert.Equal(t, zoneID, str(r, "zoneId"))
+		assert.Equal(t, "us-east-1", str(r, "setIdentifier"), "set identifier = region")
+		assert.Equal(t, region.ID, str(r, "healthCheckId"), "tied to the calculated check")
+		w := r.Inputs["weightedRoutingPolicies"].ArrayValue()
+		require.Len(t, w, 1)
+		assert.Equal(t, float64(traffic.DefaultWeight), w[0].ObjectValue()["weight"].NumberValue())
+		aliases := r.Inputs["aliases"].ArrayValue()
+		require.Len(t, aliases, 1)
+		assert.Equal(t, edgeDNS, aliases[0].ObjectValue()["name"].StringValue())
+		assert.Equal(t, edgeZone, aliases[0].ObjectValue()["zoneId"].StringValue())
+		types[str(r, "name")] = append(types[str(r, "name")], str(r, "type"))
+	}
+	for _, h := range hostnames {
+		assert.ElementsMatch(t, []string{"A", "AAAA"}, types[h], h)
+	}
+	assert.Equal(t, hostnames, await[[]string](t, comp.RecordFqdns))
+	assert.Len(t, comp.Records.Records, 2*len(hostnames))
+	assert.Equal(t, traffic.DefaultWeight, comp.Weight)
+}
+
+func TestExplicitWeights(t *testing.T) {
+	for _, w := range []int{0, 37, 255} {
+		args := baseArgs("us-west-2", "us-east-1")
+		args.Weight = pulumi.IntRef(w)
+		m, comp := mustRun(t, "us-west-2", args)
+		assert.Equal(t, w, comp.Weight)
+		for _, r := range m.ByType("aws:route53/record:Record") {
+			weights := r.Inputs["weightedRoutingPolicies"].ArrayValue()
+			require.Len(t, weights, 1)
+			assert.Equal(t, float64(w), weights[0].ObjectValue()["weight"].NumberValue(), "weight %d is kept, 0 included", w)
+			assert.Equal(t, "us-west-2", str(r, "setIdentifier"))
+		}
+	}
+}
+
+// TestPairFits plans both regions and checks that each region's drain check reads the object that
+// the OTHER region's stop bucket holds and publishes, and that the record sets are disjoint.
+func TestPairFits(t *testing.T) {
+	regions := []string{"us-east-1", "us-west-2"}
+	type plan struct {
+		bucket, allowed, drainFQDN, drainPath string
+		setIDs                                map[string]bool
+	}
+	plans := map[string]plan{}
+	for i, r := range regions {
+		m, _ := mustRun(t, r, baseArgs(r, regions[1-i]))
+		var allowed string
+		for _, s := range policyOf(t, m) {
+			if s.Effect == "Allow" {
+				allowed, _ = s.Resource.(string)
+			}
+		}
+		drain := checks(t, m)["drain"]
+		ids := map[string]bool{}
+		for _, rec := range m.ByType("aws:route53/record:Record") {
+			ids[str(rec, "setIdentifier")] = true
+		}
+		plans[r] = plan{
+			bucket:    str(one(t, m, "aws:s3/bucketV2:BucketV2"), "bucket"),
+			allowed:   allowed,
+			drainFQDN: str(drain, "fqdn"),
+			drainPath: str(drain, "resourcePath"),
+			setIDs:    ids,
+		}
+	}
+	for i, r := range regions {
+		peer := plans[regions[1-i]]
+		me := plans[r]
+		assert.Equal(t, peer.bucket+".s3."+regions[1-i]+".amazonaws.com", me.drainFQDN, "%s's switch is in the peer's bucket", r)
+		assert.Equal(t, "arn:aws:s3:::"+peer.bucket+me.drainPath, peer.allowed, "the peer's bucket exposes exactly %s's switch", r)
+		assert.Equal(t, map[string]bool{r: true}, me.setIDs)
+	}
+	assert.NotEqual(t, plans["us-east-1"].bucket, plans["us-west-2"].bucket)
+}
+
+func TestOptionalHealthCheckSettings(t *testing.T) {
+	args := baseArgs("us-east-1", "us-west-2")
+	args.HealthCheckPath = "/ready"
+	args.HealthCheckRegions = []string{"us-east-1", "us-west-1", "eu-west-1"}
+	args.HealthCheckListenerArns = pulumi.StringArray{
+		pulumi.String("arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/a/1/2"),
+		pulumi.String("arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/b/3/4"),
+	}
+	args.HealthCheckTargetGroupArn = pulumi.String("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/ess-ldp/5")
+	m, _ := mustRun(t, "us-east-1", args)
+
+	c := checks(t, m)
+	assert.Equal(t, "/ready", str(c["load-balancer"], "resourcePath"))
+	for _, k := range []string{"load-balancer", "drain"} {
+		var got []string
+		for _, v := range c[k].Inputs["regions"].ArrayValue() {
+			got = append(got, v.StringValue())
+		}
+		assert.Equal(t, args.HealthCheckRegions, got, k)
+	}
+
+	rules := m.ByType("aws:lb/listenerRule:ListenerRule")
+	require.Len(t, rules, 2, "one rule per listener")
+	for _, r := range rules {
+		assert.Equal(t, traffic.HealthCheckRulePriority, num(r, "priority"))
+		conds := r.Inputs["conditions"].ArrayValue()
+		require.Len(t, conds, 2)
+		var host, path []string
+		for _, cnd := range conds {
+			o := cnd.ObjectValue()
+			if h, ok := o["hostHeader"]; ok {
+				for _, v := range h.ObjectValue()["values"].ArrayValue() {
+					host = append(host, v.StringValue())
+				}
+			}
+			if p, ok := o["pathPattern"]; ok {
+				for _, v := range p.ObjectValue()["values"].ArrayValue() {
+					path = append(path, v.StringValue())
+				}
+			}
+		}
+		assert.Equal(t, []string{edgeDNS}, host, "only requests for the load balancer's own name")
+		assert.Equal(t, []string{"/ready"}, path, "only the health path")
+		actions := r.Inputs["actions"].ArrayValue()
+		require.Len(t, actions, 1)
+		assert.Equal(t, "forward", actions[0].ObjectValue()["type"].StringValue())
+	}
+}
+
+func TestNoListenerRuleByDefault(t *testing.T) {
+	m, _ := mustRun(t, "us-east-1", baseArgs("us-east-1", "us-west-2"))
+	assert.Empty(t, m.ByType("aws:lb/listenerRule:ListenerRule"))
+}
+
+func TestArgsErrors(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(a *traffic.TrafficArgs)
+		want   string
+	}{
+		{"nil", nil, "TrafficArgs is nil"},
+		{"deployment with dots", func(a *traffic.TrafficArgs) { a.Deployment = "ess.prod" }, "TrafficArgs.Deployment"},
+		{"deployment upper case", func(a *traffic.TrafficArgs) { a.Deployment = "ESS" }, "TrafficArgs.Deployment"},
+		{"deployment too long", func(a *traffic.TrafficArgs) { a.Deployment = strings.Repeat("a", 50) }, "S3 allows 63"},
+		{"bad region", func(a *traffic.TrafficArgs) { a.Region = "east" }, "TrafficArgs.Region"},
+		{"bad peer", func(a *traffic.TrafficArgs) { a.PeerRegion = "" }, "TrafficArgs.PeerRegion"},
+		{"same region", func(a *traffic.TrafficArgs) { a.PeerRegion = a.Region }, "TrafficArgs.PeerRegion"},
+		{"no hostnames", func(a *traffic.TrafficArgs) { a.Hostnames = nil }, "TrafficArgs.Hostnames is empty"},
+		{"bad hostname", func(a *traffic.TrafficArgs) { a.Hostnames = []string{"Example.com."} }, "TrafficArgs.Hostnames[0]"},
+		{"duplicate hostname", func(a *traffic.TrafficArgs) { a.Hostnames = []string{"example.com", "example.com"} }, "listed twice"},
+		{"no zone", func(a *traffic.TrafficArgs) { a.ZoneID = nil }, "TrafficArgs.ZoneID"},
+		{"no alias name", func(a *traffic.TrafficArgs) { a.AliasDNSName = nil }, "TrafficArgs.AliasDNSName"},
+		{"no alias zone", func(a *traffic.TrafficArgs) { a.AliasZoneID = nil }, "TrafficArgs.AliasZoneID"},
+		{"no fqdn", func(a *traffic.TrafficArgs) { a.HealthCheckFQDN = nil }, "TrafficArgs.HealthCheckFQDN"},
+		{"relative path", func(a *traffic.TrafficArgs) { a.HealthCheckPath = "health" }, "TrafficArgs.HealthCheckPath"},
+		{"two checker regions", func(a *traffic.TrafficArgs) { a.HealthCheckRegions = []string{"us-east-1", "us-west-1"} }, "at least 3"},
+		{"weight too big", func(a *traffic.TrafficArgs) { a.Weight = pulumi.IntRef(256) }, "TrafficArgs.Weight"},
+		{"negative weight", func(a *traffic.TrafficArgs) { a.Weight = pulumi.IntRef(-1) }, "TrafficArgs.Weight"},
+		{"listener without target group", func(a *traffic.TrafficArgs) {
+			a.HealthCheckListenerArns = pulumi.StringArray{pulumi.String("arn:listener")}
+		}, "HealthCheckTargetGroupArn"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var args *traffic.TrafficArgs
+			if c.mutate != nil {
+				args = baseArgs("us-east-1", "us-west-2")
+				c.mutate(args)
+			}
+			m, _, err := run(t, "us-east-1", args)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Contains(t, err.Error(), "traffic traffic:", "the error names the component")
+			assert.Empty(t, m.Registrations(), "nothing is created")
+		})
+	}
+}
+
+func TestHelpers(t *testing.T) {
+	assert.Equal(t, "ess-prod-stop-us-east-1.s3.us-east-1.amazonaws.com", traffic.DrainCheckFQDN("ess-prod", "us-east-1"))
+	assert.Equal(t, "https://ess-prod-stop-us-east-1.s3.us-east-1.amazonaws.com/drain/us-west-2", traffic.DrainObjectURL("ess-prod", "us-west-2", "us-east-1"))
+	doc, err := traffic.BucketPolicy("b", "us-west-2")
+	require.NoError(t, err)
+	assert.Contains(t, doc, `"arn:aws:s3:::b/drain/us-west-2"`)
+}
