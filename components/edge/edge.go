@@ -104,6 +104,9 @@ type Edge struct {
 	// TargetGroupArns are the target groups' ARNs in Routes order, each carrying its target group as a
 	// dependency (for the ess pool's TargetGroupArns).
 	TargetGroupArns pulumi.StringArray
+	// HTTPSListenerArns are the HTTPS listeners, one per ALB; the multi-region health check adds its
+	// rule to them.
+	HTTPSListenerArns pulumi.StringArray
 	// Accelerator is the Global Accelerator, or nil with Gateway "none".
 	Accelerator *globalaccelerator.Accelerator
 	// Region is the AWS region, derived from the zone names.
@@ -326,9 +329,11 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 		if err != nil {
 			return nil, fmt.Errorf("creating load balancer %s: %w", albName, err)
 		}
-		if err := newListeners(ctx, albName, alb, certArn, args.Routes, comp.TargetGroups, common, parent); err != nil {
+		https, err := newListeners(ctx, albName, alb, certArn, args.Routes, comp.TargetGroups, common, parent)
+		if err != nil {
 			return nil, err
 		}
+		comp.HTTPSListenerArns = append(comp.HTTPSListenerArns, https.Arn)
 		comp.LoadBalancers = append(comp.LoadBalancers, alb)
 		dnsNames = append(dnsNames, alb.DnsName)
 		arnSuffixes = append(arnSuffixes, alb.ArnSuffix)
@@ -572,7 +577,7 @@ func newCertificate(ctx *pulumi.Context, name string, args *EdgeArgs, common map
 
 // newListeners gives a load balancer an HTTP listener that redirects to HTTPS, and an HTTPS listener
 // that answers 404 unless a host rule forwards the request to its route's target group.
-func newListeners(ctx *pulumi.Context, albName string, alb *lb.LoadBalancer, certArn pulumi.StringOutput, routes []Route, tgs []*lb.TargetGroup, common map[string]string, parent pulumi.ResourceOrInvokeOption) error {
+func newListeners(ctx *pulumi.Context, albName string, alb *lb.LoadBalancer, certArn pulumi.StringOutput, routes []Route, tgs []*lb.TargetGroup, common map[string]string, parent pulumi.ResourceOrInvokeOption) (*lb.Listener, error) {
 	if _, err := lb.NewListener(ctx, albName+"-http", &lb.ListenerArgs{
 		LoadBalancerArn: alb.Arn,
 		Port:            pulumi.Int(80),
@@ -587,7 +592,7 @@ func newListeners(ctx *pulumi.Context, albName string, alb *lb.LoadBalancer, cer
 		}},
 		Tags: tags(common, "Name", albName+"-http"),
 	}, parent); err != nil {
-		return fmt.Errorf("creating HTTP listener %s-http: %w", albName, err)
+		return nil, fmt.Errorf("creating HTTP listener %s-http: %w", albName, err)
 	}
 	https, err := lb.NewListener(ctx, albName+"-https", &lb.ListenerArgs{
 		LoadBalancerArn: alb.Arn,
@@ -606,7 +611,7 @@ func newListeners(ctx *pulumi.Context, albName string, alb *lb.LoadBalancer, cer
 		Tags: tags(common, "Name", albName+"-https"),
 	}, parent)
 	if err != nil {
-		return fmt.Errorf("creating HTTPS listener %s-https: %w", albName, err)
+		return nil, fmt.Errorf("creating HTTPS listener %s-https: %w", albName, err)
 	}
 	for i, r := range routes {
 		ruleName := albName + "-rule-" + r.Name
@@ -622,10 +627,10 @@ func newListeners(ctx *pulumi.Context, albName string, alb *lb.LoadBalancer, cer
 			}},
 			Tags: tags(common, "Name", ruleName, "route", r.Name),
 		}, parent); err != nil {
-			return fmt.Errorf("creating listener rule %s: %w", ruleName, err)
+			return nil, fmt.Errorf("creating listener rule %s: %w", ruleName, err)
 		}
 	}
-	return nil
+	return https, nil
 }
 
 // newAccelerator puts a Global Accelerator in front of the load balancers: TCP 80 and 443 to an endpoint

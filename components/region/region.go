@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -13,10 +14,12 @@ import (
 	"github.com/ess-ha/ess-ha/components/database"
 	"github.com/ess-ha/ess-ha/components/dns"
 	"github.com/ess-ha/ess-ha/components/edge"
+	"github.com/ess-ha/ess-ha/components/globaldb"
 	"github.com/ess-ha/ess-ha/components/network"
 	"github.com/ess-ha/ess-ha/components/observability"
 	"github.com/ess-ha/ess-ha/components/pool"
 	"github.com/ess-ha/ess-ha/components/registry"
+	"github.com/ess-ha/ess-ha/components/traffic"
 	"github.com/ess-ha/ess-ha/internal/config"
 )
 
@@ -37,10 +40,17 @@ type Region struct {
 	Edge     *edge.Edge
 	Ess      *pool.Pool
 	Backend  *pool.Pool
-	Database *database.Database
-	Cache    *cache.Cache
-	Records  *dns.Records
-	Alarms   *observability.Alarms
+	// Database is the regional Multi-AZ instance of a single-region stack; GlobalDatabase replaces it
+	// in a stack that is part of an Aurora global database.
+	Database       *database.Database
+	GlobalDatabase *globaldb.GlobalDatabase
+	Cache          *cache.Cache
+	// Records are the plain alias records of a single-region stack; Traffic replaces them (weighted
+	// records, health checks and the STOP drain switch) in a stack with a peer region.
+	Records     *dns.Records
+	Traffic     *traffic.Traffic
+	Replication *registry.Replication
+	Alarms      *observability.Alarms
 
 	// Outputs are what an operator needs, keyed by stack output name. No secret is among them.
 	Outputs pulumi.Map
@@ -176,8 +186,12 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 		}, parent)
 	}
 	essSecrets := []string{
-		fmt.Sprintf("arn:aws:secretsmanager:%s:*:secret:rds!db-*", cfg.Region),
 		fmt.Sprintf("arn:aws:secretsmanager:%s:*:secret:%s-cache-*", cfg.Region, name),
+	}
+	if cfg.GlobalDatabase.Role == config.GlobalNone {
+		essSecrets = append(essSecrets, fmt.Sprintf("arn:aws:secretsmanager:%s:*:secret:rds!db-*", cfg.Region))
+	} else {
+		essSecrets = append(essSecrets, fmt.Sprintf("arn:aws:secretsmanager:%s:*:secret:%s-globaldb-master-secret*", cfg.Region, name))
 	}
 	if r.Ess, err = newPool(pool.RoleEss, cfg.EssPool, r.Edge.SecurityGroupID.ToStringOutput(), targetGroups, essSecrets, []int{database.Port, cache.Port}); err != nil {
 		return fmt.Errorf("creating the ess pool: %w", err)
@@ -186,15 +200,9 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 		return fmt.Errorf("creating the backend pool: %w", err)
 	}
 
-	if r.Database, err = database.NewDatabase(ctx, name+"-database", &database.DatabaseArgs{
-		VpcID:                 r.Network.VpcID.ToStringOutput(),
-		DataSubnetIDs:         network.IDs(r.Network.DataSubnets),
-		ClientSecurityGroupID: r.Ess.SecurityGroupID.ToStringOutput(),
-		Settings:              cfg.Database,
-		ParameterPath:         parameterPath,
-		Tags:                  tags,
-	}, parent); err != nil {
-		return fmt.Errorf("creating the database: %w", err)
+	db, err := r.newDatabase(ctx, name, cfg, zones, parameterPath, tags)
+	if err != nil {
+		return err
 	}
 	if r.Cache, err = cache.NewCache(ctx, name+"-cache", &cache.CacheArgs{
 		VpcID:                 r.Network.VpcID.ToStringOutput(),
@@ -207,16 +215,18 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 	}, parent); err != nil {
 		return fmt.Errorf("creating the cache: %w", err)
 	}
-	if err := r.Ess.AllowSecretKeys(ctx, pulumi.StringArray{r.Database.KmsKeyArn, r.Cache.KmsKeyArn}); err != nil {
+	if err := r.Ess.AllowSecretKeys(ctx, pulumi.StringArray{db.kmsKeyArn, r.Cache.KmsKeyArn}); err != nil {
 		return fmt.Errorf("letting the ess pool read the database and cache secrets: %w", err)
 	}
-	if r.Records, err = dns.NewRecords(ctx, name+"-records", &dns.RecordsArgs{
-		ZoneID:        r.Zone.ZoneID,
-		Hostnames:     cfg.Hostnames(),
-		TargetDNSName: r.Edge.AliasDNSName,
-		TargetZoneID:  r.Edge.AliasZoneID,
-	}, parent); err != nil {
-		return fmt.Errorf("creating the DNS records: %w", err)
+	if err := r.newRouting(ctx, name, cfg, tags); err != nil {
+		return err
+	}
+	if cfg.MultiRegion() {
+		if r.Replication, err = registry.NewReplication(ctx, name+"-replication", &registry.ReplicationArgs{
+			DestinationRegion: cfg.PeerRegion, RepositoryPrefixes: repositoryPrefixes(repos),
+		}, parent); err != nil {
+			return fmt.Errorf("creating the registry's replication to %s: %w", cfg.PeerRegion, err)
+		}
 	}
 	if r.Alarms, err = observability.NewAlarms(ctx, name+"-alarms", &observability.AlarmsArgs{
 		Zones:                   len(zones),
@@ -225,7 +235,7 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 		LoadBalancerArnSuffixes: r.Edge.LoadBalancerArnSuffixes,
 		TargetGroupArnSuffixes:  targetGroupSuffixes,
 		EssGroupName:            r.Ess.GroupName,
-		DatabaseIdentifier:      r.Database.Identifier,
+		DatabaseIdentifier:      db.identifier,
 		CacheReplicationGroupID: r.Cache.ReplicationGroupID,
 		Email:                   cfg.AlarmEmail,
 		Tags:                    tags,
@@ -246,13 +256,141 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 		"loadBalancerDnsNames":    r.Edge.LoadBalancerDNSNames,
 		"hostedZoneId":            r.Zone.ZoneID,
 		"nameServers":             r.Zone.NameServers,
-		"databaseEndpoint":        r.Database.Endpoint,
-		"databaseSecretArn":       r.Database.SecretArn,
+		"databaseEndpoint":        db.endpoint,
+		"databaseSecretArn":       db.secretArn,
 		"cacheEndpoint":           r.Cache.PrimaryEndpoint,
 		"repositoryUrls":          repoURLs,
 		"essAutoScalingGroup":     r.Ess.GroupName,
 		"backendAutoScalingGroup": r.Backend.GroupName,
 		"alarmTopicArn":           r.Alarms.TopicArn,
 	}
+	if r.Traffic != nil {
+		r.Outputs["drainBucket"] = r.Traffic.DrainBucket
+		r.Outputs["drainObjectUrl"] = r.Traffic.DrainObjectURL
+		r.Outputs["regionHealthCheckId"] = r.Traffic.HealthCheckID
+	}
+	if r.GlobalDatabase != nil {
+		r.Outputs["globalClusterIdentifier"] = r.GlobalDatabase.GlobalClusterIdentifier
+		r.Outputs["globalWriterEndpoint"] = r.GlobalDatabase.WriterEndpoint
+	}
 	return nil
+}
+
+// dbOutputs are what the rest of the region needs from whichever database the stack has.
+type dbOutputs struct {
+	endpoint, secretArn, identifier, kmsKeyArn pulumi.StringOutput
+}
+
+// newDatabase creates the regional Multi-AZ instance, or this region's member of the Aurora global
+// database.
+func (r *Region) newDatabase(ctx *pulumi.Context, name string, cfg *config.Config, zones []string, parameterPath string, tags map[string]string) (*dbOutputs, error) {
+	if cfg.GlobalDatabase.Role == config.GlobalNone {
+		db, err := database.NewDatabase(ctx, name+"-database", &database.DatabaseArgs{
+			VpcID:                 r.Network.VpcID.ToStringOutput(),
+			DataSubnetIDs:         network.IDs(r.Network.DataSubnets),
+			ClientSecurityGroupID: r.Ess.SecurityGroupID.ToStringOutput(),
+			Settings:              cfg.Database,
+			ParameterPath:         parameterPath,
+			Tags:                  tags,
+		}, pulumi.Parent(r))
+		if err != nil {
+			return nil, fmt.Errorf("creating the database: %w", err)
+		}
+		r.Database = db
+		return &dbOutputs{endpoint: db.Endpoint, secretArn: db.SecretArn, identifier: db.Identifier, kmsKeyArn: db.KmsKeyArn}, nil
+	}
+	g := cfg.GlobalDatabase
+	args := &globaldb.GlobalDatabaseArgs{
+		Role:                    globaldb.RolePrimary,
+		GlobalClusterIdentifier: cfg.GlobalIdentifier(),
+		EngineVersion:           g.EngineVersion,
+		InstanceClass:           g.InstanceClass,
+		BackupRetentionDays:     g.BackupRetentionDays,
+		DatabaseName:            cfg.Database.Name,
+		MasterUsername:          cfg.Database.Username,
+		VpcID:                   r.Network.VpcID.ToStringOutput(),
+		DataSubnetIDs:           network.IDs(r.Network.DataSubnets),
+		Zones:                   zones,
+		ClientSecurityGroupID:   r.Ess.SecurityGroupID.ToStringOutput(),
+		ParameterPath:           parameterPath,
+		SecretReplicaRegions:    []string{cfg.PeerRegion},
+		Tags:                    tags,
+	}
+	if g.Role == config.GlobalSecondary {
+		args.Role, args.MasterUsername, args.SecretReplicaRegions = globaldb.RoleSecondary, "", nil
+	}
+	db, err := globaldb.NewGlobalDatabase(ctx, name+"-globaldb", args, pulumi.Parent(r))
+	if err != nil {
+		return nil, fmt.Errorf("creating the %s member of global database %s: %w", g.Role, cfg.GlobalIdentifier(), err)
+	}
+	r.GlobalDatabase = db
+	return &dbOutputs{endpoint: db.ClusterEndpoint, secretArn: db.SecretArn, identifier: db.Instances[0].Identifier, kmsKeyArn: db.KmsKeyArn}, nil
+}
+
+// newRouting points the three names at the edge: plain alias records in a single-region stack;
+// weighted records behind the region's health check and STOP drain switch when the stack has a peer.
+func (r *Region) newRouting(ctx *pulumi.Context, name string, cfg *config.Config, tags map[string]string) error {
+	var err error
+	if !cfg.MultiRegion() {
+		r.Records, err = dns.NewRecords(ctx, name+"-records", &dns.RecordsArgs{
+			ZoneID:        r.Zone.ZoneID,
+			Hostnames:     cfg.Hostnames(),
+			TargetDNSName: r.Edge.AliasDNSName,
+			TargetZoneID:  r.Edge.AliasZoneID,
+		}, pulumi.Parent(r))
+		if err != nil {
+			return fmt.Errorf("creating the DNS records: %w", err)
+		}
+		return nil
+	}
+	weight := cfg.RoutingWeight
+	r.Traffic, err = traffic.NewTraffic(ctx, name+"-traffic", &traffic.TrafficArgs{
+		Deployment:                cfg.Deployment,
+		Region:                    cfg.Region,
+		PeerRegion:                cfg.PeerRegion,
+		Hostnames:                 cfg.Hostnames(),
+		ZoneID:                    r.Zone.ZoneID,
+		AliasDNSName:              r.Edge.AliasDNSName,
+		AliasZoneID:               r.Edge.AliasZoneID,
+		HealthCheckFQDN:           r.Edge.LoadBalancers[0].DnsName,
+		HealthCheckPath:           healthPath(cfg),
+		HealthCheckListenerArns:   r.Edge.HTTPSListenerArns,
+		HealthCheckTargetGroupArn: r.Edge.TargetGroups[0].Arn,
+		Weight:                    &weight,
+		Tags:                      tags,
+	}, pulumi.Parent(r))
+	if err != nil {
+		return fmt.Errorf("creating the weighted routing and STOP switch: %w", err)
+	}
+	return nil
+}
+
+// healthPath is the health path of the first routed ess container, which the region's health check
+// probes through the load balancer.
+func healthPath(cfg *config.Config) string {
+	for _, c := range cfg.EssPool.Containers {
+		if c.Host != "" && c.HealthPath != "" {
+			return c.HealthPath
+		}
+	}
+	return "/health"
+}
+
+// repositoryPrefixes returns the distinct top-level prefixes ("inrupt/", "backend/") of the
+// repositories, or the names themselves for repositories without one.
+func repositoryPrefixes(repos []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, repo := range repos {
+		p := repo
+		if i := strings.Index(repo, "/"); i > 0 {
+			p = repo[:i+1]
+		}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -126,8 +126,11 @@ func TestEveryImageComesFromTheRegionsPrivateRegistry(t *testing.T) {
 	}
 }
 
+// singleRegion turns a shipped stack into a single-region deployment.
+var singleRegion = map[string]string{"peerRegion": "", "globalDatabase": `{"role":"none"}`}
+
 func TestTwoSeparatePoolsAndAMultiAZDatabase(t *testing.T) {
-	m := runStack(t, "prod-us-east-1", nil)
+	m := runStack(t, "prod-us-east-1", singleRegion)
 	groups := m.ByType("aws:autoscaling/group:Group")
 	require.Len(t, groups, 2)
 	pools := map[string]*mocks.Registration{}

@@ -101,9 +101,6 @@ type GlobalDatabase struct {
 	InstanceClass       string `json:"instanceClass,omitempty"`
 	EngineVersion       string `json:"engineVersion,omitempty"`
 	BackupRetentionDays int    `json:"backupRetentionDays,omitempty"`
-	// PrimaryStack is the stack reference of the primary region's stack (a secondary reads the global
-	// writer endpoint from its outputs), e.g. "organization/ess-ha/prod-us-east-1".
-	PrimaryStack string `json:"primaryStack,omitempty"`
 }
 
 // Config is the whole validated configuration of one regional stack.
@@ -280,7 +277,7 @@ func describe(key string) string {
 	case "cache":
 		return "an object {nodeType, replicas, engineVersion}"
 	case "globalDatabase":
-		return "an object {role: none|primary|secondary, identifier, instanceClass, engineVersion, backupRetentionDays, primaryStack}"
+		return "an object {role: none|primary|secondary, identifier, instanceClass, engineVersion, backupRetentionDays}"
 	}
 	return "a valid value"
 }
@@ -414,9 +411,6 @@ func (c *Config) validateGlobal() error {
 	}
 	if g.BackupRetentionDays < 7 || g.BackupRetentionDays > 35 {
 		bad(g.BackupRetentionDays, "globalDatabase.backupRetentionDays must be from 7 to 35")
-	}
-	if g.Role == GlobalSecondary && g.PrimaryStack == "" {
-		bad(g.PrimaryStack, "globalDatabase.primaryStack must name the primary region's stack, e.g. organization/ess-ha/prod-us-east-1: the secondary reads the global writer endpoint from it")
 	}
 	return errors.Join(errs...)
 }

@@ -279,6 +279,12 @@ func (m *Mocks) compute(typ, name, urn string, inputs resource.PropertyMap) (str
 	case "aws:rds/globalCluster:GlobalCluster":
 		id = str("globalClusterIdentifier")
 		set("arn", "arn:aws:rds::"+Account+":global-cluster:"+id)
+		// The global writer endpoint, which follows the primary cluster.
+		set("endpoint", fmt.Sprintf("%s.global-%s.global.rds.amazonaws.com", id, h[:10]))
+	case "aws:ecr/replicationConfiguration:ReplicationConfiguration":
+		// A registry has one replication configuration; its ID is the registry (account) ID.
+		id = Account
+		set("registryId", Account)
 	case "aws:elasticache/replicationGroup:ReplicationGroup":
 		id = named("replicationGroupId")
 		set("primaryEndpointAddress", fmt.Sprintf("master.%s.%s.%s.cache.amazonaws.com", id, h[:6], shortRegion(m.Region)))

@@ -1,0 +1,588 @@
+// Package globaldb provides the GlobalDatabase component: one region's member of an Aurora PostgreSQL
+// Global Database, for an active-active pair of regional stacks.
+//
+// The primary stack creates the global cluster and the primary cluster (a writer and a reader in
+// another AZ); the secondary stack creates a secondary cluster (two readers in two AZs) that joins the
+// global cluster by its identifier. Aurora replicates the storage across regions.
+//
+// The services of both regions reach the writer through the GLOBAL WRITER ENDPOINT (the global
+// cluster's `endpoint`), which Aurora repoints to the new primary on a managed switchover
+// (switchover-global-cluster) and on a managed failover (failover-global-cluster
+// --allow-data-loss). It is NOT repointed when a secondary is detached and promoted
+// (remove-from-global-cluster): use the managed operations. Both stacks publish it to SSM at
+// <ParameterPath>database/endpoint, the key the pools already read.
+//
+// Roles swap on a switchover or failover: the cluster created as "primary" may become a secondary
+// and vice versa. Both roles therefore ignore the attributes Aurora changes when roles move
+// (replicationSourceIdentifier, globalClusterIdentifier), so a `pulumi up` after a switchover never
+// promotes, detaches or replaces a cluster.
+package globaldb
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ess-ha/ess-ha/components/database"
+	"github.com/ess-ha/ess-ha/components/network"
+)
+
+// Roles of a member of the global database.
+const (
+	RolePrimary   = "primary"
+	RoleSecondary = "secondary"
+)
+
+// Engine is the Aurora engine of the global database.
+const Engine = "aurora-postgresql"
+
+// Settings every member uses.
+const (
+	// Port is PostgreSQL's port, the only one the security group opens.
+	Port = database.Port
+	// PasswordLength is the length of the generated master password (RDS allows 8 to 128 for
+	// PostgreSQL; punctuation is excluded, so no character RDS refuses can occur).
+	PasswordLength = 40
+	// SecretRecoveryDays is how long a deleted master secret can be restored.
+	SecretRecoveryDays = 30
+)
+
+// The SSM parameters a member publishes, relative to GlobalDatabaseArgs.ParameterPath. The endpoint,
+// port and secret keys are the regional database's, so the pools read them unchanged.
+const (
+	ParameterEndpoint       = database.ParameterEndpoint
+	ParameterPort           = database.ParameterPort
+	ParameterSecretArn      = database.ParameterSecretArn
+	ParameterReaderEndpoint = "database/reader-endpoint"
+)
+
+var (
+	versionPattern    = regexp.MustCompile(`^([0-9]+)\.[0-9]+$`)
+	identifierPattern = regexp.MustCompile(`^[a-z](-?[a-z0-9])*$`)
+	dbNamePattern     = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+	usernamePattern   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,15}$`)
+	pathPattern       = regexp.MustCompile(`^(/[A-Za-z0-9_.-]+)+/?$`)
+	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+)
+
+// GlobalDatabaseArgs configures a GlobalDatabase.
+type GlobalDatabaseArgs struct {
+	// Role is RolePrimary (creates the global cluster, the writer and a reader) or RoleSecondary
+	// (joins the global cluster with two readers). It is the role at creation: after a switchover the
+	// same program keeps working, see the package documentation.
+	Role string
+	// GlobalClusterIdentifier names the global cluster; both stacks pass the same value.
+	GlobalClusterIdentifier string
+	// ClusterIdentifier is this region's cluster; empty means <GlobalClusterIdentifier>-<region>.
+	ClusterIdentifier string
+	// EngineVersion is the Aurora PostgreSQL version, e.g. "16.4"; both stacks pass the same value.
+	EngineVersion string
+	// InstanceClass is the instances' class, e.g. "db.r6g.large" (burstable db.t classes cannot be
+	// members of a global database).
+	InstanceClass string
+	// BackupRetentionDays is 7 to 35.
+	BackupRetentionDays int
+	// DatabaseName and MasterUsername are used by the primary only: a secondary replicates the
+	// primary's databases and users, and ignores them.
+	DatabaseName   string
+	MasterUsername string
+
+	VpcID pulumi.StringInput
+	// DataSubnetIDs are the data subnets, one per AZ (at least 2).
+	DataSubnetIDs pulumi.StringArray
+	// Zones are the AZs, at least 2: the first instance (the primary's writer) is in Zones[0], the
+	// second in Zones[1].
+	Zones []string
+	// ClientSecurityGroupID is the ess pool's group, the only source allowed on 5432.
+	ClientSecurityGroupID pulumi.StringInput
+	// ParameterPath is the SSM path the endpoints (and the secret's ARN) are published under.
+	ParameterPath string
+
+	// GlobalWriterEndpoint is, for a secondary, the global cluster's writer endpoint, exposed as an
+	// output for operators when given (optional: the services never use it, see NewGlobalDatabase).
+	// A primary must leave it nil.
+	GlobalWriterEndpoint pulumi.StringInput
+	// SecretArn is, for a secondary, the ARN of the master secret's replica in this region (optional;
+	// published to database/secret-arn when set). A primary must leave it nil.
+	SecretArn pulumi.StringInput
+	// SecretReplicaRegions are the regions the primary replicates its master secret to (usually the
+	// secondary's region), so the credentials outlive the primary region. Primary only.
+	SecretReplicaRegions []string
+
+	Tags map[string]string
+}
+
+// GlobalDatabase is one region's member of the global database.
+type GlobalDatabase struct {
+	pulumi.ResourceState
+
+	// ClusterIdentifier, ClusterEndpoint and ReaderEndpoint are this region's cluster. The cluster
+	// endpoint is the regional writer only while this region is the primary.
+	ClusterIdentifier pulumi.StringOutput `pulumi:"clusterIdentifier"`
+	ClusterEndpoint   pulumi.StringOutput `pulumi:"clusterEndpoint"`
+	ReaderEndpoint    pulumi.StringOutput `pulumi:"readerEndpoint"`
+	// WriterEndpoint is the global writer endpoint, what the services connect to for writes.
+	WriterEndpoint pulumi.StringOutput `pulumi:"writerEndpoint"`
+	// SecretArn is the master secret's ARN (the primary's secret, or the replica's ARN a secondary was
+	// given; empty otherwise). Never the secret itself.
+	SecretArn               pulumi.StringOutput `pulumi:"secretArn"`
+	KmsKeyArn               pulumi.StringOutput `pulumi:"kmsKeyArn"`
+	SecurityGroupID         pulumi.StringOutput `pulumi:"securityGroupId"`
+	GlobalClusterIdentifier pulumi.StringOutput `pulumi:"globalClusterIdentifier"`
+
+	// Role and Region are what the component was created with.
+	Role   string
+	Region string
+	// Cluster is this region's cluster; GlobalCluster is the global cluster (primary only, else nil).
+	Cluster       *rds.Cluster
+	GlobalCluster *rds.GlobalCluster
+	// Instances are the cluster's instances, in Zones order.
+	Instances []*rds.ClusterInstance
+}
+
+// Validate checks the arguments and reports every problem, each naming the field and the fix.
+func (a *GlobalDatabaseArgs) Validate() error {
+	if a == nil {
+		return errors.New("GlobalDatabaseArgs is nil: pass the global database's configuration")
+	}
+	var errs []error
+	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
+	primary := a.Role == RolePrimary
+	if !primary && a.Role != RoleSecondary {
+		bad("GlobalDatabaseArgs.Role %q is invalid: use %q (creates the global cluster) or %q (joins it)", a.Role, RolePrimary, RoleSecondary)
+	}
+	if len(a.GlobalClusterIdentifier) > 63 || !identifierPattern.MatchString(a.GlobalClusterIdentifier) {
+		bad("GlobalDatabaseArgs.GlobalClusterIdentifier %q is invalid: use up to 63 lower-case letters, digits and single hyphens, starting with a letter, such as ess-prod", a.GlobalClusterIdentifier)
+	}
+	if a.ClusterIdentifier != "" && (len(a.ClusterIdentifier) > 61 || !identifierPattern.MatchString(a.ClusterIdentifier)) {
+		bad("GlobalDatabaseArgs.ClusterIdentifier %q is invalid: use up to 61 lower-case letters, digits and single hyphens, starting with a letter, or leave it empty", a.ClusterIdentifier)
+	}
+	if _, err := Family(a.EngineVersion); err != nil {
+		bad("GlobalDatabaseArgs.EngineVersion: %w", err)
+	}
+	switch {
+	case !strings.HasPrefix(a.InstanceClass, "db.") || len(a.InstanceClass) < 6:
+		bad("GlobalDatabaseArgs.InstanceClass %q is invalid: use an Aurora instance class such as db.r6g.large", a.InstanceClass)
+	case strings.HasPrefix(a.InstanceClass, "db.t"):
+		bad("GlobalDatabaseArgs.InstanceClass %q is invalid: burstable classes cannot join a global database, use a memory-optimized class such as db.r6g.large", a.InstanceClass)
+	}
+	if a.BackupRetentionDays < 7 || a.BackupRetentionDays > 35 {
+		bad("GlobalDatabaseArgs.BackupRetentionDays %d is invalid: keep backups 7 to 35 days", a.BackupRetentionDays)
+	}
+	if primary {
+		if !dbNamePattern.MatchString(a.DatabaseName) {
+			bad("GlobalDatabaseArgs.DatabaseName %q is invalid: use a lower-case identifier such as ess", a.DatabaseName)
+		}
+		if !usernamePattern.MatchString(a.MasterUsername) || a.MasterUsername == "rdsadmin" {
+			bad("GlobalDatabaseArgs.MasterUsername %q is invalid: use a lower-case identifier of up to 16 characters such as ess (not rdsadmin)", a.MasterUsername)
+		}
+		if a.GlobalWriterEndpoint != nil {
+			bad("GlobalDatabaseArgs.GlobalWriterEndpoint is set on a primary: leave it nil, the primary publishes its global cluster's own endpoint")
+		}
+		if a.SecretArn != nil {
+			bad("GlobalDatabaseArgs.SecretArn is set on a primary: leave it nil, the primary creates the master secret")
+		}
+	} else if a.Role == RoleSecondary {
+		if len(a.SecretReplicaRegions) > 0 {
+			bad("GlobalDatabaseArgs.SecretReplicaRegions is set on a secondary: only the primary creates (and replicates) the master secret")
+		}
+	}
+	if a.VpcID == nil {
+		bad("GlobalDatabaseArgs.VpcID is not set: pass the VPC's id")
+	}
+	if a.ClientSecurityGroupID == nil {
+		bad("GlobalDatabaseArgs.ClientSecurityGroupID is not set: pass the ess pool's security group, the only client allowed on %d", Port)
+	}
+	region := ""
+	if len(a.Zones) < 2 {
+		bad("GlobalDatabaseArgs.Zones has %d zone(s): list at least 2 AZs, the two instances go to different AZs", len(a.Zones))
+	} else if r, err := network.RegionOfZones(a.Zones); err != nil {
+		bad("GlobalDatabaseArgs.Zones: %w", err)
+	} else {
+		region = r
+		if a.Zones[0] == a.Zones[1] {
+			bad("GlobalDatabaseArgs.Zones[1] %q repeats Zones[0]: list distinct AZs, the instances must not share one", a.Zones[1])
+		}
+	}
+	if len(a.DataSubnetIDs) < 2 {
+		bad("GlobalDatabaseArgs.DataSubnetIDs has %d subnet(s): pass the data subnets of at least 2 AZs", len(a.DataSubnetIDs))
+	}
+	if !pathPattern.MatchString(a.ParameterPath) {
+		bad("GlobalDatabaseArgs.ParameterPath %q is invalid: use an SSM path below the root such as /ess-ha/prod-us-east-1/", a.ParameterPath)
+	}
+	seen := map[string]bool{}
+	for i, r := range a.SecretReplicaRegions {
+		switch {
+		case !regionPattern.MatchString(r):
+			bad("GlobalDatabaseArgs.SecretReplicaRegions[%d] %q is invalid: use an AWS region name such as us-west-2", i, r)
+		case r == region:
+			bad("GlobalDatabaseArgs.SecretReplicaRegions[%d] %q is this database's region: list other regions only", i, r)
+		case seen[r]:
+			bad("GlobalDatabaseArgs.SecretReplicaRegions[%d] %q is listed twice: list every region once", i, r)
+		}
+		seen[r] = true
+	}
+	return errors.Join(errs...)
+}
+
+// Family returns the cluster parameter group family of an Aurora PostgreSQL version: "16.4" is
+// aurora-postgresql16.
+func Family(version string) (string, error) {
+	m := versionPattern.FindStringSubmatch(version)
+	if m == nil {
+		return "", fmt.Errorf("%q is not an Aurora PostgreSQL version such as 16.4", version)
+	}
+	major, err := strconv.Atoi(m[1])
+	if err != nil || major < 11 {
+		return "", fmt.Errorf("%q is not supported: global databases need Aurora PostgreSQL 11 or later, such as 16.4", version)
+	}
+	return Engine + m[1], nil
+}
+
+// DefaultClusterIdentifier returns the cluster identifier used when ClusterIdentifier is empty:
+// <global>-<region>, cut to 61 characters so that the instance identifiers (<cluster>-1, <cluster>-2)
+// fit RDS's 63.
+func DefaultClusterIdentifier(global, region string) string {
+	id := global + "-" + region
+	if len(id) > 61 {
+		id = id[:61]
+	}
+	return strings.TrimRight(id, "-")
+}
+
+// NewGlobalDatabase creates the GlobalDatabase component.
+func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArgs, opts ...pulumi.ResourceOption) (*GlobalDatabase, error) {
+	if err := args.Validate(); err != nil {
+		return nil, fmt.Errorf("global database %s: %w", name, err)
+	}
+	family, _ := Family(args.EngineVersion)        // validated above
+	region, _ := network.RegionOfZones(args.Zones) // validated above
+	primary := args.Role == RolePrimary
+	clusterID := args.ClusterIdentifier
+	if clusterID == "" {
+		clusterID = DefaultClusterIdentifier(args.GlobalClusterIdentifier, region)
+	}
+	path := strings.TrimSuffix(args.ParameterPath, "/")
+
+	comp := &GlobalDatabase{Role: args.Role, Region: region}
+	if err := ctx.RegisterComponentResource("ess-ha:database:GlobalDatabase", name, comp, opts...); err != nil {
+		return nil, fmt.Errorf("registering global database %s: %w", name, err)
+	}
+	parent := pulumi.Parent(comp)
+	tags := pulumi.ToStringMap(args.Tags)
+	fail := func(what string, err error) (*GlobalDatabase, error) {
+		return nil, fmt.Errorf("global database %s: %s: %w", name, what, err)
+	}
+
+	// A key per region: an encrypted cluster of a global database needs a key of its own region.
+	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
+		Description:          pulumi.Sprintf("ess-ha %s: encrypts the %s Aurora cluster %s of global database %s, its snapshots and Performance Insights", name, args.Role, clusterID, args.GlobalClusterIdentifier),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(30),
+		Tags:                 tags,
+	}, parent)
+	if err != nil {
+		return fail("creating the KMS key", err)
+	}
+	if _, err := kms.NewAlias(ctx, name+"-key-alias", &kms.AliasArgs{
+		Name:        pulumi.String("alias/" + aliasSafe(ctx.Project()+"-"+ctx.Stack()+"-"+name)),
+		TargetKeyId: key.KeyId,
+	}, parent); err != nil {
+		return fail("creating the KMS key alias", err)
+	}
+
+	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
+		Description: pulumi.String("ess-ha global database: PostgreSQL from the ess pool only"),
+		VpcId:       args.VpcID,
+		Tags:        tags,
+	}, parent)
+	if err != nil {
+		return fail("creating the security group", err)
+	}
+	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-ingress-postgres", &vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId:           sg.ID().ToStringOutput(),
+		Description:               pulumi.String("PostgreSQL from the ess pool"),
+		IpProtocol:                pulumi.String("tcp"),
+		FromPort:                  pulumi.Int(Port),
+		ToPort:                    pulumi.Int(Port),
+		ReferencedSecurityGroupId: args.ClientSecurityGroupID,
+		Tags:                      tags,
+	}, parent); err != nil {
+		return fail("creating the ingress rule", err)
+	}
+	subnets, err := rds.NewSubnetGroup(ctx, name+"-subnets", &rds.SubnetGroupArgs{
+		Description: pulumi.String("ess-ha global database: the data subnets of every AZ"),
+		SubnetIds:   args.DataSubnetIDs,
+		Tags:        tags,
+	}, parent)
+	if err != nil {
+		return fail("creating the subnet group", err)
+	}
+	params, err := rds.NewClusterParameterGroup(ctx, name+"-params", &rds.ClusterParameterGroupArgs{
+		Description: pulumi.Sprintf("ess-ha global database: TLS only, slow query log (%s)", family),
+		Family:      pulumi.String(family),
+		Parameters: rds.ClusterParameterGroupParameterArray{
+			&rds.ClusterParameterGroupParameterArgs{Name: pulumi.String("rds.force_ssl"), Value: pulumi.String("1"), ApplyMethod: pulumi.String("pending-reboot")},
+			&rds.ClusterParameterGroupParameterArgs{Name: pulumi.String("log_min_duration_statement"), Value: pulumi.String(strconv.Itoa(database.SlowQueryMillis)), ApplyMethod: pulumi.String("immediate")},
+		},
+		Tags: tags,
+	}, parent)
+	if err != nil {
+		return fail("creating the cluster parameter group", err)
+	}
+
+	clusterArgs := &rds.ClusterArgs{
+		// The services of each region use their own cluster's endpoint. While the cluster is a
+		// secondary, Aurora forwards writes from it to the primary, so neither region needs a network
+		// path to the other, and the endpoint the services use does not change when a switchover or
+		// a failover promotes this cluster.
+		EnableGlobalWriteForwarding:      pulumi.Bool(true),
+		ClusterIdentifier:                pulumi.String(clusterID),
+		Engine:                           pulumi.String(Engine),
+		EngineVersion:                    pulumi.String(args.EngineVersion),
+		StorageEncrypted:                 pulumi.Bool(true),
+		KmsKeyId:                         key.Arn,
+		DeletionProtection:               pulumi.Bool(true),
+		BackupRetentionPeriod:            pulumi.Int(args.BackupRetentionDays),
+		DeleteAutomatedBackups:           pulumi.Bool(false),
+		SkipFinalSnapshot:                pulumi.Bool(false),
+		FinalSnapshotIdentifier:          pulumi.String(clusterID + "-final"),
+		CopyTagsToSnapshot:               pulumi.Bool(true),
+		Port:                             pulumi.Int(Port),
+		DbSubnetGroupName:                subnets.ID().ToStringOutput(),
+		VpcSecurityGroupIds:              pulumi.StringArray{sg.ID().ToStringOutput()},
+		DbClusterParameterGroupName:      params.ID().ToStringOutput(),
+		EnabledCloudwatchLogsExports:     pulumi.ToStringArray([]string{"postgresql"}),
+		IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
+		Tags:                             tags,
+	}
+	// Aurora changes these when roles move between the regions; the program must never undo that.
+	ignore := []string{"replicationSourceIdentifier", "globalClusterIdentifier"}
+
+	var (
+		writerEndpoint pulumi.StringOutput
+		secretArn      pulumi.StringOutput
+		globalID       pulumi.StringOutput
+		clusterDeps    []pulumi.Resource
+	)
+	if primary {
+		gc, err := rds.NewGlobalCluster(ctx, name+"-global", &rds.GlobalClusterArgs{
+			GlobalClusterIdentifier: pulumi.String(args.GlobalClusterIdentifier),
+			Engine:                  pulumi.String(Engine),
+			EngineVersion:           pulumi.String(args.EngineVersion),
+			StorageEncrypted:        pulumi.Bool(true),
+			DeletionProtection:      pulumi.Bool(true),
+			Tags:                    tags,
+		}, parent)
+		if err != nil {
+			return fail("creating the global cluster", err)
+		}
+		comp.GlobalCluster = gc
+		writerEndpoint, globalID = gc.Endpoint, gc.GlobalClusterIdentifier
+
+		secret, version, password, err := newMasterSecret(ctx, name, args, key, tags, parent)
+		if err != nil {
+			return fail("creating the master secret", err)
+		}
+		secretArn = secret.Arn
+		clusterDeps = append(clusterDeps, version)
+		clusterArgs.GlobalClusterIdentifier = gc.ID().ToStringOutput()
+		clusterArgs.DatabaseName = pulumi.String(args.DatabaseName)
+		clusterArgs.MasterUsername = pulumi.String(args.MasterUsername)
+		clusterArgs.MasterPassword = password
+		ignore = append(ignore, "masterPassword")
+	} else {
+		// The global cluster lives in the primary stack: join it by its (static) identifier.
+		clusterArgs.GlobalClusterIdentifier = pulumi.String(args.GlobalClusterIdentifier)
+		writerEndpoint = pulumi.String("").ToStringOutput()
+		if args.GlobalWriterEndpoint != nil {
+			writerEndpoint = args.GlobalWriterEndpoint.ToStringOutput()
+		}
+		globalID = pulumi.String(args.GlobalClusterIdentifier).ToStringOutput()
+		secretArn = pulumi.String("").ToStringOutput()
+		if args.SecretArn != nil {
+			secretArn = args.SecretArn.ToStringOutput()
+		}
+	}
+	cluster, err := rds.NewCluster(ctx, name+"-cluster", clusterArgs, parent,
+		pulumi.IgnoreChanges(ignore), pulumi.DependsOn(clusterDeps))
+	if err != nil {
+		return fail("creating the Aurora cluster", err)
+	}
+	comp.Cluster = cluster
+
+	// The primary's first instance is the writer (Aurora makes the first instance of a cluster the
+	// writer), so the second waits for it; a secondary's two instances are both readers.
+	var prev pulumi.Resource
+	for i := 0; i < 2; i++ {
+		iname := fmt.Sprintf("%s-instance-%d", name, i+1)
+		instOpts := []pulumi.ResourceOption{parent}
+		if prev != nil {
+			instOpts = append(instOpts, pulumi.DependsOn([]pulumi.Resource{prev}))
+		}
+		inst, err := rds.NewClusterInstance(ctx, iname, &rds.ClusterInstanceArgs{
+			Identifier:                         pulumi.String(fmt.Sprintf("%s-%d", clusterID, i+1)),
+			ClusterIdentifier:                  cluster.ID().ToStringOutput(),
+			Engine:                             pulumi.String(Engine),
+			EngineVersion:                      pulumi.String(args.EngineVersion),
+			InstanceClass:                      pulumi.String(args.InstanceClass),
+			AvailabilityZone:                   pulumi.String(args.Zones[i]),
+			DbSubnetGroupName:                  subnets.ID().ToStringOutput(),
+			PubliclyAccessible:                 pulumi.Bool(false),
+			PromotionTier:                      pulumi.Int(i),
+			PerformanceInsightsEnabled:         pulumi.Bool(true),
+			PerformanceInsightsKmsKeyId:        key.Arn,
+			PerformanceInsightsRetentionPeriod: pulumi.Int(database.PerformanceInsightsRetentionDays),
+			CaCertIdentifier:                   pulumi.String(database.CACertIdentifier),
+			// Members of a global database are upgraded together through the global cluster
+			// (secondaries first), never one by one in their maintenance windows.
+			AutoMinorVersionUpgrade: pulumi.Bool(false),
+			CopyTagsToSnapshot:      pulumi.Bool(true),
+			MonitoringInterval:      pulumi.Int(0),
+			Tags:                    tags,
+		}, instOpts...)
+		if err != nil {
+			return fail("creating instance "+iname, err)
+		}
+		comp.Instances = append(comp.Instances, inst)
+		prev = inst
+	}
+
+	published := []struct {
+		key   string
+		value pulumi.StringInput
+		what  string
+	}{
+		{ParameterEndpoint, cluster.Endpoint, "this region's Aurora cluster endpoint: the writer while this region is primary, and forwarding writes to the primary (global write forwarding) while it is secondary"},
+		{ParameterPort, pulumi.String(strconv.Itoa(Port)), "the database's port"},
+		{ParameterReaderEndpoint, cluster.ReaderEndpoint, "this region's Aurora reader endpoint (local reads)"},
+	}
+	if primary || args.SecretArn != nil {
+		published = append(published, struct {
+			key   string
+			value pulumi.StringInput
+			what  string
+		}{ParameterSecretArn, secretArn, "the ARN of the master user secret in this region (not the secret)"})
+	}
+	for _, p := range published {
+		if _, err := ssm.NewParameter(ctx, name+"-"+strings.ReplaceAll(p.key, "/", "-"), &ssm.ParameterArgs{
+			Name:        pulumi.String(path + "/" + p.key),
+			Description: pulumi.String("ess-ha: " + p.what),
+			Type:        pulumi.String("String"),
+			// Not a secret: the value stays readable in the state and the console.
+			InsecureValue: p.value,
+			Tags:          tags,
+		}, parent); err != nil {
+			return fail("publishing "+p.key, err)
+		}
+	}
+
+	comp.ClusterIdentifier = cluster.ClusterIdentifier
+	comp.ClusterEndpoint = cluster.Endpoint
+	comp.ReaderEndpoint = cluster.ReaderEndpoint
+	comp.WriterEndpoint = writerEndpoint
+	comp.SecretArn = secretArn
+	comp.KmsKeyArn = key.Arn
+	comp.SecurityGroupID = sg.ID().ToStringOutput()
+	comp.GlobalClusterIdentifier = globalID
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"clusterIdentifier":       comp.ClusterIdentifier,
+		"clusterEndpoint":         comp.ClusterEndpoint,
+		"readerEndpoint":          comp.ReaderEndpoint,
+		"writerEndpoint":          comp.WriterEndpoint,
+		"secretArn":               comp.SecretArn,
+		"kmsKeyArn":               comp.KmsKeyArn,
+		"securityGroupId":         comp.SecurityGroupID,
+		"globalClusterIdentifier": comp.GlobalClusterIdentifier,
+	}); err != nil {
+		return fail("registering outputs", err)
+	}
+	return comp, nil
+}
+
+// newMasterSecret creates the primary's master credentials.
+//
+// RDS-managed master passwords (manageMasterUserPassword) are not supported for clusters that are part
+// of an Aurora global database (Aurora User Guide, "Password management with Amazon Aurora and AWS
+// Secrets Manager", Limitations), so the program generates the password itself: Secrets Manager's
+// GetRandomPassword (an invoke; nothing random lives in the program), stored in a Secrets Manager
+// secret encrypted with the cluster's key and replicated to SecretReplicaRegions, and given to the
+// cluster as a Pulumi secret.
+//
+// The trade-offs: the password passes through the program and lives, encrypted, in the Pulumi state
+// (as the cluster's masterPassword and the secret version's string); the invoke returns a new password
+// on every run, so both the secret's string and the cluster's masterPassword ignore changes: the first
+// password sticks, and rotating it is an operator's job (change it in the database, then in the
+// secret), not a `pulumi up`. Nothing rotates it automatically.
+func newMasterSecret(ctx *pulumi.Context, name string, args *GlobalDatabaseArgs, key *kms.Key, tags pulumi.StringMap, parent pulumi.ResourceOrInvokeOption) (*secretsmanager.Secret, *secretsmanager.SecretVersion, pulumi.StringOutput, error) {
+	generated, err := secretsmanager.GetRandomPassword(ctx, &secretsmanager.GetRandomPasswordArgs{
+		PasswordLength:          pulumi.IntRef(PasswordLength),
+		ExcludePunctuation:      pulumi.BoolRef(true),
+		RequireEachIncludedType: pulumi.BoolRef(true),
+	}, parent)
+	if err != nil {
+		return nil, nil, pulumi.StringOutput{}, fmt.Errorf("generating the master password: %w", err)
+	}
+	if len(generated.RandomPassword) < 8 {
+		return nil, nil, pulumi.StringOutput{}, errors.New("the master password Secrets Manager generated is shorter than 8 characters")
+	}
+	replicas := secretsmanager.SecretReplicaArray{}
+	for _, r := range args.SecretReplicaRegions {
+		// The replica is encrypted with Secrets Manager's key of that region (a KMS key is regional).
+		replicas = append(replicas, secretsmanager.SecretReplicaArgs{Region: pulumi.String(r)})
+	}
+	secretArgs := &secretsmanager.SecretArgs{
+		Description:          pulumi.Sprintf("ess-ha: master user of the Aurora global database %s", args.GlobalClusterIdentifier),
+		KmsKeyId:             key.Arn,
+		RecoveryWindowInDays: pulumi.Int(SecretRecoveryDays),
+		Tags:                 tags,
+	}
+	if len(replicas) > 0 {
+		secretArgs.Replicas = replicas
+	}
+	secret, err := secretsmanager.NewSecret(ctx, name+"-master-secret", secretArgs, parent)
+	if err != nil {
+		return nil, nil, pulumi.StringOutput{}, err
+	}
+	doc, err := json.Marshal(map[string]any{
+		"engine":   "postgres",
+		"username": args.MasterUsername,
+		"password": generated.RandomPassword,
+		"dbname":   args.DatabaseName,
+		"port":     Port,
+	})
+	if err != nil {
+		return nil, nil, pulumi.StringOutput{}, fmt.Errorf("encoding the master secret: %w", err)
+	}
+	version, err := secretsmanager.NewSecretVersion(ctx, name+"-master-secret-version", &secretsmanager.SecretVersionArgs{
+		SecretId:     secret.ID().ToStringOutput(),
+		SecretString: pulumi.ToSecret(pulumi.String(string(doc))).(pulumi.StringOutput),
+	}, parent, pulumi.IgnoreChanges([]string{"secretString"}))
+	if err != nil {
+		return nil, nil, pulumi.StringOutput{}, err
+	}
+	password := pulumi.ToSecret(pulumi.String(generated.RandomPassword)).(pulumi.StringOutput)
+	return secret, version, password, nil
+}
+
+// aliasSafe replaces the characters a KMS alias does not allow with "-".
+func aliasSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || slices.Contains([]rune("_-/"), r) {
+			return r
+		}
+		return '-'
+	}, s)
+}
