@@ -4,16 +4,15 @@ package cache
 import (
 	"errors"
 	"fmt"
+	"github.com/ess-ha/ess-ha/components/internal/secure"
 	"regexp"
 	"strconv"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/elasticache"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ess-ha/ess-ha/internal/config"
@@ -148,24 +147,12 @@ func NewCache(ctx *pulumi.Context, name string, args *CacheArgs, opts ...pulumi.
 		return nil, fmt.Errorf("cache %s: creating the KMS key: %w", name, err)
 	}
 
-	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
-		Description: pulumi.String("ess-ha cache: Redis from the ess pool only"),
-		VpcId:       args.VpcID,
-		Tags:        tags,
+	sg, err := secure.NewClientOnlyGroup(ctx, name, secure.ClientOnlyGroupArgs{
+		Description: "ess-ha cache: Redis from the ess pool only",
+		VpcID:       args.VpcID, Port: Port, Service: "redis", Client: args.ClientSecurityGroupID, Tags: tags,
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("cache %s: creating the security group: %w", name, err)
-	}
-	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-ingress-redis", &vpc.SecurityGroupIngressRuleArgs{
-		SecurityGroupId:           sg.ID().ToStringOutput(),
-		Description:               pulumi.String("Redis from the ess pool"),
-		IpProtocol:                pulumi.String("tcp"),
-		FromPort:                  pulumi.Int(Port),
-		ToPort:                    pulumi.Int(Port),
-		ReferencedSecurityGroupId: args.ClientSecurityGroupID,
-		Tags:                      tags,
-	}, parent); err != nil {
-		return nil, fmt.Errorf("cache %s: creating the ingress rule: %w", name, err)
+		return nil, fmt.Errorf("cache %s: %w", name, err)
 	}
 	subnets, err := elasticache.NewSubnetGroup(ctx, name+"-subnets", &elasticache.SubnetGroupArgs{
 		Description: pulumi.String("ess-ha cache: the data subnets of every AZ"),

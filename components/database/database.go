@@ -4,15 +4,13 @@ package database
 import (
 	"errors"
 	"fmt"
+	"github.com/ess-ha/ess-ha/components/internal/secure"
 	"regexp"
 	"strconv"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ess-ha/ess-ha/internal/config"
@@ -187,40 +185,17 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	tags := pulumi.ToStringMap(args.Tags)
 	s := args.Settings
 
-	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
-		Description:          pulumi.Sprintf("ess-ha %s: encrypts the database, its snapshots, Performance Insights and the master user secret", name),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Tags:                 tags,
-	}, parent)
+	key, err := secure.NewKey(ctx, name, pulumi.Sprintf("ess-ha %s: encrypts the database, its snapshots, Performance Insights and the master user secret", name), tags, parent)
 	if err != nil {
-		return nil, fmt.Errorf("database %s: creating the KMS key: %w", name, err)
-	}
-	if _, err := kms.NewAlias(ctx, name+"-key-alias", &kms.AliasArgs{
-		Name:        pulumi.String("alias/" + clean(ctx.Project()+"-"+ctx.Stack()+"-"+name, 200)),
-		TargetKeyId: key.KeyId,
-	}, parent); err != nil {
-		return nil, fmt.Errorf("database %s: creating the KMS key alias: %w", name, err)
+		return nil, fmt.Errorf("database %s: %w", name, err)
 	}
 
-	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
-		Description: pulumi.String("ess-ha database: PostgreSQL from the ess pool only"),
-		VpcId:       args.VpcID,
-		Tags:        tags,
+	sg, err := secure.NewClientOnlyGroup(ctx, name, secure.ClientOnlyGroupArgs{
+		Description: "ess-ha database: PostgreSQL from the ess pool only",
+		VpcID:       args.VpcID, Port: Port, Service: "postgres", Client: args.ClientSecurityGroupID, Tags: tags,
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("database %s: creating the security group: %w", name, err)
-	}
-	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-ingress-postgres", &vpc.SecurityGroupIngressRuleArgs{
-		SecurityGroupId:           sg.ID().ToStringOutput(),
-		Description:               pulumi.String("PostgreSQL from the ess pool"),
-		IpProtocol:                pulumi.String("tcp"),
-		FromPort:                  pulumi.Int(Port),
-		ToPort:                    pulumi.Int(Port),
-		ReferencedSecurityGroupId: args.ClientSecurityGroupID,
-		Tags:                      tags,
-	}, parent); err != nil {
-		return nil, fmt.Errorf("database %s: creating the ingress rule: %w", name, err)
+		return nil, fmt.Errorf("database %s: %w", name, err)
 	}
 
 	subnets, err := rds.NewSubnetGroup(ctx, name+"-subnets", &rds.SubnetGroupArgs{

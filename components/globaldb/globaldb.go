@@ -22,17 +22,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ess-ha/ess-ha/components/internal/secure"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ess-ha/ess-ha/components/database"
@@ -133,7 +131,8 @@ type GlobalDatabase struct {
 	ClusterIdentifier pulumi.StringOutput `pulumi:"clusterIdentifier"`
 	ClusterEndpoint   pulumi.StringOutput `pulumi:"clusterEndpoint"`
 	ReaderEndpoint    pulumi.StringOutput `pulumi:"readerEndpoint"`
-	// WriterEndpoint is the global writer endpoint, what the services connect to for writes.
+	// WriterEndpoint is the global writer endpoint (primary only), for operators: the services use
+	// their own region's cluster endpoint, with global write forwarding.
 	WriterEndpoint pulumi.StringOutput `pulumi:"writerEndpoint"`
 	// SecretArn is the master secret's ARN (the primary's secret, or the replica's ARN a secondary was
 	// given; empty otherwise). Never the secret itself.
@@ -287,40 +286,17 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 	}
 
 	// A key per region: an encrypted cluster of a global database needs a key of its own region.
-	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
-		Description:          pulumi.Sprintf("ess-ha %s: encrypts the %s Aurora cluster %s of global database %s, its snapshots and Performance Insights", name, args.Role, clusterID, args.GlobalClusterIdentifier),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Tags:                 tags,
-	}, parent)
+	key, err := secure.NewKey(ctx, name, pulumi.Sprintf("ess-ha %s: encrypts the %s Aurora cluster %s of global database %s, its snapshots and Performance Insights", name, args.Role, clusterID, args.GlobalClusterIdentifier), tags, parent)
 	if err != nil {
 		return fail("creating the KMS key", err)
 	}
-	if _, err := kms.NewAlias(ctx, name+"-key-alias", &kms.AliasArgs{
-		Name:        pulumi.String("alias/" + aliasSafe(ctx.Project()+"-"+ctx.Stack()+"-"+name)),
-		TargetKeyId: key.KeyId,
-	}, parent); err != nil {
-		return fail("creating the KMS key alias", err)
-	}
 
-	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
-		Description: pulumi.String("ess-ha global database: PostgreSQL from the ess pool only"),
-		VpcId:       args.VpcID,
-		Tags:        tags,
+	sg, err := secure.NewClientOnlyGroup(ctx, name, secure.ClientOnlyGroupArgs{
+		Description: "ess-ha global database: PostgreSQL from the ess pool only",
+		VpcID:       args.VpcID, Port: Port, Service: "postgres", Client: args.ClientSecurityGroupID, Tags: tags,
 	}, parent)
 	if err != nil {
 		return fail("creating the security group", err)
-	}
-	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name+"-ingress-postgres", &vpc.SecurityGroupIngressRuleArgs{
-		SecurityGroupId:           sg.ID().ToStringOutput(),
-		Description:               pulumi.String("PostgreSQL from the ess pool"),
-		IpProtocol:                pulumi.String("tcp"),
-		FromPort:                  pulumi.Int(Port),
-		ToPort:                    pulumi.Int(Port),
-		ReferencedSecurityGroupId: args.ClientSecurityGroupID,
-		Tags:                      tags,
-	}, parent); err != nil {
-		return fail("creating the ingress rule", err)
 	}
 	subnets, err := rds.NewSubnetGroup(ctx, name+"-subnets", &rds.SubnetGroupArgs{
 		Description: pulumi.String("ess-ha global database: the data subnets of every AZ"),
@@ -575,14 +551,4 @@ func newMasterSecret(ctx *pulumi.Context, name string, args *GlobalDatabaseArgs,
 	}
 	password := pulumi.ToSecret(pulumi.String(generated.RandomPassword)).(pulumi.StringOutput)
 	return secret, version, password, nil
-}
-
-// aliasSafe replaces the characters a KMS alias does not allow with "-".
-func aliasSafe(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || slices.Contains([]rune("_-/"), r) {
-			return r
-		}
-		return '-'
-	}, s)
 }

@@ -8,12 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ess-ha/ess-ha/components/internal/secure"
 	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -113,20 +112,9 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	parent := pulumi.Parent(comp)
 	tags := pulumi.ToStringMap(args.Tags)
 
-	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
-		Description:          pulumi.Sprintf("ess-ha %s: encrypts the private ECR repositories", name),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Tags:                 tags,
-	}, parent)
+	key, err := secure.NewKey(ctx, name, pulumi.Sprintf("ess-ha %s: encrypts the private ECR repositories", name), tags, parent)
 	if err != nil {
-		return nil, fmt.Errorf("registry %s: creating the KMS key: %w", name, err)
-	}
-	if _, err := kms.NewAlias(ctx, name+"-key-alias", &kms.AliasArgs{
-		Name:        pulumi.String(AliasName(ctx.Project(), ctx.Stack(), name)),
-		TargetKeyId: key.KeyId,
-	}, parent); err != nil {
-		return nil, fmt.Errorf("registry %s: creating the KMS key alias: %w", name, err)
+		return nil, fmt.Errorf("registry %s: %w", name, err)
 	}
 	comp.KmsKeyArn = key.Arn
 
@@ -173,12 +161,4 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 
 // AliasName returns the KMS alias of the registry's key, unique per project, stack and component:
 // alias/<project>-<stack>-<name>, with characters KMS does not allow replaced by "-".
-func AliasName(project, stack, name string) string {
-	clean := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '/' {
-			return r
-		}
-		return '-'
-	}, project+"-"+stack+"-"+name)
-	return "alias/" + clean
-}
+func AliasName(project, stack, name string) string { return secure.AliasName(project, stack, name) }
