@@ -107,9 +107,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 // deployment assembles the state: the stack resource, a default provider per package, and every
 // registration, parents and providers first.
 func deployment(ctx context.Context, m *mocks.Mocks, project, stackName, region string, outputs map[string]any) (*apitype.DeploymentV3, error) {
-	enc := config.Base64Crypter
+	// Secrets are written in plaintext envelopes, as `pulumi stack export --show-secrets` writes them:
+	// the plan's secret values are placeholders the mocks made up, and any reader can load the file
+	// without the stack's secrets provider.
+	enc := config.NopEncrypter
 	stackURN := resource.NewURN(tokens.QName(stackName), tokens.PackageName(project), "", resource.RootStackType, project+"-"+stackName)
-	stackOutputs, err := stack.SerializeProperties(ctx, resource.NewPropertyMapFromMap(outputs), enc, false)
+	stackOutputs, err := stack.SerializeProperties(ctx, resource.NewPropertyMapFromMap(outputs), enc, true)
 	if err != nil {
 		return nil, fmt.Errorf("stack outputs: %w", err)
 	}
@@ -146,11 +149,18 @@ func deployment(ctx context.Context, m *mocks.Mocks, project, stackName, region 
 	byURN := map[resource.URN]*apitype.ResourceV3{}
 	var rest []*apitype.ResourceV3
 	for _, r := range regs {
-		inputs, err := stack.SerializeProperties(ctx, r.Inputs, enc, false)
+		inputs, err := stack.SerializeProperties(ctx, r.Inputs, enc, true)
 		if err != nil {
 			return nil, fmt.Errorf("inputs of %s: %w", r.URN, err)
 		}
-		out, err := stack.SerializeProperties(ctx, r.Outputs, enc, false)
+		outputs := r.Outputs
+		if r.Custom && r.ID != "" {
+			// Bridged providers repeat the ID among the outputs, and policies read it from there: the
+			// engine does not send the resource's ID to analyzers.
+			outputs = outputs.Copy()
+			outputs["id"] = resource.NewProperty(r.ID)
+		}
+		out, err := stack.SerializeProperties(ctx, outputs, enc, true)
 		if err != nil {
 			return nil, fmt.Errorf("outputs of %s: %w", r.URN, err)
 		}
@@ -187,11 +197,7 @@ func deployment(ctx context.Context, m *mocks.Mocks, project, stackName, region 
 	res = append(res, ordered...)
 	manifest := apitype.ManifestV1{Time: manifestTime, Version: "ess-ha-plan"}
 	manifest.Magic = manifest.NewMagic()
-	return &apitype.DeploymentV3{
-		Manifest:         manifest,
-		SecretsProviders: &apitype.SecretsProvidersV1{Type: "b64"},
-		Resources:        res,
-	}, nil
+	return &apitype.DeploymentV3{Manifest: manifest, Resources: res}, nil
 }
 
 // topological orders resources so that each comes after its parent and its dependencies, as the

@@ -6,6 +6,7 @@ package policy
 
 import (
 	"context"
+	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
@@ -40,6 +41,36 @@ type Resource struct {
 // Stack is every resource of a stack, in the order the engine sent them.
 type Stack struct {
 	Resources []*Resource
+
+	// memo holds what Memo built, so that the stack policies of one AnalyzeStack share one resource
+	// graph instead of each building its own. Pass a Stack by pointer: it must not be copied once used.
+	memoMu sync.Mutex
+	memo   map[any]*memoEntry
+}
+
+// memoEntry is one value of a Stack's memo, built at most once.
+type memoEntry struct {
+	once  sync.Once
+	value any
+}
+
+// Memo returns the value stored under key, calling build to make it the first time the key is asked
+// for. Build runs at most once per key and Stack, even when policies ask concurrently; it may itself call
+// Memo with another key. Keys should be values of an unexported type of the asking package, as with
+// context keys. Resources must not change after the first call.
+func (s *Stack) Memo(key any, build func() any) any {
+	s.memoMu.Lock()
+	if s.memo == nil {
+		s.memo = make(map[any]*memoEntry)
+	}
+	e, ok := s.memo[key]
+	if !ok {
+		e = &memoEntry{}
+		s.memo[key] = e
+	}
+	s.memoMu.Unlock()
+	e.once.Do(func() { e.value = build() })
+	return e.value
 }
 
 // Violation is one finding of a policy.
@@ -72,7 +103,10 @@ type Schema struct {
 // Policy is one rule of the pack. Exactly one of CheckResource and CheckStack is set.
 type Policy struct {
 	// Name is the stable id users configure and waive the policy by.
-	Name        string
+	Name string
+	// DisplayName is an optional pretty name shown by tools that list a pack's policies; Name is used
+	// when it is empty.
+	DisplayName string
 	Description string
 	// Recommendation names the source document and section the policy enforces.
 	Recommendation string

@@ -1,0 +1,468 @@
+// Package analyzer serves a pack of policies over Pulumi's Analyzer gRPC protocol, with the semantics of
+// Pulumi's Node policy SDK: enforcement levels (pack default, per-policy default, configured level, the
+// `all` key), configuration validated against each policy's schema, resource policies in Analyze, stack
+// policies in AnalyzeStack, remediations in Remediate. Unlike the Node SDK, a policy that panics or
+// fails never fails the call: it is reported as one diagnostic and the other policies still run.
+package analyzer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"sync"
+
+	pkgplugin "github.com/pulumi/pulumi/pkg/v3/resource/plugin"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/ess-ha/ess-ha/policies/internal/policy"
+)
+
+// Pack is a policy pack to serve.
+type Pack struct {
+	// Name is the pack's name, as users see it in diagnostics and configure it in the service.
+	Name string
+	// Version is the pack's version; PulumiPolicy.yaml's version takes precedence in the engine.
+	Version     string
+	Description string
+	// DefaultLevel applies to every policy that has no DefaultLevel of its own; empty means advisory,
+	// as in Pulumi's Node policy SDK.
+	DefaultLevel policy.Level
+	Policies     []policy.Policy
+}
+
+// Option adjusts a Server.
+type Option func(*Server)
+
+// WithLog sends the stacks of panicking policies to w (the plugin's standard error). By default they
+// are dropped; the diagnostic reports the panic either way.
+func WithLog(w io.Writer) Option { return func(s *Server) { s.log = w } }
+
+// Server implements pulumirpc.AnalyzerServer for a Pack. It is safe for concurrent use: the engine
+// analyzes resources in parallel.
+type Server struct {
+	pulumirpc.UnimplementedAnalyzerServer
+
+	pack    Pack
+	entries []*entry
+	byName  map[string]*entry
+	info    *pulumirpc.AnalyzerInfo
+	log     io.Writer
+
+	// ctx is cancelled by Cancel; every policy call runs under it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu    sync.RWMutex
+	state *state // replaced, never mutated
+}
+
+// entry is one policy, checked and prepared once.
+type entry struct {
+	p      policy.Policy
+	level  policy.Level // the default level
+	schema *pkgplugin.AnalyzerPolicyConfigSchema
+}
+
+// state is what the engine has told the server, replaced as a whole on every change.
+type state struct {
+	config packConfig
+	dryRun bool
+}
+
+// packNameRE is the pattern Pulumi's policy SDKs require of pack names.
+var packNameRE = regexp.MustCompile(`^[a-zA-Z0-9-_.]{1,100}$`)
+
+// New checks the pack and returns a server for it, configured with every policy's default level and
+// schema defaults until the engine sends configuration.
+func New(pack Pack, opts ...Option) (*Server, error) {
+	if !packNameRE.MatchString(pack.Name) {
+		return nil, fmt.Errorf("invalid policy pack name %q: use 1 to 100 letters, digits, '-', '_' or '.'", pack.Name)
+	}
+	if pack.DefaultLevel == "" {
+		pack.DefaultLevel = policy.Advisory
+	}
+	if !validLevel(pack.DefaultLevel) {
+		return nil, fmt.Errorf("policy pack %s: invalid default enforcement level %q", pack.Name, pack.DefaultLevel)
+	}
+	s := &Server{pack: pack, byName: make(map[string]*entry, len(pack.Policies))}
+	for _, o := range opts {
+		o(s)
+	}
+	for i := range pack.Policies {
+		e, err := newEntry(pack.Policies[i], pack.DefaultLevel)
+		if err != nil {
+			return nil, fmt.Errorf("policy pack %s: %w", pack.Name, err)
+		}
+		if _, dup := s.byName[e.p.Name]; dup {
+			return nil, fmt.Errorf("policy pack %s: two policies are named %q", pack.Name, e.p.Name)
+		}
+		s.entries = append(s.entries, e)
+		s.byName[e.p.Name] = e
+	}
+	defaults, err := s.reconcile(nil)
+	if err != nil {
+		return nil, fmt.Errorf("the schema defaults do not validate: %w", err)
+	}
+	s.state = &state{config: defaults}
+	if s.info, err = s.analyzerInfo(); err != nil {
+		return nil, err
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// newEntry checks one policy.
+func newEntry(p policy.Policy, packLevel policy.Level) (*entry, error) {
+	switch {
+	case p.Name == "":
+		return nil, errors.New("a policy has no name")
+	case p.Name == allPolicies:
+		return nil, fmt.Errorf("policy name %q is reserved", allPolicies)
+	case p.CheckResource != nil && p.CheckStack != nil:
+		return nil, fmt.Errorf("policy %s sets both CheckResource and CheckStack", p.Name)
+	case p.CheckResource == nil && p.CheckStack == nil && p.Remediate == nil:
+		return nil, fmt.Errorf("policy %s has neither a check nor a remediation", p.Name)
+	}
+	level := p.DefaultLevel
+	if level == "" {
+		level = packLevel
+	}
+	if !validLevel(level) {
+		return nil, fmt.Errorf("policy %s: invalid default enforcement level %q", p.Name, level)
+	}
+	schema, err := compileSchema(&p)
+	if err != nil {
+		return nil, fmt.Errorf("policy %s: %w", p.Name, err)
+	}
+	return &entry{p: p, level: level, schema: schema}, nil
+}
+
+// analyzerInfo describes the pack and every policy.
+func (s *Server) analyzerInfo() (*pulumirpc.AnalyzerInfo, error) {
+	info := &pulumirpc.AnalyzerInfo{
+		Name:           s.pack.Name,
+		DisplayName:    s.pack.Name,
+		Version:        s.pack.Version,
+		Description:    s.pack.Description,
+		SupportsConfig: true,
+	}
+	for _, e := range s.entries {
+		props := make(map[string]any, len(e.schema.Properties))
+		for k, v := range e.schema.Properties {
+			props[k] = map[string]any(v)
+		}
+		ps, err := structpb.NewStruct(props)
+		if err != nil {
+			return nil, fmt.Errorf("policy %s: encoding its schema: %w", e.p.Name, err)
+		}
+		display := e.p.DisplayName
+		if display == "" {
+			display = e.p.Name
+		}
+		pi := &pulumirpc.PolicyInfo{
+			Name:             e.p.Name,
+			DisplayName:      display,
+			Description:      e.p.Description,
+			EnforcementLevel: toRPCLevel(e.level),
+			ConfigSchema:     &pulumirpc.PolicyConfigSchema{Properties: ps, Required: slices.Clone(e.schema.Required)},
+			PolicyType:       pulumirpc.PolicyType_POLICY_TYPE_RESOURCE,
+		}
+		if e.p.CheckStack != nil {
+			pi.PolicyType = pulumirpc.PolicyType_POLICY_TYPE_STACK
+		}
+		if e.p.Recommendation != "" {
+			pi.Message = "Enforces: " + e.p.Recommendation
+		}
+		info.Policies = append(info.Policies, pi)
+	}
+	return info, nil
+}
+
+// names lists the pack's policy names in order.
+func (s *Server) names() []string {
+	out := make([]string, len(s.entries))
+	for i, e := range s.entries {
+		out[i] = e.p.Name
+	}
+	return out
+}
+
+// Done is closed once Cancel has been called.
+func (s *Server) Done() <-chan struct{} { return s.ctx.Done() }
+
+// current returns the state in effect.
+func (s *Server) current() *state {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.state
+}
+
+// update replaces the state with f's change of a copy of it.
+func (s *Server) update(f func(*state)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := *s.state
+	f(&next)
+	s.state = &next
+}
+
+// begin starts a policy-running call: it fails once the server is cancelled, and otherwise returns a
+// context that ends with the call or with Cancel, whichever comes first.
+func (s *Server) begin(ctx context.Context) (context.Context, func(), error) {
+	if s.ctx.Err() != nil {
+		return nil, nil, status.Error(codes.Canceled, "the policy pack has been cancelled")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.ctx, cancel)
+	return ctx, func() { stop(); cancel() }, nil
+}
+
+// Handshake acknowledges the engine; the pack needs nothing from it.
+func (s *Server) Handshake(context.Context, *pulumirpc.AnalyzerHandshakeRequest) (*pulumirpc.AnalyzerHandshakeResponse, error) {
+	return &pulumirpc.AnalyzerHandshakeResponse{}, nil
+}
+
+// GetPluginInfo returns the pack's version.
+func (s *Server) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: s.pack.Version}, nil
+}
+
+// GetAnalyzerInfo describes the pack and its policies with their default levels and config schemas.
+func (s *Server) GetAnalyzerInfo(context.Context, *emptypb.Empty) (*pulumirpc.AnalyzerInfo, error) {
+	return s.info, nil
+}
+
+// ConfigureStack records whether this is a preview; the protocol carries dry-run only here. The stack's
+// configuration, which may hold secrets, is not kept.
+func (s *Server) ConfigureStack(_ context.Context, req *pulumirpc.AnalyzerStackConfigureRequest) (*pulumirpc.AnalyzerStackConfigureResponse, error) {
+	s.update(func(st *state) { st.dryRun = req.GetDryRun() })
+	return &pulumirpc.AnalyzerStackConfigureResponse{}, nil
+}
+
+// Configure replaces the pack's configuration. Policies absent from the request return to their
+// defaults. Invalid configuration is rejected with InvalidArgument and leaves the previous one in place.
+func (s *Server) Configure(_ context.Context, req *pulumirpc.ConfigureAnalyzerRequest) (*emptypb.Empty, error) {
+	cfg, err := s.reconcile(req.GetPolicyConfig())
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	s.update(func(st *state) { st.config = cfg })
+	return &emptypb.Empty{}, nil
+}
+
+// Cancel stops the pack: running policies see their context cancelled and later calls fail.
+func (s *Server) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
+	s.cancel()
+	return &emptypb.Empty{}, nil
+}
+
+// Analyze runs the resource policies on one resource's inputs.
+func (s *Server) Analyze(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*pulumirpc.AnalyzeResponse, error) {
+	ctx, done, err := s.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	st := s.current()
+	var (
+		r     *policy.Resource
+		diags []*pulumirpc.AnalyzeDiagnostic
+	)
+	for _, e := range s.entries {
+		if e.p.CheckResource == nil {
+			continue
+		}
+		pc := st.config[e.p.Name]
+		level, run := checkLevel(pc.level, e.p.Remediate != nil)
+		if !run {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, status.FromContextError(err).Err()
+		}
+		if r == nil {
+			if r, err = resourceFromRequest(req, checkOptions); err != nil {
+				return nil, status.Error(codes.InvalidArgument, err.Error())
+			}
+		}
+		var vs []policy.Violation
+		failure := guard(s.log, e.p.Name, func() error {
+			vs = e.p.CheckResource(ctx, r, st.args(pc))
+			return nil
+		})
+		diags = s.appendDiagnostics(diags, e, level, r.URN, vs, failure)
+	}
+	return &pulumirpc.AnalyzeResponse{Diagnostics: diags}, nil
+}
+
+// AnalyzeStack runs the stack policies on every resource's outputs. Resource policies run only in
+// Analyze, as in Pulumi's Node policy SDK.
+func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRequest) (*pulumirpc.AnalyzeResponse, error) {
+	ctx, done, err := s.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	st := s.current()
+	var (
+		stack *policy.Stack
+		diags []*pulumirpc.AnalyzeDiagnostic
+	)
+	for _, e := range s.entries {
+		if e.p.CheckStack == nil {
+			continue
+		}
+		pc := st.config[e.p.Name]
+		level, run := checkLevel(pc.level, e.p.Remediate != nil)
+		if !run {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, status.FromContextError(err).Err()
+		}
+		if stack == nil {
+			if stack, err = stackFromRequest(req); err != nil {
+				return nil, status.Error(codes.InvalidArgument, err.Error())
+			}
+		}
+		var vs []policy.Violation
+		failure := guard(s.log, e.p.Name, func() error {
+			vs = e.p.CheckStack(ctx, stack, st.args(pc))
+			return nil
+		})
+		diags = s.appendDiagnostics(diags, e, level, "", vs, failure)
+	}
+	return &pulumirpc.AnalyzeResponse{Diagnostics: diags}, nil
+}
+
+// Remediate runs, in pack order, the remediations of the policies whose level is remediate, each on
+// the properties the previous one left, and returns the properties each one changed. A remediation
+// that fails is reported in its Remediation's diagnostic and changes nothing.
+func (s *Server) Remediate(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*pulumirpc.RemediateResponse, error) {
+	ctx, done, err := s.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	st := s.current()
+	var (
+		r   *policy.Resource
+		out []*pulumirpc.Remediation
+	)
+	for _, e := range s.entries {
+		pc := st.config[e.p.Name]
+		if e.p.Remediate == nil || pc.level != policy.Remediate {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, status.FromContextError(err).Err()
+		}
+		if r == nil {
+			if r, err = resourceFromRequest(req, remediateOptions); err != nil {
+				return nil, status.Error(codes.InvalidArgument, err.Error())
+			}
+		}
+		rem := &pulumirpc.Remediation{
+			PolicyName:        e.p.Name,
+			PolicyPackName:    s.pack.Name,
+			PolicyPackVersion: s.pack.Version,
+			Description:       e.p.Description,
+		}
+		fixed, failure := s.remediate(ctx, e, r, st.args(pc))
+		switch {
+		case failure != nil:
+			rem.Diagnostic = s.failureMessage("remediation", e, failure)
+		case fixed == nil:
+			continue
+		default:
+			ps, err := plugin.MarshalProperties(fixed, remediateOptions)
+			if err != nil {
+				rem.Diagnostic = s.failureMessage("remediation", e, fmt.Errorf("encoding its result: %w", err))
+				break
+			}
+			rem.Properties = ps
+			r.Properties = fixed
+		}
+		out = append(out, rem)
+	}
+	return &pulumirpc.RemediateResponse{Remediations: out}, nil
+}
+
+// remediate runs one remediation on a copy of the resource's properties.
+func (s *Server) remediate(ctx context.Context, e *entry, r *policy.Resource, args policy.Args) (resource.PropertyMap, error) {
+	props, err := cloneProperties(r.Properties)
+	if err != nil {
+		return nil, err
+	}
+	in := *r
+	in.Properties = props
+	var fixed resource.PropertyMap
+	err = guard(s.log, e.p.Name, func() error {
+		var err error
+		fixed, err = e.p.Remediate(ctx, &in, args)
+		return err
+	})
+	return fixed, err
+}
+
+// args are what a policy call receives.
+func (st *state) args(pc policyConfig) policy.Args {
+	return policy.Args{Config: pc.props, DryRun: st.dryRun}
+}
+
+// appendDiagnostics turns one policy call's outcome into diagnostics: one per violation, or one saying
+// the policy failed. defaultURN names the resource of a resource policy's violations.
+func (s *Server) appendDiagnostics(diags []*pulumirpc.AnalyzeDiagnostic, e *entry, level policy.Level,
+	defaultURN resource.URN, vs []policy.Violation, failure error,
+) []*pulumirpc.AnalyzeDiagnostic {
+	if failure != nil {
+		return append(diags, s.diagnostic(e, level, defaultURN, s.failureMessage("policy", e, failure)))
+	}
+	for _, v := range vs {
+		l := level
+		if v.CannotVerify {
+			l = policy.Advisory
+		}
+		urn := v.URN
+		if urn == "" {
+			urn = defaultURN
+		}
+		diags = append(diags, s.diagnostic(e, l, urn, v.Message))
+	}
+	return diags
+}
+
+// diagnostic builds one diagnostic. As in Pulumi's Node policy SDK, the message starts with the
+// policy's description.
+func (s *Server) diagnostic(e *entry, level policy.Level, urn resource.URN, message string) *pulumirpc.AnalyzeDiagnostic {
+	msg := e.p.Description
+	if message != "" {
+		if msg != "" {
+			msg += "\n"
+		}
+		msg += message
+	}
+	return &pulumirpc.AnalyzeDiagnostic{
+		PolicyName:        e.p.Name,
+		PolicyPackName:    s.pack.Name,
+		PolicyPackVersion: s.pack.Version,
+		Description:       e.p.Description,
+		Message:           msg,
+		EnforcementLevel:  toRPCLevel(level),
+		Urn:               string(urn),
+	}
+}
+
+// failureMessage says that a policy or remediation failed, and why.
+func (s *Server) failureMessage(what string, e *entry, failure error) string {
+	return fmt.Sprintf("%s %q from policy pack %s@v%s failed: %v", what, e.p.Name, s.pack.Name, s.pack.Version, failure)
+}

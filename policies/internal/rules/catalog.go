@@ -1,0 +1,26 @@
+package rules
+
+import "github.com/ess-ha/ess-ha/policies/internal/policy"
+
+// All returns every policy of the pack, in a stable order: the five seed recommendations first, then the
+// security and resilience baseline, then the advisory checks. Each call returns fresh values, so callers
+// may not share or mutate state through them.
+func All() []policy.Policy {
+	return []policy.Policy{
+		minAvailabilityZones(),
+		publicSubnetsLBOnly(),
+		rdsMultiAZ(),
+		privateRegistry(),
+		separatePools(),
+		runsInVPC(),
+		imdsv2Required(),
+		encryptionAtRest(),
+		databaseProtection(),
+		lbHTTPSOnly(),
+		natPerAZ(),
+		cacheFailover(),
+		noOpenIngress(),
+		dnsNames(),
+		essCapacityPerAZ(),
+	}
+}

@@ -1,0 +1,341 @@
+package rules
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/ess-ha/ess-ha/policies/internal/graph"
+	"github.com/ess-ha/ess-ha/policies/internal/policy"
+)
+
+// PrivateRegistry is the name of the policy that every container image comes from a private ECR registry.
+const PrivateRegistry = "ha-private-registry"
+
+func privateRegistry() policy.Policy {
+	return policy.Policy{
+		Name: PrivateRegistry,
+		Description: "Every container image the stack runs (docker/podman/nerdctl/ctr/crictl commands, image: keys and FROM " +
+			"lines in launch template, instance and launch configuration user data, base64 or plain or gzipped; ECS " +
+			"task and Batch job container definitions) comes from a private ECR registry " +
+			"(<account>.dkr.ecr.<region>.amazonaws.com), optionally only of allowedAccounts and only from ECR " +
+			"repositories the stack declares. Docker Hub, public.ecr.aws, ghcr.io, quay.io, gcr.io, registry.k8s.io, " +
+			"mcr.microsoft.com and every other registry are violations. ECR repositories scan on push (or are covered " +
+			"by a registry scanning rule) and have immutable tags.",
+		Recommendation: recRegistry + ` ("Inrupt recommends against relying on a public repository ... pull the Docker ` +
+			`images from your own container registry")`,
+		DefaultLevel: policy.Mandatory,
+		Schema: &policy.Schema{Properties: map[string]map[string]any{
+			"allowedAccounts": {
+				"type":        "array",
+				"items":       map[string]any{"type": "string", "pattern": `^\d{12}$`},
+				"default":     []any{},
+				"description": "AWS account IDs whose private ECR registries images may come from; empty allows any account.",
+			},
+			"requireDeclaredRepositories": {
+				"type":        "boolean",
+				"default":     false,
+				"description": "Require every image's repository to be an aws:ecr/repository:Repository of this stack.",
+			},
+		}},
+		CheckStack: checkPrivateRegistry,
+	}
+}
+
+// hashRe matches the SHA-1 hex digest the AWS provider stores in state instead of an instance's user data.
+var hashRe = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+// imageSource is one property that holds container images.
+type imageSource struct {
+	r      *policy.Resource
+	prop   string
+	images []ImageRef
+	secret bool
+}
+
+// registryCheck holds what ha-private-registry needs across resources.
+type registryCheck struct {
+	g        *graph.Graph
+	accounts []string
+	declared bool
+	// repos are the ECR repositories of the stack by name; reposUnknown says why some names are unknown.
+	repos        map[string][]*policy.Resource
+	reposUnknown string
+	out          []policy.Violation
+}
+
+func checkPrivateRegistry(_ context.Context, s *policy.Stack, args policy.Args) []policy.Violation {
+	c := &registryCheck{
+		g:        graph.Of(s),
+		accounts: cfgStrings(args, "allowedAccounts", nil),
+		declared: cfgBool(args, "requireDeclaredRepositories", false),
+		repos:    map[string][]*policy.Resource{},
+	}
+	for _, r := range c.g.OfType(graph.TypeEcrRepository) {
+		f := graph.Prop(r, "name")
+		if name, ok := f.Str(); ok {
+			c.repos[name] = append(c.repos[name], r)
+		} else if f.Unknown() {
+			c.reposUnknown = firstNonEmpty(c.reposUnknown, unknownReason(r, "name"))
+		}
+	}
+	for _, src := range c.sources() {
+		for _, img := range src.images {
+			c.image(src, img)
+		}
+	}
+	c.repositories()
+	return c.out
+}
+
+// sources collects the images of every resource that runs containers.
+func (c *registryCheck) sources() []imageSource {
+	var out []imageSource
+	userData := func(r *policy.Resource, props ...string) {
+		for _, p := range props {
+			f := graph.Prop(r, p)
+			if !f.Present {
+				continue
+			}
+			if f.Unknown() {
+				c.out = append(c.out, unverifiable(r.URN, unknownReason(r, p), "which container images it runs", recRegistry))
+				return
+			}
+			s, _ := f.Str()
+			if hashRe.MatchString(s) {
+				c.out = append(c.out, unverifiable(r.URN,
+					fmt.Sprintf("%s of %s is stored in state as a hash", p, graph.Describe(r)),
+					"which container images it runs (check the program's user data, or run the pack during preview)", recRegistry))
+				return
+			}
+			out = append(out, imageSource{r: r, prop: p, images: ExtractImages(DecodeUserData(s)), secret: f.Secret})
+			return
+		}
+	}
+	for _, r := range c.g.OfType(graph.TypeLaunchTemplate) {
+		userData(r, "userData")
+	}
+	for _, r := range c.g.OfType(graph.TypeInstance, graph.TypeLaunchConfiguration) {
+		userData(r, "userData", "userDataBase64")
+	}
+	containerJSON := func(r *policy.Resource, prop string) {
+		f := graph.Prop(r, prop)
+		switch {
+		case !f.Present:
+			return
+		case f.Unknown():
+			c.out = append(c.out, unverifiable(r.URN, unknownReason(r, prop), "which container images it runs", recRegistry))
+			return
+		}
+		s, _ := f.Str()
+		images, err := containerImages(s)
+		if err != nil {
+			shown := err.Error()
+			if f.Secret {
+				shown = "it is not valid JSON"
+			}
+			c.out = append(c.out, finding(r, prop, f.Show(), "the container definitions cannot be read: "+shown,
+				"fix the JSON", recRegistry))
+			return
+		}
+		out = append(out, imageSource{r: r, prop: prop, images: images, secret: f.Secret})
+	}
+	for _, r := range c.g.OfType(graph.TypeEcsTaskDefinition) {
+		containerJSON(r, "containerDefinitions")
+	}
+	for _, r := range c.g.OfType(graph.TypeBatchJobDefinition) {
+		containerJSON(r, "containerProperties")
+	}
+	return out
+}
+
+// containerImages returns the images of ECS container definitions (a JSON array of objects) or Batch
+// container properties (one JSON object).
+func containerImages(s string) ([]ImageRef, error) {
+	type def struct {
+		Image string `json:"image"`
+	}
+	var defs []def
+	if err := json.Unmarshal([]byte(s), &defs); err != nil {
+		var one def
+		if err2 := json.Unmarshal([]byte(s), &one); err2 != nil {
+			return nil, fmt.Errorf("decoding container definitions: %w", err)
+		}
+		defs = []def{one}
+	}
+	var out []ImageRef
+	for _, d := range defs {
+		if d.Image != "" {
+			out = append(out, ImageRef{Ref: d.Image, Via: "image"})
+		}
+	}
+	return out, nil
+}
+
+// image checks one image reference.
+func (c *registryCheck) image(src imageSource, img ImageRef) {
+	r := src.r
+	shown := fmt.Sprintf("%q", img.Ref)
+	where := src.prop
+	if img.Line > 0 {
+		where = fmt.Sprintf("%s (line %d, %s)", src.prop, img.Line, img.Via)
+	}
+	if src.secret {
+		shown, where = graph.ShownSecret, src.prop
+	}
+	reg := ParseImage(img.Ref)
+	if reg.HostUnresolved || (!reg.PrivateECR && len(img.Unresolved) > 0) {
+		c.out = append(c.out, unverifiable(r.URN,
+			fmt.Sprintf("the image %s in %s of %s uses shell variables the user data does not set (%s)",
+				shown, where, graph.Describe(r), strings.Join(img.Unresolved, ", ")),
+			"which registry it comes from", recRegistry))
+		return
+	}
+	if !reg.PrivateECR {
+		name := reg.Name
+		if src.secret {
+			name = "a registry other than a private ECR registry"
+		}
+		c.out = append(c.out, finding(r, where, shown,
+			fmt.Sprintf("the image comes from %s, a public registry the deployment then depends on at every container start", name),
+			"push the image to a private ECR repository of the stack (<account>.dkr.ecr.<region>.amazonaws.com/<repository>) and reference it there",
+			recRegistry))
+		return
+	}
+	if len(c.accounts) > 0 {
+		switch {
+		case reg.Account == "":
+			c.out = append(c.out, unverifiable(r.URN,
+				fmt.Sprintf("the account of the image %s in %s of %s is a shell variable the user data does not set", shown, where, graph.Describe(r)),
+				"whether it is one of allowedAccounts", recRegistry))
+			return
+		case !slices.Contains(c.accounts, reg.Account):
+			account := reg.Account
+			if src.secret {
+				account = graph.ShownSecret
+			}
+			c.out = append(c.out, finding(r, where, shown,
+				fmt.Sprintf("the image comes from the ECR registry of account %s, which is not in allowedAccounts %s", account, strings.Join(c.accounts, ", ")),
+				"pull it from the deployment's own registry", recRegistry))
+			return
+		}
+	}
+	if c.declared {
+		c.declaredRepository(src, img, reg, shown, where)
+	}
+}
+
+// declaredRepository checks that an image's repository is an ECR repository of the stack.
+func (c *registryCheck) declaredRepository(src imageSource, img ImageRef, reg Registry, shown, where string) {
+	r := src.r
+	if strings.Contains(reg.Repository, "$") {
+		c.out = append(c.out, unverifiable(r.URN,
+			fmt.Sprintf("the repository of the image %s in %s of %s is a shell variable the user data does not set", shown, where, graph.Describe(r)),
+			"whether the image's repository is declared by the stack", recRegistry))
+		return
+	}
+	repos := c.repos[reg.Repository]
+	for _, repo := range repos {
+		url, ok := graph.Prop(repo, "repositoryUrl").Str()
+		if !ok || strings.HasPrefix(img.Ref, url) || reg.Account == "" {
+			return
+		}
+	}
+	if len(repos) == 0 && c.reposUnknown != "" {
+		c.out = append(c.out, unverifiable(r.URN, c.reposUnknown, "whether the image's repository is declared by the stack", recRegistry))
+		return
+	}
+	repo := fmt.Sprintf("%q", reg.Repository)
+	if src.secret {
+		repo = graph.ShownSecret
+	}
+	c.out = append(c.out, finding(r, where, shown,
+		fmt.Sprintf("the image's repository %s is not an aws:ecr/repository:Repository of this stack (requireDeclaredRepositories is on)", repo),
+		"declare the repository in the stack (scan on push, immutable tags) and pull from its repositoryUrl", recRegistry))
+}
+
+// repositories checks the ECR repositories' scanning and tag immutability.
+func (c *registryCheck) repositories() {
+	type rule struct {
+		filters []string
+		owner   *policy.Resource
+	}
+	var scanRules []rule
+	for _, sc := range c.g.OfType(graph.TypeEcrRegistryScanning) {
+		for _, rl := range graph.Prop(sc, "rules").Items() {
+			freq, _ := rl.Get("scanFrequency").Str()
+			if freq != "SCAN_ON_PUSH" && freq != "CONTINUOUS_SCAN" {
+				continue
+			}
+			var fs []string
+			for _, f := range rl.Get("repositoryFilters").Items() {
+				if v, ok := f.Get("filter").Str(); ok {
+					fs = append(fs, v)
+				}
+			}
+			scanRules = append(scanRules, rule{filters: fs, owner: sc})
+		}
+	}
+	covered := func(name string) bool {
+		for _, rl := range scanRules {
+			for _, f := range rl.filters {
+				if wildcardMatch(f, name) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, r := range c.g.OfType(graph.TypeEcrRepository) {
+		name, _ := graph.Prop(r, "name").Str()
+		scan := graph.Prop(r, "imageScanningConfiguration.scanOnPush")
+		switch b, ok := scan.Bool(); {
+		case scan.Unknown():
+			c.out = append(c.out, unverifiable(r.URN, unknownReason(r, scan.Path), "whether images are scanned on push", recRegistry))
+		case (!ok || !b) && !covered(name):
+			c.out = append(c.out, finding(r, scan.Path, scan.Show(),
+				"images pushed to the repository are not scanned for vulnerabilities",
+				"set imageScanningConfiguration.scanOnPush to true (or cover the repository with an aws:ecr/registryScanningConfiguration rule)",
+				recRegistry))
+		}
+		mut := graph.Prop(r, "imageTagMutability")
+		switch v, _ := mut.Str(); {
+		case mut.Unknown():
+			c.out = append(c.out, unverifiable(r.URN, unknownReason(r, "imageTagMutability"), "whether tags are immutable", recRegistry))
+		case v != "IMMUTABLE":
+			shown := mut.Show()
+			if !mut.Present {
+				shown = `null (the default, "MUTABLE")`
+			}
+			c.out = append(c.out, finding(r, "imageTagMutability", shown,
+				"tags can be overwritten, so the image an instance pulls at start-up can change under a running deployment",
+				`set imageTagMutability to "IMMUTABLE"`, recRegistry))
+		}
+	}
+}
+
+// wildcardMatch matches an ECR repository filter, where * matches any run of characters.
+func wildcardMatch(pattern, s string) bool {
+	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		return pattern == s
+	}
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for i, p := range parts[1:] {
+		if i == len(parts)-2 {
+			return strings.HasSuffix(s, p)
+		}
+		j := strings.Index(s, p)
+		if j < 0 {
+			return false
+		}
+		s = s[j+len(p):]
+	}
+	return true
+}
