@@ -350,3 +350,17 @@ func TestResolveWithoutIDs(t *testing.T) {
 	assert.Equal(t, []string{"a"}, names(refs.Resources))
 	assert.Equal(t, []string{"subnet-x", "subnet-y"}, refs.Dangling, "one dependency cannot account for two values")
 }
+
+// TestOfConcurrent checks that policies asking for the graph at once share one, safely (run with -race).
+func TestOfConcurrent(t *testing.T) {
+	st := load(t, "ess.deployed.json")
+	const n = 8
+	got := make(chan *graph.Graph, n)
+	for range n {
+		go func() { got <- graph.Of(st) }()
+	}
+	first := <-got
+	for range n - 1 {
+		assert.Same(t, first, <-got)
+	}
+}

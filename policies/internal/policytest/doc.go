@@ -61,4 +61,13 @@
 // A fixture named <case>.preview.json next to <case>.deployed.json describes the same stack during a
 // preview (new resources without IDs, references only through propertyDependencies) and after
 // deployment (IDs and ARNs); the tests require both to give the same verdict.
+//
+// # Other stacks
+//
+// ToPreview derives from a deployed stack the stack a preview creating it would send (no IDs; IDs, ARNs
+// and computed outputs unknown, names kept); WithoutIDs strips IDs as the Analyzer protocol does when a
+// provider does not repeat them in an "id" output; Replicate makes large stacks of copies for
+// benchmarks; LoadState reads a state file. Run runs a policy the way the analyzer does, Config applies a
+// policy's schema defaults and validates its configuration, and Check compares findings with a
+// fixture's verdict.
 package policytest

@@ -97,7 +97,7 @@ func checkNatPerAZ(_ context.Context, s *policy.Stack, args policy.Args) []polic
 				}
 				out = append(out, finding(r, "availabilityZone", graph.Prop(r, "availabilityZone").Show(),
 					fmt.Sprintf("the subnet's 0.0.0.0/0 route (%s) goes to NAT gateway %s in %s, so losing %s cuts the egress of %s",
-						joinOr(sn.RouteTables), graph.Describe(n), natAZ, natAZ, subnetAZ),
+						firstTable(sn.RouteTables), graph.Describe(n), natAZ, natAZ, subnetAZ),
 					fmt.Sprintf("give %s its own NAT gateway (in its public subnet) and route the subnet's 0.0.0.0/0 to it", subnetAZ),
 					recAZ))
 			}
@@ -116,10 +116,10 @@ func checkNatPerAZ(_ context.Context, s *policy.Stack, args policy.Args) []polic
 	return out
 }
 
-// joinOr joins names for a message.
-func joinOr(names []string) string {
+// firstTable names the first route table of a subnet for a message.
+func firstTable(names []string) string {
 	if len(names) == 0 {
 		return "its route table"
 	}
-	return fmt.Sprint(names[0])
+	return names[0]
 }
