@@ -13,6 +13,7 @@ import (
 
 	"github.com/ess-ha/ess-ha/internal/config"
 	"github.com/ess-ha/ess-ha/internal/mocks"
+	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
 
 func fakeArgs() *CacheArgs {
@@ -39,20 +40,6 @@ func run(t *testing.T, args *CacheArgs) (*mocks.Mocks, *Cache, error) {
 	return m, comp, err
 }
 
-func one(t *testing.T, m *mocks.Mocks, typ string) *mocks.Registration {
-	t.Helper()
-	regs := m.ByType(typ)
-	require.Len(t, regs, 1, typ)
-	return regs[0]
-}
-
-func await(t *testing.T, o pulumi.Output) any {
-	t.Helper()
-	ch := make(chan any, 1)
-	o.ApplyT(func(v any) any { ch <- v; return v })
-	return <-ch
-}
-
 // plain unwraps a secret.
 func plain(v resource.PropertyValue) resource.PropertyValue {
 	for v.IsSecret() {
@@ -65,11 +52,11 @@ func TestCache(t *testing.T) {
 	m, comp, err := run(t, fakeArgs())
 	require.NoError(t, err)
 
-	key := one(t, m, "aws:kms/key:Key")
+	key := mockstest.One(t, m, "aws:kms/key:Key")
 	assert.True(t, key.Inputs["enableKeyRotation"].BoolValue())
 	keyArn := key.Outputs["arn"].StringValue()
 
-	group := one(t, m, "aws:elasticache/replicationGroup:ReplicationGroup")
+	group := mockstest.One(t, m, "aws:elasticache/replicationGroup:ReplicationGroup")
 	in := group.Inputs
 	assert.Equal(t, "redis", in["engine"].StringValue())
 	assert.Equal(t, "7.1", in["engineVersion"].StringValue())
@@ -90,12 +77,12 @@ func TestCache(t *testing.T) {
 	token := plain(in["authToken"]).StringValue()
 	assert.Equal(t, "plan-placeholder-token-0123456789abcdef", token, "the token comes from GetRandomPassword")
 
-	sg := one(t, m, "aws:ec2/securityGroup:SecurityGroup")
+	sg := mockstest.One(t, m, "aws:ec2/securityGroup:SecurityGroup")
 	assert.Equal(t, []any{sg.ID}, in["securityGroupIds"].Mappable())
-	subnets := one(t, m, "aws:elasticache/subnetGroup:SubnetGroup")
+	subnets := mockstest.One(t, m, "aws:elasticache/subnetGroup:SubnetGroup")
 	assert.Equal(t, []any{"subnet-d1", "subnet-d2", "subnet-d3"}, subnets.Inputs["subnetIds"].Mappable())
 	assert.Equal(t, subnets.ID, in["subnetGroupName"].StringValue())
-	rule := one(t, m, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+	rule := mockstest.One(t, m, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
 	assert.Equal(t, sg.ID, rule.Inputs["securityGroupId"].StringValue())
 	assert.Equal(t, "sg-ess", rule.Inputs["referencedSecurityGroupId"].StringValue(), "6379 from the ess pool only")
 	assert.Equal(t, 6379.0, rule.Inputs["fromPort"].NumberValue())
@@ -103,10 +90,10 @@ func TestCache(t *testing.T) {
 	assert.NotContains(t, rule.Inputs, resource.PropertyKey("cidrIpv4"))
 	assert.NotContains(t, sg.Inputs, resource.PropertyKey("ingress"))
 
-	secret := one(t, m, "aws:secretsmanager/secret:Secret")
+	secret := mockstest.One(t, m, "aws:secretsmanager/secret:Secret")
 	assert.Equal(t, keyArn, secret.Inputs["kmsKeyId"].StringValue(), "the token secret is encrypted with the CMK")
 	assert.True(t, strings.HasPrefix(secret.Outputs["arn"].StringValue(), "arn:aws:secretsmanager:us-east-1:123456789012:secret:cache-auth-token-"))
-	version := one(t, m, "aws:secretsmanager/secretVersion:SecretVersion")
+	version := mockstest.One(t, m, "aws:secretsmanager/secretVersion:SecretVersion")
 	assert.Equal(t, secret.ID, version.Inputs["secretId"].StringValue())
 	require.True(t, version.Inputs["secretString"].IsSecret())
 	assert.Equal(t, token, plain(version.Inputs["secretString"]).StringValue(), "the secret holds the group's token")
@@ -125,12 +112,12 @@ func TestCache(t *testing.T) {
 		assert.NotContains(t, v, token, "the token is never published")
 	}
 
-	assert.Equal(t, group.Outputs["primaryEndpointAddress"].StringValue(), await(t, comp.PrimaryEndpoint))
-	assert.Equal(t, group.Outputs["readerEndpointAddress"].StringValue(), await(t, comp.ReaderEndpoint))
-	assert.Equal(t, group.ID, await(t, comp.ReplicationGroupID))
-	assert.Equal(t, secret.Outputs["arn"].StringValue(), await(t, comp.AuthTokenSecretArn))
-	assert.Equal(t, sg.ID, string(await(t, comp.SecurityGroupID).(pulumi.ID)))
-	assert.Equal(t, keyArn, await(t, comp.KmsKeyArn))
+	assert.Equal(t, group.Outputs["primaryEndpointAddress"].StringValue(), mockstest.Await[any](t, comp.PrimaryEndpoint))
+	assert.Equal(t, group.Outputs["readerEndpointAddress"].StringValue(), mockstest.Await[any](t, comp.ReaderEndpoint))
+	assert.Equal(t, group.ID, mockstest.Await[any](t, comp.ReplicationGroupID))
+	assert.Equal(t, secret.Outputs["arn"].StringValue(), mockstest.Await[any](t, comp.AuthTokenSecretArn))
+	assert.Equal(t, sg.ID, string(mockstest.Await[any](t, comp.SecurityGroupID).(pulumi.ID)))
+	assert.Equal(t, keyArn, mockstest.Await[any](t, comp.KmsKeyArn))
 	assert.Equal(t, 2, comp.Clusters)
 
 	comps := m.ByType("ess-ha:cache:Cache")
@@ -152,7 +139,7 @@ func TestCacheReplicasSpreadOverZones(t *testing.T) {
 	args.Settings.Replicas = 2
 	m, _, err := run(t, args)
 	require.NoError(t, err)
-	in := one(t, m, "aws:elasticache/replicationGroup:ReplicationGroup").Inputs
+	in := mockstest.One(t, m, "aws:elasticache/replicationGroup:ReplicationGroup").Inputs
 	assert.Equal(t, 3.0, in["numCacheClusters"].NumberValue())
 	assert.Equal(t, []any{"us-east-1a", "us-east-1b", "us-east-1c"}, in["preferredCacheClusterAzs"].Mappable(), "every member in its own AZ")
 }

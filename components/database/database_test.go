@@ -11,6 +11,7 @@ import (
 
 	"github.com/ess-ha/ess-ha/internal/config"
 	"github.com/ess-ha/ess-ha/internal/mocks"
+	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
 
 func fakeArgs() *DatabaseArgs {
@@ -36,31 +37,17 @@ func run(t *testing.T, args *DatabaseArgs) (*mocks.Mocks, *Database, error) {
 	return m, comp, err
 }
 
-func one(t *testing.T, m *mocks.Mocks, typ string) *mocks.Registration {
-	t.Helper()
-	regs := m.ByType(typ)
-	require.Len(t, regs, 1, typ)
-	return regs[0]
-}
-
-func await(t *testing.T, o pulumi.Output) any {
-	t.Helper()
-	ch := make(chan any, 1)
-	o.ApplyT(func(v any) any { ch <- v; return v })
-	return <-ch
-}
-
 func TestDatabase(t *testing.T) {
 	m, comp, err := run(t, fakeArgs())
 	require.NoError(t, err)
 
-	key := one(t, m, "aws:kms/key:Key")
+	key := mockstest.One(t, m, "aws:kms/key:Key")
 	assert.True(t, key.Inputs["enableKeyRotation"].BoolValue(), "the CMK rotates")
 	keyArn := key.Outputs["arn"].StringValue()
-	alias := one(t, m, "aws:kms/alias:Alias")
+	alias := mockstest.One(t, m, "aws:kms/alias:Alias")
 	assert.Equal(t, "alias/ess-ha-test-database", alias.Inputs["name"].StringValue())
 
-	db := one(t, m, "aws:rds/instance:Instance")
+	db := mockstest.One(t, m, "aws:rds/instance:Instance")
 	in := db.Inputs
 	assert.Equal(t, "postgres", in["engine"].StringValue())
 	assert.Equal(t, "16.4", in["engineVersion"].StringValue())
@@ -99,11 +86,11 @@ func TestDatabase(t *testing.T) {
 	assert.True(t, in["iamDatabaseAuthenticationEnabled"].BoolValue())
 	assert.Equal(t, "ess-ha", in["tags"].ObjectValue()["project"].StringValue())
 
-	subnets := one(t, m, "aws:rds/subnetGroup:SubnetGroup")
+	subnets := mockstest.One(t, m, "aws:rds/subnetGroup:SubnetGroup")
 	assert.Equal(t, []any{"subnet-d1", "subnet-d2", "subnet-d3"}, exported(subnets.Inputs["subnetIds"]), "the subnet group spans every AZ's data subnet")
 	assert.Equal(t, subnets.ID, in["dbSubnetGroupName"].StringValue())
 
-	params := one(t, m, "aws:rds/parameterGroup:ParameterGroup")
+	params := mockstest.One(t, m, "aws:rds/parameterGroup:ParameterGroup")
 	assert.Equal(t, "postgres16", params.Inputs["family"].StringValue())
 	got := map[string]string{}
 	for _, p := range params.Inputs["parameters"].ArrayValue() {
@@ -113,10 +100,10 @@ func TestDatabase(t *testing.T) {
 	assert.Equal(t, "1000", got["log_min_duration_statement"])
 	assert.Equal(t, params.ID, in["parameterGroupName"].StringValue())
 
-	sg := one(t, m, "aws:ec2/securityGroup:SecurityGroup")
+	sg := mockstest.One(t, m, "aws:ec2/securityGroup:SecurityGroup")
 	assert.Equal(t, []any{sg.ID}, exported(in["vpcSecurityGroupIds"]))
 	assert.NotContains(t, sg.Inputs, resource.PropertyKey("ingress"), "no inline rules")
-	rule := one(t, m, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+	rule := mockstest.One(t, m, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
 	assert.Equal(t, sg.ID, rule.Inputs["securityGroupId"].StringValue())
 	assert.Equal(t, "sg-ess", rule.Inputs["referencedSecurityGroupId"].StringValue(), "5432 from the ess pool only")
 	assert.Equal(t, 5432.0, rule.Inputs["fromPort"].NumberValue())
@@ -136,13 +123,13 @@ func TestDatabase(t *testing.T) {
 	assert.Equal(t, "5432", parameters["/ess-ha/test/database/port"].Inputs["insecureValue"].StringValue())
 	assert.Equal(t, secretArn, parameters["/ess-ha/test/database/secret-arn"].Inputs["insecureValue"].StringValue(), "the secret's ARN, never the secret")
 
-	assert.Equal(t, secretArn, await(t, comp.SecretArn))
-	assert.Equal(t, db.Outputs["endpoint"].StringValue(), await(t, comp.Endpoint))
-	assert.Equal(t, db.Outputs["address"].StringValue(), await(t, comp.Address))
-	assert.Equal(t, 5432, await(t, comp.Port))
-	assert.Equal(t, "ess-ha-test-database", await(t, comp.Identifier))
-	assert.Equal(t, keyArn, await(t, comp.KmsKeyArn))
-	assert.Equal(t, sg.ID, string(await(t, comp.SecurityGroupID).(pulumi.ID)))
+	assert.Equal(t, secretArn, mockstest.Await[any](t, comp.SecretArn))
+	assert.Equal(t, db.Outputs["endpoint"].StringValue(), mockstest.Await[any](t, comp.Endpoint))
+	assert.Equal(t, db.Outputs["address"].StringValue(), mockstest.Await[any](t, comp.Address))
+	assert.Equal(t, 5432, mockstest.Await[any](t, comp.Port))
+	assert.Equal(t, "ess-ha-test-database", mockstest.Await[any](t, comp.Identifier))
+	assert.Equal(t, keyArn, mockstest.Await[any](t, comp.KmsKeyArn))
+	assert.Equal(t, sg.ID, string(mockstest.Await[any](t, comp.SecurityGroupID).(pulumi.ID)))
 
 	comps := m.ByType("ess-ha:database:Database")
 	require.Len(t, comps, 1)
@@ -167,7 +154,7 @@ func TestDatabaseIdentifier(t *testing.T) {
 	args.Identifier = "ess-primary"
 	m, _, err := run(t, args)
 	require.NoError(t, err)
-	in := one(t, m, "aws:rds/instance:Instance").Inputs
+	in := mockstest.One(t, m, "aws:rds/instance:Instance").Inputs
 	assert.Equal(t, "ess-primary", in["identifier"].StringValue())
 	assert.Equal(t, "ess-primary-final", in["finalSnapshotIdentifier"].StringValue())
 }

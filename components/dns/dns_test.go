@@ -10,6 +10,7 @@ import (
 
 	"github.com/ess-ha/ess-ha/components/dns"
 	"github.com/ess-ha/ess-ha/internal/mocks"
+	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
 
 var hostnames = []string{"example.com", "identity.example.com", "oidc.example.com"}
@@ -23,12 +24,6 @@ func str(r *mocks.Registration, key string) string {
 }
 
 // await resolves an output after the program has run.
-func await[T any](t *testing.T, o pulumi.Output) T {
-	t.Helper()
-	ch := make(chan T, 1)
-	o.ApplyT(func(v T) T { ch <- v; return v })
-	return <-ch
-}
 
 func TestZoneCreated(t *testing.T) {
 	m := mocks.New("ess-ha", "test", "us-east-1")
@@ -48,8 +43,8 @@ func TestZoneCreated(t *testing.T) {
 	assert.Equal(t, "dns-zone", z.Name)
 	assert.Equal(t, "example.com", str(z, "name"))
 	assert.False(t, z.Inputs["forceDestroy"].BoolValue(), "the zone is never force-destroyed")
-	assert.Equal(t, z.ID, await[string](t, zone.ZoneID))
-	assert.Len(t, await[[]string](t, zone.NameServers), 4)
+	assert.Equal(t, z.ID, mockstest.Await[string](t, zone.ZoneID))
+	assert.Len(t, mockstest.Await[[]string](t, zone.NameServers), 4)
 }
 
 func TestZoneExisting(t *testing.T) {
@@ -63,8 +58,8 @@ func TestZoneExisting(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, m.ByType("ess-ha:dns:Zone"), 1)
 	assert.Empty(t, m.ByType("aws:route53/zone:Zone"), "an existing zone is adopted, not created")
-	assert.Equal(t, "Z0123456789ABCDEFGHIJ", await[string](t, zone.ZoneID))
-	assert.Empty(t, await[[]string](t, zone.NameServers))
+	assert.Equal(t, "Z0123456789ABCDEFGHIJ", mockstest.Await[string](t, zone.ZoneID))
+	assert.Empty(t, mockstest.Await[[]string](t, zone.NameServers))
 }
 
 func TestZoneErrors(t *testing.T) {
@@ -141,7 +136,7 @@ func TestRecordsAlias(t *testing.T) {
 	for _, h := range hostnames {
 		assert.ElementsMatch(t, []string{"A", "AAAA"}, types[h], h)
 	}
-	assert.Equal(t, hostnames, await[[]string](t, recs.Fqdns))
+	assert.Equal(t, hostnames, mockstest.Await[[]string](t, recs.Fqdns))
 	assert.Len(t, recs.Records, 6)
 }
 

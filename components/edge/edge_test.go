@@ -15,6 +15,7 @@ import (
 	"github.com/ess-ha/ess-ha/components/edge"
 	"github.com/ess-ha/ess-ha/components/network"
 	"github.com/ess-ha/ess-ha/internal/mocks"
+	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
 
 var (
@@ -112,13 +113,6 @@ func named(t *testing.T, m *mocks.Mocks, name string) *mocks.Registration {
 	}
 	t.Fatalf("no resource named %s", name)
 	return nil
-}
-
-func await[T any](t *testing.T, o pulumi.Output) T {
-	t.Helper()
-	ch := make(chan T, 1)
-	o.ApplyT(func(v T) T { ch <- v; return v })
-	return <-ch
 }
 
 // publicSubnets returns the IDs and URNs of the network's public subnets, in zone order.
@@ -229,7 +223,7 @@ func TestEdgeAccessLogBucket(t *testing.T) {
 	assert.Equal(t, "logdelivery.elasticloadbalancing.amazonaws.com", principal["Service"])
 	assert.Equal(t, "arn:aws:iam::127311923021:root", principal["AWS"], "us-east-1 predates the service principal: its ELB account is named too")
 	assert.Equal(t, "Deny", doc.Statement[1].Effect, "requests without TLS are refused")
-	assert.Equal(t, bucket.ID, await[string](t, r.edge.AccessLogsBucket))
+	assert.Equal(t, bucket.ID, mockstest.Await[string](t, r.edge.AccessLogsBucket))
 }
 
 func TestEdgeAccessLogPolicyNewRegion(t *testing.T) {
@@ -264,7 +258,7 @@ func TestEdgeSecurityGroup(t *testing.T) {
 		egress = append(egress, o["fromPort"].NumberValue())
 	}
 	assert.ElementsMatch(t, []float64{8081, 8082, 8083}, egress, "egress only to the routes' ports")
-	assert.Equal(t, sg.ID, await[string](t, r.edge.SecurityGroupID.ToStringOutput()))
+	assert.Equal(t, sg.ID, mockstest.Await[string](t, r.edge.SecurityGroupID.ToStringOutput()))
 
 	// Without VpcCidr the egress still only reaches the routes' ports.
 	r2 := mustRun(t, zones, func(a *edge.EdgeArgs) { a.VpcCidr = nil })
@@ -312,7 +306,7 @@ func TestEdgeCertificate(t *testing.T) {
 	val := only(t, r.m, "aws:acm/certificateValidation:CertificateValidation")
 	assert.Equal(t, cert.ID, str(val, "certificateArn"))
 	assert.ElementsMatch(t, fqdns, strs(val.Inputs["validationRecordFqdns"]))
-	assert.Equal(t, cert.ID, await[string](t, r.edge.CertificateArn))
+	assert.Equal(t, cert.ID, mockstest.Await[string](t, r.edge.CertificateArn))
 }
 
 func TestEdgeListeners(t *testing.T) {
@@ -409,10 +403,10 @@ func TestEdgeSharedAlias(t *testing.T) {
 	r := mustRun(t, zones, nil)
 	alb := only(t, r.m, "aws:lb/loadBalancer:LoadBalancer")
 	assert.Empty(t, r.m.ByType("aws:globalaccelerator/accelerator:Accelerator"))
-	assert.Equal(t, alb.Outputs["dnsName"].StringValue(), await[string](t, r.edge.AliasDNSName))
-	assert.Equal(t, alb.Outputs["zoneId"].StringValue(), await[string](t, r.edge.AliasZoneID))
-	assert.Equal(t, []string{alb.Outputs["dnsName"].StringValue()}, await[[]string](t, r.edge.LoadBalancerDNSNames))
-	assert.Equal(t, []string{alb.Outputs["arnSuffix"].StringValue()}, await[[]string](t, r.edge.LoadBalancerArnSuffixes))
+	assert.Equal(t, alb.Outputs["dnsName"].StringValue(), mockstest.Await[string](t, r.edge.AliasDNSName))
+	assert.Equal(t, alb.Outputs["zoneId"].StringValue(), mockstest.Await[string](t, r.edge.AliasZoneID))
+	assert.Equal(t, []string{alb.Outputs["dnsName"].StringValue()}, mockstest.Await[[]string](t, r.edge.LoadBalancerDNSNames))
+	assert.Equal(t, []string{alb.Outputs["arnSuffix"].StringValue()}, mockstest.Await[[]string](t, r.edge.LoadBalancerArnSuffixes))
 	assert.Nil(t, r.edge.Accelerator)
 }
 
@@ -459,10 +453,10 @@ func TestEdgePerAzAccelerator(t *testing.T) {
 	}
 	assert.ElementsMatch(t, arns, endpoints)
 
-	assert.Equal(t, acc.Outputs["dnsName"].StringValue(), await[string](t, r.edge.AliasDNSName), "DNS points at the accelerator")
-	assert.Equal(t, "Z2BJ6XQ5FK7U4H", await[string](t, r.edge.AliasZoneID))
-	assert.Len(t, await[[]string](t, r.edge.LoadBalancerDNSNames), 3)
-	assert.Len(t, await[[]string](t, r.edge.LoadBalancerArnSuffixes), 3)
+	assert.Equal(t, acc.Outputs["dnsName"].StringValue(), mockstest.Await[string](t, r.edge.AliasDNSName), "DNS points at the accelerator")
+	assert.Equal(t, "Z2BJ6XQ5FK7U4H", mockstest.Await[string](t, r.edge.AliasZoneID))
+	assert.Len(t, mockstest.Await[[]string](t, r.edge.LoadBalancerDNSNames), 3)
+	assert.Len(t, mockstest.Await[[]string](t, r.edge.LoadBalancerArnSuffixes), 3)
 	assert.NotNil(t, r.edge.Accelerator)
 }
 
@@ -474,8 +468,8 @@ func TestEdgeSharedAccelerator(t *testing.T) {
 	eps := group.Inputs["endpointConfigurations"].ArrayValue()
 	require.Len(t, eps, 1)
 	assert.Equal(t, alb.ID, eps[0].ObjectValue()["endpointId"].StringValue())
-	assert.Equal(t, acc.Outputs["dnsName"].StringValue(), await[string](t, r.edge.AliasDNSName))
-	assert.NotEqual(t, alb.Outputs["dnsName"].StringValue(), await[string](t, r.edge.AliasDNSName))
+	assert.Equal(t, acc.Outputs["dnsName"].StringValue(), mockstest.Await[string](t, r.edge.AliasDNSName))
+	assert.NotEqual(t, alb.Outputs["dnsName"].StringValue(), mockstest.Await[string](t, r.edge.AliasDNSName))
 }
 
 func TestEdgeArgsErrors(t *testing.T) {

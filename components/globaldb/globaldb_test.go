@@ -13,6 +13,7 @@ import (
 
 	"github.com/ess-ha/ess-ha/components/globaldb"
 	"github.com/ess-ha/ess-ha/internal/mocks"
+	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
 
 const (
@@ -100,13 +101,6 @@ func mustRun(t *testing.T, region string, args *globaldb.GlobalDatabaseArgs) res
 	return r
 }
 
-func one(t *testing.T, m *mocks.Mocks, typ string) *mocks.Registration {
-	t.Helper()
-	regs := m.ByType(typ)
-	require.Len(t, regs, 1, typ)
-	return regs[0]
-}
-
 func str(r *mocks.Registration, key string) string {
 	v, ok := r.Inputs[resource.PropertyKey(key)]
 	if ok && v.IsSecret() {
@@ -141,13 +135,6 @@ func strs(r *mocks.Registration, key string) []string {
 	return out
 }
 
-func await[T any](t *testing.T, o pulumi.Output) T {
-	t.Helper()
-	ch := make(chan T, 1)
-	o.ApplyT(func(v T) T { ch <- v; return v })
-	return <-ch
-}
-
 func parameters(t *testing.T, m *mocks.Mocks) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -164,18 +151,18 @@ func parameters(t *testing.T, m *mocks.Mocks) map[string]string {
 func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registration, []*mocks.Registration) {
 	t.Helper()
 	m := r.m
-	compURN := one(t, m, "ess-ha:database:GlobalDatabase").URN
+	compURN := mockstest.One(t, m, "ess-ha:database:GlobalDatabase").URN
 	for _, reg := range m.Registrations() {
 		if reg.Type != "ess-ha:database:GlobalDatabase" {
 			assert.Equal(t, compURN, reg.Parent, "%s is a child of the component", reg.Name)
 			assert.Regexp(t, `^globaldb-`, reg.Name)
 		}
 	}
-	key := one(t, m, "aws:kms/key:Key")
+	key := mockstest.One(t, m, "aws:kms/key:Key")
 	assert.True(t, boolean(key, "enableKeyRotation"))
 	keyArn := key.Outputs["arn"].StringValue()
 
-	cluster := one(t, m, "aws:rds/cluster:Cluster")
+	cluster := mockstest.One(t, m, "aws:rds/cluster:Cluster")
 	assert.Equal(t, "aurora-postgresql", str(cluster, "engine"))
 	assert.Equal(t, "16.4", str(cluster, "engineVersion"))
 	assert.Equal(t, globalID+"-"+r.region, str(cluster, "clusterIdentifier"))
@@ -189,14 +176,14 @@ func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registratio
 	assert.True(t, boolean(cluster, "copyTagsToSnapshot"))
 	assert.True(t, boolean(cluster, "iamDatabaseAuthenticationEnabled"))
 	assert.Equal(t, []string{"postgresql"}, strs(cluster, "enabledCloudwatchLogsExports"))
-	assert.Equal(t, one(t, m, "aws:rds/subnetGroup:SubnetGroup").ID, str(cluster, "dbSubnetGroupName"))
-	assert.Equal(t, []string{"subnet-a", "subnet-b", "subnet-c"}, strs(one(t, m, "aws:rds/subnetGroup:SubnetGroup"), "subnetIds"))
+	assert.Equal(t, mockstest.One(t, m, "aws:rds/subnetGroup:SubnetGroup").ID, str(cluster, "dbSubnetGroupName"))
+	assert.Equal(t, []string{"subnet-a", "subnet-b", "subnet-c"}, strs(mockstest.One(t, m, "aws:rds/subnetGroup:SubnetGroup"), "subnetIds"))
 	assert.NotContains(t, cluster.Inputs, resource.PropertyKey("manageMasterUserPassword"),
 		"RDS-managed passwords are not supported in a global database")
 	assert.Contains(t, r.rec.ignore[cluster.Name], "replicationSourceIdentifier")
 	assert.Contains(t, r.rec.ignore[cluster.Name], "globalClusterIdentifier")
 
-	params := one(t, m, "aws:rds/clusterParameterGroup:ClusterParameterGroup")
+	params := mockstest.One(t, m, "aws:rds/clusterParameterGroup:ClusterParameterGroup")
 	assert.Equal(t, "aurora-postgresql16", str(params, "family"))
 	assert.Equal(t, params.ID, str(cluster, "dbClusterParameterGroupName"))
 	forced := false
@@ -208,10 +195,10 @@ func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registratio
 	}
 	assert.True(t, forced, "rds.force_ssl=1")
 
-	sg := one(t, m, "aws:ec2/securityGroup:SecurityGroup")
+	sg := mockstest.One(t, m, "aws:ec2/securityGroup:SecurityGroup")
 	assert.Equal(t, []string{sg.ID}, strs(cluster, "vpcSecurityGroupIds"))
 	assert.NotContains(t, sg.Inputs, resource.PropertyKey("ingress"), "no inline rules")
-	rule := one(t, m, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+	rule := mockstest.One(t, m, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
 	assert.Equal(t, sg.ID, str(rule, "securityGroupId"))
 	assert.Equal(t, clientSG, str(rule, "referencedSecurityGroupId"), "only the client group")
 	assert.Equal(t, 5432, num(rule, "fromPort"))
@@ -240,12 +227,12 @@ func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registratio
 	assert.Len(t, zones, 2, "the two instances are in different AZs")
 	assert.Contains(t, instances[1].Dependencies, instances[0].URN, "the second instance waits for the first (the writer)")
 
-	assert.Equal(t, keyArn, await[string](t, r.comp.KmsKeyArn))
-	assert.Equal(t, sg.ID, await[string](t, r.comp.SecurityGroupID))
-	assert.Equal(t, globalID+"-"+r.region, await[string](t, r.comp.ClusterIdentifier))
-	assert.Equal(t, cluster.Outputs["endpoint"].StringValue(), await[string](t, r.comp.ClusterEndpoint))
-	assert.Equal(t, cluster.Outputs["readerEndpoint"].StringValue(), await[string](t, r.comp.ReaderEndpoint))
-	assert.Equal(t, globalID, await[string](t, r.comp.GlobalClusterIdentifier))
+	assert.Equal(t, keyArn, mockstest.Await[string](t, r.comp.KmsKeyArn))
+	assert.Equal(t, sg.ID, mockstest.Await[string](t, r.comp.SecurityGroupID))
+	assert.Equal(t, globalID+"-"+r.region, mockstest.Await[string](t, r.comp.ClusterIdentifier))
+	assert.Equal(t, cluster.Outputs["endpoint"].StringValue(), mockstest.Await[string](t, r.comp.ClusterEndpoint))
+	assert.Equal(t, cluster.Outputs["readerEndpoint"].StringValue(), mockstest.Await[string](t, r.comp.ReaderEndpoint))
+	assert.Equal(t, globalID, mockstest.Await[string](t, r.comp.GlobalClusterIdentifier))
 	assert.Equal(t, r.region, r.comp.Region)
 	return cluster, instances
 }
@@ -255,7 +242,7 @@ func TestPrimary(t *testing.T) {
 	m := r.m
 	cluster, _ := checkCommon(t, r, []string{"us-east-1a", "us-east-1b"})
 
-	gc := one(t, m, "aws:rds/globalCluster:GlobalCluster")
+	gc := mockstest.One(t, m, "aws:rds/globalCluster:GlobalCluster")
 	assert.Equal(t, globalID, str(gc, "globalClusterIdentifier"))
 	assert.Equal(t, "aurora-postgresql", str(gc, "engine"))
 	assert.Equal(t, "16.4", str(gc, "engineVersion"))
@@ -272,14 +259,14 @@ func TestPrimary(t *testing.T) {
 	assert.Equal(t, mockPassword, str(cluster, "masterPassword"))
 	assert.Contains(t, r.rec.ignore[cluster.Name], "masterPassword")
 
-	key := one(t, m, "aws:kms/key:Key")
-	secret := one(t, m, "aws:secretsmanager/secret:Secret")
+	key := mockstest.One(t, m, "aws:kms/key:Key")
+	secret := mockstest.One(t, m, "aws:secretsmanager/secret:Secret")
 	assert.Equal(t, key.Outputs["arn"].StringValue(), str(secret, "kmsKeyId"))
 	assert.Equal(t, 30, num(secret, "recoveryWindowInDays"))
 	replicas := secret.Inputs["replicas"].ArrayValue()
 	require.Len(t, replicas, 1)
 	assert.Equal(t, "us-west-2", replicas[0].ObjectValue()["region"].StringValue(), "the secret outlives the primary region")
-	version := one(t, m, "aws:secretsmanager/secretVersion:SecretVersion")
+	version := mockstest.One(t, m, "aws:secretsmanager/secretVersion:SecretVersion")
 	assert.True(t, version.Inputs["secretString"].IsSecret())
 	assert.Equal(t, secret.ID, str(version, "secretId"))
 	assert.Contains(t, r.rec.ignore[version.Name], "secretString")
@@ -300,8 +287,8 @@ func TestPrimary(t *testing.T) {
 		"/ess-ha/prod-us-east-1/database/reader-endpoint": cluster.Outputs["readerEndpoint"].StringValue(),
 		"/ess-ha/prod-us-east-1/database/secret-arn":      secret.Outputs["arn"].StringValue(),
 	}, ps)
-	assert.Equal(t, gc.Outputs["endpoint"].StringValue(), await[string](t, r.comp.WriterEndpoint))
-	assert.Equal(t, secret.Outputs["arn"].StringValue(), await[string](t, r.comp.SecretArn))
+	assert.Equal(t, gc.Outputs["endpoint"].StringValue(), mockstest.Await[string](t, r.comp.WriterEndpoint))
+	assert.Equal(t, secret.Outputs["arn"].StringValue(), mockstest.Await[string](t, r.comp.SecretArn))
 	assert.NotNil(t, r.comp.GlobalCluster)
 	assert.Len(t, r.comp.Instances, 2)
 }
@@ -325,8 +312,8 @@ func TestSecondary(t *testing.T) {
 	assert.Equal(t, "5432", ps["/ess-ha/prod-us-west-2/database/port"])
 	assert.Equal(t, cluster.Outputs["readerEndpoint"].StringValue(), ps["/ess-ha/prod-us-west-2/database/reader-endpoint"])
 	assert.NotContains(t, ps, "/ess-ha/prod-us-west-2/database/secret-arn", "no secret ARN was given")
-	assert.Equal(t, globalEndpoint, await[string](t, r.comp.WriterEndpoint))
-	assert.Equal(t, "", await[string](t, r.comp.SecretArn))
+	assert.Equal(t, globalEndpoint, mockstest.Await[string](t, r.comp.WriterEndpoint))
+	assert.Equal(t, "", mockstest.Await[string](t, r.comp.SecretArn))
 	assert.Nil(t, r.comp.GlobalCluster)
 }
 
@@ -336,7 +323,7 @@ func TestSecondaryPublishesReplicaSecretArn(t *testing.T) {
 	args.SecretArn = pulumi.String(replica)
 	r := mustRun(t, "us-west-2", args)
 	assert.Equal(t, replica, parameters(t, r.m)["/ess-ha/prod-us-west-2/database/secret-arn"])
-	assert.Equal(t, replica, await[string](t, r.comp.SecretArn))
+	assert.Equal(t, replica, mockstest.Await[string](t, r.comp.SecretArn))
 }
 
 // TestPairSharesTheGlobalCluster plans both members and checks that both clusters belong to the
@@ -344,12 +331,12 @@ func TestSecondaryPublishesReplicaSecretArn(t *testing.T) {
 // write forwarding on.
 func TestPairSharesTheGlobalCluster(t *testing.T) {
 	p := mustRun(t, "us-east-1", primaryArgs())
-	gc := one(t, p.m, "aws:rds/globalCluster:GlobalCluster")
+	gc := mockstest.One(t, p.m, "aws:rds/globalCluster:GlobalCluster")
 	args := secondaryArgs()
-	args.GlobalWriterEndpoint = pulumi.String(await[string](t, p.comp.WriterEndpoint))
+	args.GlobalWriterEndpoint = pulumi.String(mockstest.Await[string](t, p.comp.WriterEndpoint))
 	s := mustRun(t, "us-west-2", args)
 
-	pc, sc := one(t, p.m, "aws:rds/cluster:Cluster"), one(t, s.m, "aws:rds/cluster:Cluster")
+	pc, sc := mockstest.One(t, p.m, "aws:rds/cluster:Cluster"), mockstest.One(t, s.m, "aws:rds/cluster:Cluster")
 	assert.Equal(t, gc.ID, str(pc, "globalClusterIdentifier"))
 	assert.Equal(t, gc.ID, str(sc, "globalClusterIdentifier"))
 	assert.NotEqual(t, str(pc, "clusterIdentifier"), str(sc, "clusterIdentifier"))
@@ -364,8 +351,8 @@ func TestClusterIdentifierOverride(t *testing.T) {
 	args := primaryArgs()
 	args.ClusterIdentifier = "ess-east"
 	r := mustRun(t, "us-east-1", args)
-	assert.Equal(t, "ess-east", str(one(t, r.m, "aws:rds/cluster:Cluster"), "clusterIdentifier"))
-	assert.Equal(t, "ess-east-final", str(one(t, r.m, "aws:rds/cluster:Cluster"), "finalSnapshotIdentifier"))
+	assert.Equal(t, "ess-east", str(mockstest.One(t, r.m, "aws:rds/cluster:Cluster"), "clusterIdentifier"))
+	assert.Equal(t, "ess-east-final", str(mockstest.One(t, r.m, "aws:rds/cluster:Cluster"), "finalSnapshotIdentifier"))
 }
 
 func TestHelpers(t *testing.T) {

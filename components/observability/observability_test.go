@@ -10,14 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ess-ha/ess-ha/internal/mocks"
+	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
-
-func await(t *testing.T, o pulumi.Output) any {
-	t.Helper()
-	ch := make(chan any, 1)
-	o.ApplyT(func(v any) any { ch <- v; return v })
-	return <-ch
-}
 
 // assertChildren checks that every resource but the component is parented to it, is named after it and,
 // when taggable, carries the tags.
@@ -92,8 +86,8 @@ func TestLogs(t *testing.T) {
 		assert.Equal(t, 90.0, g.Inputs["retentionInDays"].NumberValue())
 		assert.Equal(t, keys[0].Outputs["arn"].StringValue(), g.Inputs["kmsKeyId"].StringValue(), "encrypted with the CMK")
 	}
-	assert.Equal(t, "/ess-ha/test/ess/ess-ldp", await(t, logs.Names["ess-ldp"]))
-	assert.Equal(t, "arn:aws:logs:us-east-1:123456789012:log-group:/ess-ha/test/backend/prometheus", await(t, logs.Arns["prometheus"]))
+	assert.Equal(t, "/ess-ha/test/ess/ess-ldp", mockstest.Await[any](t, logs.Names["ess-ldp"]))
+	assert.Equal(t, "arn:aws:logs:us-east-1:123456789012:log-group:/ess-ha/test/backend/prometheus", mockstest.Await[any](t, logs.Arns["prometheus"]))
 	assertChildren(t, m, "ess-ha:observability:Logs", "logs")
 }
 
@@ -196,7 +190,7 @@ func TestAlarms(t *testing.T) {
 	st := statements(t, keys[0].Inputs["policy"].StringValue())
 	assert.Equal(t, "cloudwatch.amazonaws.com", st["AllowCloudWatchAlarms"].Principal["Service"], "CloudWatch may publish to the encrypted topic")
 	topicArn := topics[0].Outputs["arn"].StringValue()
-	assert.Equal(t, topicArn, await(t, comp.TopicArn))
+	assert.Equal(t, topicArn, mockstest.Await[any](t, comp.TopicArn))
 
 	subs := m.ByType("aws:sns/topicSubscription:TopicSubscription")
 	require.Len(t, subs, 1)
@@ -254,7 +248,7 @@ func TestAlarms(t *testing.T) {
 		}
 		assert.ElementsMatch(t, []string{"ess-cache-001", "ess-cache-002", "ess-cache-003"}, got)
 	}
-	assert.Len(t, await(t, comp.AlarmArns), 2*2+4+1+3+3*3)
+	assert.Len(t, mockstest.Await[any](t, comp.AlarmArns), 2*2+4+1+3+3*3)
 	assertChildren(t, m, "ess-ha:observability:Alarms", "alarms")
 }
 

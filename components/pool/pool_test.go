@@ -14,6 +14,7 @@ import (
 
 	"github.com/ess-ha/ess-ha/internal/config"
 	"github.com/ess-ha/ess-ha/internal/mocks"
+	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
 
 const registryHost = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -73,20 +74,6 @@ func run(t *testing.T, args *PoolArgs) (*mocks.Mocks, *Pool, error) {
 	return m, comp, err
 }
 
-func one(t *testing.T, m *mocks.Mocks, typ string) *mocks.Registration {
-	t.Helper()
-	regs := m.ByType(typ)
-	require.Len(t, regs, 1, typ)
-	return regs[0]
-}
-
-func await(t *testing.T, o pulumi.Output) any {
-	t.Helper()
-	ch := make(chan any, 1)
-	o.ApplyT(func(v any) any { ch <- v; return v })
-	return <-ch
-}
-
 func strs(v resource.PropertyValue) []string {
 	var out []string
 	for _, e := range v.ArrayValue() {
@@ -106,7 +93,7 @@ func groupTags(g *mocks.Registration) map[string]bool {
 
 func userDataScript(t *testing.T, m *mocks.Mocks) string {
 	t.Helper()
-	lt := one(t, m, "aws:ec2/launchTemplate:LaunchTemplate")
+	lt := mockstest.One(t, m, "aws:ec2/launchTemplate:LaunchTemplate")
 	raw, err := base64.StdEncoding.DecodeString(lt.Inputs["userData"].StringValue())
 	require.NoError(t, err, "the user data is base64")
 	return string(raw)
@@ -146,7 +133,7 @@ func TestEssPool(t *testing.T) {
 	m, comp, err := run(t, args)
 	require.NoError(t, err)
 
-	group := one(t, m, "aws:autoscaling/group:Group")
+	group := mockstest.One(t, m, "aws:autoscaling/group:Group")
 	in := group.Inputs
 	assert.Equal(t, []string{"subnet-a", "subnet-b", "subnet-c"}, strs(in["vpcZoneIdentifiers"]), "the group spans every AZ's subnet")
 	assert.GreaterOrEqual(t, in["minSize"].NumberValue(), 3.0, "at least one ess instance per AZ")
@@ -170,7 +157,7 @@ func TestEssPool(t *testing.T) {
 	assert.True(t, in["capacityRebalance"].BoolValue())
 	assert.Contains(t, strs(in["enabledMetrics"]), "GroupInServiceInstances", "the in-service alarm has data")
 
-	lt := one(t, m, "aws:ec2/launchTemplate:LaunchTemplate")
+	lt := mockstest.One(t, m, "aws:ec2/launchTemplate:LaunchTemplate")
 	assert.Equal(t, lt.ID, in["launchTemplate"].ObjectValue()["id"].StringValue())
 	assert.Equal(t, "1", in["launchTemplate"].ObjectValue()["version"].StringValue(), "the template's latest version, so changes trigger an instance refresh")
 	lin := lt.Inputs
@@ -191,10 +178,10 @@ func TestEssPool(t *testing.T) {
 	nics := lin["networkInterfaces"].ArrayValue()
 	require.Len(t, nics, 1)
 	assert.Equal(t, "false", nics[0].ObjectValue()["associatePublicIpAddress"].StringValue(), "no public IP")
-	sg := one(t, m, "aws:ec2/securityGroup:SecurityGroup")
+	sg := mockstest.One(t, m, "aws:ec2/securityGroup:SecurityGroup")
 	assert.Equal(t, []string{sg.ID}, strs(nics[0].ObjectValue()["securityGroups"]))
 	assert.NotContains(t, lin, resource.PropertyKey("vpcSecurityGroupIds"), "security groups are set on the interface only")
-	profile := one(t, m, "aws:iam/instanceProfile:InstanceProfile")
+	profile := mockstest.One(t, m, "aws:iam/instanceProfile:InstanceProfile")
 	assert.Equal(t, profile.Outputs["arn"].StringValue(), lin["iamInstanceProfile"].ObjectValue()["arn"].StringValue())
 	assert.True(t, lin["monitoring"].ObjectValue()["enabled"].BoolValue())
 	specs := map[string]bool{}
@@ -223,12 +210,12 @@ func TestEssPool(t *testing.T) {
 	assert.Contains(t, script, " -p 8081:8081 --env-file "+EnvFile+" ")
 
 	// IAM: trusted by EC2, SSM core, least privilege inline policy.
-	role := one(t, m, "aws:iam/role:Role")
+	role := mockstest.One(t, m, "aws:iam/role:Role")
 	assert.Contains(t, role.Inputs["assumeRolePolicy"].StringValue(), `"Service":"ec2.amazonaws.com"`)
-	attach := one(t, m, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+	attach := mockstest.One(t, m, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
 	assert.Equal(t, "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", attach.Inputs["policyArn"].StringValue())
 	assert.Equal(t, role.ID, attach.Inputs["role"].StringValue())
-	policy := one(t, m, "aws:iam/rolePolicy:RolePolicy")
+	policy := mockstest.One(t, m, "aws:iam/rolePolicy:RolePolicy")
 	st := policyStatements(t, policy.Inputs["policy"].StringValue())
 	assert.Equal(t, []string{"ecr:GetAuthorizationToken"}, st["EcrLogin"].Action)
 	assert.Equal(t, "*", st["EcrLogin"].Resource, "AWS grants the login token on * only")
@@ -272,21 +259,21 @@ func TestEssPool(t *testing.T) {
 	assert.Equal(t, map[float64]bool{8081: true, 8082: true, 8083: true}, ports)
 	assert.Empty(t, m.ByType("aws:ec2/securityGroupRule:SecurityGroupRule"))
 	assert.NotContains(t, sg.Inputs, resource.PropertyKey("ingress"), "no inline rules")
-	egress := one(t, m, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+	egress := mockstest.One(t, m, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
 	assert.Equal(t, 443.0, egress.Inputs["fromPort"].NumberValue())
 	assert.Equal(t, "0.0.0.0/0", egress.Inputs["cidrIpv4"].StringValue())
 
-	assert.Equal(t, group.Outputs["name"].StringValue(), await(t, comp.GroupName))
-	assert.Equal(t, sg.ID, string(await(t, comp.SecurityGroupID).(pulumi.ID)))
-	assert.Equal(t, role.Outputs["arn"].StringValue(), await(t, comp.RoleArn))
-	assert.Equal(t, lt.ID, string(await(t, comp.LaunchTemplateID).(pulumi.ID)))
+	assert.Equal(t, group.Outputs["name"].StringValue(), mockstest.Await[any](t, comp.GroupName))
+	assert.Equal(t, sg.ID, string(mockstest.Await[any](t, comp.SecurityGroupID).(pulumi.ID)))
+	assert.Equal(t, role.Outputs["arn"].StringValue(), mockstest.Await[any](t, comp.RoleArn))
+	assert.Equal(t, lt.ID, string(mockstest.Await[any](t, comp.LaunchTemplateID).(pulumi.ID)))
 	assertChildren(t, m)
 }
 
 func TestBackendPool(t *testing.T) {
 	m, _, err := run(t, fakeArgs(RoleBackend))
 	require.NoError(t, err)
-	group := one(t, m, "aws:autoscaling/group:Group")
+	group := mockstest.One(t, m, "aws:autoscaling/group:Group")
 	in := group.Inputs
 	assert.Equal(t, "EC2", in["healthCheckType"].StringValue())
 	assert.NotContains(t, in, resource.PropertyKey("targetGroupArns"), "the backend pool is not behind the load balancers")
@@ -296,7 +283,7 @@ func TestBackendPool(t *testing.T) {
 	assert.True(t, groupTags(group)["pool=backend"], "the pool tag is propagated at launch")
 	assert.Empty(t, m.ByType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"), "no ingress at all")
 	assert.Empty(t, m.ByType("aws:ec2/securityGroupRule:SecurityGroupRule"))
-	st := policyStatements(t, one(t, m, "aws:iam/rolePolicy:RolePolicy").Inputs["policy"].StringValue())
+	st := policyStatements(t, mockstest.One(t, m, "aws:iam/rolePolicy:RolePolicy").Inputs["policy"].StringValue())
 	assert.NotContains(t, st, "Secrets", "no secrets statement without patterns")
 	assert.NotContains(t, st, "SecretKeys")
 	for _, img := range images(userDataScript(t, m)) {
@@ -451,8 +438,8 @@ func TestPoolAllowSecretKeys(t *testing.T) {
 		}
 	}
 	require.NotNil(t, extra)
-	assert.Equal(t, one(t, m, "ess-ha:pool:Pool").URN, extra.Parent)
-	assert.Equal(t, one(t, m, "aws:iam/role:Role").ID, extra.Inputs["role"].StringValue())
+	assert.Equal(t, mockstest.One(t, m, "ess-ha:pool:Pool").URN, extra.Parent)
+	assert.Equal(t, mockstest.One(t, m, "aws:iam/role:Role").ID, extra.Inputs["role"].StringValue())
 	st := policyStatements(t, extra.Inputs["policy"].StringValue())
 	require.Len(t, st, 1)
 	assert.Equal(t, []any{"arn:aws:kms:us-east-1:123456789012:key/cache"}, st["SecretKeys"].Resource)

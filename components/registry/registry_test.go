@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ess-ha/ess-ha/internal/mocks"
+	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
 
 func run(t *testing.T, args *RegistryArgs) (*mocks.Mocks, *Registry, error) {
@@ -21,13 +22,6 @@ func run(t *testing.T, args *RegistryArgs) (*mocks.Mocks, *Registry, error) {
 		return err
 	})
 	return m, comp, err
-}
-
-func await(t *testing.T, o pulumi.Output) any {
-	t.Helper()
-	ch := make(chan any, 1)
-	o.ApplyT(func(v any) any { ch <- v; return v })
-	return <-ch
 }
 
 func TestRegistryRepositories(t *testing.T) {
@@ -85,9 +79,9 @@ func TestRegistryRepositories(t *testing.T) {
 	}
 
 	require.Contains(t, comp.URLs, "inrupt/ess-ldp")
-	assert.Equal(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com/inrupt/ess-ldp", await(t, comp.URLs["inrupt/ess-ldp"]))
-	assert.Equal(t, "arn:aws:ecr:us-east-1:123456789012:repository/backend/prometheus", await(t, comp.Arns["backend/prometheus"]))
-	assert.Equal(t, keyArn, await(t, comp.KmsKeyArn))
+	assert.Equal(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com/inrupt/ess-ldp", mockstest.Await[any](t, comp.URLs["inrupt/ess-ldp"]))
+	assert.Equal(t, "arn:aws:ecr:us-east-1:123456789012:repository/backend/prometheus", mockstest.Await[any](t, comp.Arns["backend/prometheus"]))
+	assert.Equal(t, keyArn, mockstest.Await[any](t, comp.KmsKeyArn))
 	assertParented(t, m, "ess-ha:registry:Registry")
 }
 

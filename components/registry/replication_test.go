@@ -10,6 +10,7 @@ import (
 
 	"github.com/ess-ha/ess-ha/components/registry"
 	"github.com/ess-ha/ess-ha/internal/mocks"
+	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
 
 func runReplication(t *testing.T, region string, args *registry.ReplicationArgs) (*mocks.Mocks, *registry.Replication, error) {
@@ -22,13 +23,6 @@ func runReplication(t *testing.T, region string, args *registry.ReplicationArgs)
 		return err
 	})
 	return m, comp, err
-}
-
-func awaitValue[T any](t *testing.T, o pulumi.Output) T {
-	t.Helper()
-	ch := make(chan T, 1)
-	o.ApplyT(func(v T) T { ch <- v; return v })
-	return <-ch
 }
 
 // rule returns the single rule of the single replication configuration a run created.
@@ -70,10 +64,10 @@ func TestReplicationToPeerRegion(t *testing.T) {
 		{"filter": "backend/", "filterType": "PREFIX_MATCH"},
 	}, r["repositoryFilters"], "only the pools' repositories")
 
-	assert.Equal(t, mocks.Account, awaitValue[string](t, comp.RegistryID))
-	assert.Equal(t, "us-west-2", awaitValue[string](t, comp.DestinationRegion))
-	assert.Equal(t, mocks.Account, awaitValue[string](t, comp.DestinationRegistryID))
-	assert.Equal(t, []string{"inrupt/", "backend/"}, awaitValue[[]string](t, comp.RepositoryPrefixes))
+	assert.Equal(t, mocks.Account, mockstest.Await[string](t, comp.RegistryID))
+	assert.Equal(t, "us-west-2", mockstest.Await[string](t, comp.DestinationRegion))
+	assert.Equal(t, mocks.Account, mockstest.Await[string](t, comp.DestinationRegistryID))
+	assert.Equal(t, []string{"inrupt/", "backend/"}, mockstest.Await[[]string](t, comp.RepositoryPrefixes))
 }
 
 // TestReplicationBothWays plans the pair: each region replicates to the other.
@@ -97,7 +91,7 @@ func TestReplicationOtherAccount(t *testing.T) {
 	require.NoError(t, err)
 	_, r := rule(t, m)
 	assert.Equal(t, []map[string]string{{"region": "eu-west-1", "registryId": "210987654321"}}, r["destinations"])
-	assert.Equal(t, "210987654321", awaitValue[string](t, comp.DestinationRegistryID))
+	assert.Equal(t, "210987654321", mockstest.Await[string](t, comp.DestinationRegistryID))
 }
 
 func TestReplicationSameRegionRefused(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/ess-ha/ess-ha/components/traffic"
 	"github.com/ess-ha/ess-ha/internal/failover"
 	"github.com/ess-ha/ess-ha/internal/mocks"
+	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
 
 var hostnames = []string{"example.com", "identity.example.com", "oidc.example.com"}
@@ -57,13 +58,6 @@ func mustRun(t *testing.T, region string, args *traffic.TrafficArgs) (*mocks.Moc
 	return m, comp
 }
 
-func one(t *testing.T, m *mocks.Mocks, typ string) *mocks.Registration {
-	t.Helper()
-	regs := m.ByType(typ)
-	require.Len(t, regs, 1, typ)
-	return regs[0]
-}
-
 func str(r *mocks.Registration, key string) string {
 	v, ok := r.Inputs[resource.PropertyKey(key)]
 	if !ok || !v.IsString() {
@@ -83,13 +77,6 @@ func num(r *mocks.Registration, key string) int {
 		return -1
 	}
 	return int(v.NumberValue())
-}
-
-func await[T any](t *testing.T, o pulumi.Output) T {
-	t.Helper()
-	ch := make(chan T, 1)
-	o.ApplyT(func(v T) T { ch <- v; return v })
-	return <-ch
 }
 
 // checks returns the health checks of a run keyed by their "check" tag.
@@ -118,40 +105,40 @@ type statement struct {
 func policyOf(t *testing.T, m *mocks.Mocks) []statement {
 	t.Helper()
 	var doc struct{ Statement []statement }
-	require.NoError(t, json.Unmarshal([]byte(str(one(t, m, "aws:s3/bucketPolicy:BucketPolicy"), "policy")), &doc))
+	require.NoError(t, json.Unmarshal([]byte(str(mockstest.One(t, m, "aws:s3/bucketPolicy:BucketPolicy"), "policy")), &doc))
 	return doc.Statement
 }
 
 func TestStopBucket(t *testing.T) {
 	m, comp := mustRun(t, "us-east-1", baseArgs("us-east-1", "us-west-2"))
-	trafficURN := one(t, m, "ess-ha:traffic:Traffic").URN
+	trafficURN := mockstest.One(t, m, "ess-ha:traffic:Traffic").URN
 
-	bucket := one(t, m, "aws:s3/bucketV2:BucketV2")
+	bucket := mockstest.One(t, m, "aws:s3/bucketV2:BucketV2")
 	assert.Equal(t, trafficURN, bucket.Parent)
 	assert.Equal(t, "ess-prod-stop-us-east-1", str(bucket, "bucket"), "this region's stop bucket")
 	assert.Equal(t, failover.BucketName(deployment, "us-east-1"), str(bucket, "bucket"), "the name the failover command uses")
 	assert.False(t, boolean(bucket, "forceDestroy"))
-	assert.Equal(t, "ess-prod-stop-us-east-1", await[string](t, comp.DrainBucket))
+	assert.Equal(t, "ess-prod-stop-us-east-1", mockstest.Await[string](t, comp.DrainBucket))
 
-	versioning := one(t, m, "aws:s3/bucketVersioningV2:BucketVersioningV2")
+	versioning := mockstest.One(t, m, "aws:s3/bucketVersioningV2:BucketVersioningV2")
 	assert.Equal(t, "Enabled", versioning.Inputs["versioningConfiguration"].ObjectValue()["status"].StringValue())
 	assert.Equal(t, bucket.ID, str(versioning, "bucket"))
 
-	sse := one(t, m, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+	sse := mockstest.One(t, m, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
 	rules := sse.Inputs["rules"].ArrayValue()
 	require.Len(t, rules, 1)
 	assert.Equal(t, "AES256", rules[0].ObjectValue()["applyServerSideEncryptionByDefault"].ObjectValue()["sseAlgorithm"].StringValue())
 
-	own := one(t, m, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+	own := mockstest.One(t, m, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")
 	assert.Equal(t, "BucketOwnerEnforced", own.Inputs["rule"].ObjectValue()["objectOwnership"].StringValue())
 
-	pab := one(t, m, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+	pab := mockstest.One(t, m, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
 	assert.True(t, boolean(pab, "blockPublicAcls"))
 	assert.True(t, boolean(pab, "ignorePublicAcls"))
 	assert.False(t, boolean(pab, "blockPublicPolicy"), "the drain object's public read is a policy")
 	assert.False(t, boolean(pab, "restrictPublicBuckets"))
 
-	bp := one(t, m, "aws:s3/bucketPolicy:BucketPolicy")
+	bp := mockstest.One(t, m, "aws:s3/bucketPolicy:BucketPolicy")
 	assert.Contains(t, bp.Dependencies, pab.URN, "the policy waits for the public access block")
 	assert.Contains(t, bp.Dependencies, own.URN)
 
@@ -241,17 +228,17 @@ func TestHealthChecks(t *testing.T) {
 	require.Len(t, children, 2)
 	assert.ElementsMatch(t, []string{lbCheck.ID, drain.ID}, []string{children[0].StringValue(), children[1].StringValue()})
 
-	assert.Equal(t, region.ID, await[string](t, comp.HealthCheckID))
-	assert.Equal(t, lbCheck.ID, await[string](t, comp.LBHealthCheckID))
-	assert.Equal(t, drain.ID, await[string](t, comp.DrainHealthCheckID))
-	assert.Equal(t, "https://ess-prod-stop-us-west-2.s3.us-west-2.amazonaws.com/drain/us-east-1", await[string](t, comp.DrainObjectURL))
+	assert.Equal(t, region.ID, mockstest.Await[string](t, comp.HealthCheckID))
+	assert.Equal(t, lbCheck.ID, mockstest.Await[string](t, comp.LBHealthCheckID))
+	assert.Equal(t, drain.ID, mockstest.Await[string](t, comp.DrainHealthCheckID))
+	assert.Equal(t, "https://ess-prod-stop-us-west-2.s3.us-west-2.amazonaws.com/drain/us-east-1", mockstest.Await[string](t, comp.DrainObjectURL))
 }
 
 func TestWeightedRecords(t *testing.T) {
 	m, comp := mustRun(t, "us-east-1", baseArgs("us-east-1", "us-west-2"))
 	region := checks(t, m)["region"]
-	recordsComp := one(t, m, "ess-ha:dns:Records")
-	assert.Equal(t, one(t, m, "ess-ha:traffic:Traffic").URN, recordsComp.Parent, "the records are the component's children")
+	recordsComp := mockstest.One(t, m, "ess-ha:dns:Records")
+	assert.Equal(t, mockstest.One(t, m, "ess-ha:traffic:Traffic").URN, recordsComp.Parent, "the records are the component's children")
 
 	records := m.ByType("aws:route53/record:Record")
 	require.Len(t, records, 2*len(hostnames))
@@ -273,7 +260,7 @@ func TestWeightedRecords(t *testing.T) {
 	for _, h := range hostnames {
 		assert.ElementsMatch(t, []string{"A", "AAAA"}, types[h], h)
 	}
-	assert.Equal(t, hostnames, await[[]string](t, comp.RecordFqdns))
+	assert.Equal(t, hostnames, mockstest.Await[[]string](t, comp.RecordFqdns))
 	assert.Len(t, comp.Records.Records, 2*len(hostnames))
 	assert.Equal(t, traffic.DefaultWeight, comp.Weight)
 }
@@ -316,7 +303,7 @@ func TestPairFits(t *testing.T) {
 			ids[str(rec, "setIdentifier")] = true
 		}
 		plans[r] = plan{
-			bucket:    str(one(t, m, "aws:s3/bucketV2:BucketV2"), "bucket"),
+			bucket:    str(mockstest.One(t, m, "aws:s3/bucketV2:BucketV2"), "bucket"),
 			allowed:   allowed,
 			drainFQDN: str(drain, "fqdn"),
 			drainPath: str(drain, "resourcePath"),
