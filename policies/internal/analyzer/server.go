@@ -267,46 +267,49 @@ func (s *Server) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error)
 
 // Analyze runs the resource policies on one resource's inputs.
 func (s *Server) Analyze(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*pulumirpc.AnalyzeResponse, error) {
-	ctx, done, err := s.begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	st := s.current()
-	var (
-		r     *policy.Resource
-		diags []*pulumirpc.AnalyzeDiagnostic
-	)
-	for _, e := range s.entries {
-		if e.p.CheckResource == nil {
-			continue
-		}
-		pc := st.config[e.p.Name]
-		level, run := checkLevel(pc.level, e.p.Remediate != nil)
-		if !run {
-			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, status.FromContextError(err).Err()
-		}
-		if r == nil {
-			if r, err = resourceFromRequest(req, checkOptions); err != nil {
-				return nil, status.Error(codes.InvalidArgument, err.Error())
+	var r *policy.Resource
+	return s.run(ctx, checks{
+		applies: func(p policy.Policy) bool { return p.CheckResource != nil },
+		decode: func() (urn resource.URN, err error) {
+			r, err = resourceFromRequest(req, checkOptions)
+			if err != nil {
+				return "", err
 			}
-		}
-		var vs []policy.Violation
-		failure := guard(s.log, e.p.Name, func() error {
-			vs = e.p.CheckResource(ctx, r, st.args(pc))
-			return nil
-		})
-		diags = s.appendDiagnostics(diags, e, level, r.URN, vs, failure)
-	}
-	return &pulumirpc.AnalyzeResponse{Diagnostics: diags}, nil
+			return r.URN, nil
+		},
+		check: func(ctx context.Context, p policy.Policy, args policy.Args) []policy.Violation {
+			return p.CheckResource(ctx, r, args)
+		},
+	})
 }
 
 // AnalyzeStack runs the stack policies on every resource's outputs. Resource policies run only in
 // Analyze, as in Pulumi's Node policy SDK.
 func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRequest) (*pulumirpc.AnalyzeResponse, error) {
+	var stack *policy.Stack
+	return s.run(ctx, checks{
+		applies: func(p policy.Policy) bool { return p.CheckStack != nil },
+		decode: func() (urn resource.URN, err error) {
+			stack, err = stackFromRequest(req)
+			return "", err
+		},
+		check: func(ctx context.Context, p policy.Policy, args policy.Args) []policy.Violation {
+			return p.CheckStack(ctx, stack, args)
+		},
+	})
+}
+
+// checks is one kind of check: which policies have it, how to decode its input (once, and only if a
+// policy runs; it returns the URN diagnostics name, empty for the stack), and how to run it.
+type checks struct {
+	applies func(policy.Policy) bool
+	decode  func() (resource.URN, error)
+	check   func(context.Context, policy.Policy, policy.Args) []policy.Violation
+}
+
+// run runs a kind of check for every policy that has it and whose level lets it run, each guarded so
+// that a failing policy becomes one diagnostic and the others still run.
+func (s *Server) run(ctx context.Context, c checks) (*pulumirpc.AnalyzeResponse, error) {
 	ctx, done, err := s.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -314,11 +317,12 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 	defer done()
 	st := s.current()
 	var (
-		stack *policy.Stack
-		diags []*pulumirpc.AnalyzeDiagnostic
+		decoded bool
+		urn     resource.URN
+		diags   []*pulumirpc.AnalyzeDiagnostic
 	)
 	for _, e := range s.entries {
-		if e.p.CheckStack == nil {
+		if !c.applies(e.p) {
 			continue
 		}
 		pc := st.config[e.p.Name]
@@ -329,17 +333,18 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 		if err := ctx.Err(); err != nil {
 			return nil, status.FromContextError(err).Err()
 		}
-		if stack == nil {
-			if stack, err = stackFromRequest(req); err != nil {
+		if !decoded {
+			if urn, err = c.decode(); err != nil {
 				return nil, status.Error(codes.InvalidArgument, err.Error())
 			}
+			decoded = true
 		}
 		var vs []policy.Violation
 		failure := guard(s.log, e.p.Name, func() error {
-			vs = e.p.CheckStack(ctx, stack, st.args(pc))
+			vs = c.check(ctx, e.p, st.args(pc))
 			return nil
 		})
-		diags = s.appendDiagnostics(diags, e, level, "", vs, failure)
+		diags = s.appendDiagnostics(diags, e, level, urn, vs, failure)
 	}
 	return &pulumirpc.AnalyzeResponse{Diagnostics: diags}, nil
 }
