@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/elasticache"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -137,14 +136,9 @@ func NewCache(ctx *pulumi.Context, name string, args *CacheArgs, opts ...pulumi.
 	parent := pulumi.Parent(comp)
 	tags := pulumi.ToStringMap(args.Tags)
 
-	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
-		Description:          pulumi.Sprintf("ess-ha %s: encrypts the cache at rest and its auth token secret", name),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Tags:                 tags,
-	}, parent)
+	key, err := secure.NewKey(ctx, name, pulumi.Sprintf("ess-ha %s: encrypts the cache at rest and its auth token secret", name), tags, parent)
 	if err != nil {
-		return nil, fmt.Errorf("cache %s: creating the KMS key: %w", name, err)
+		return nil, fmt.Errorf("cache %s: %w", name, err)
 	}
 
 	sg, err := secure.NewClientOnlyGroup(ctx, name, secure.ClientOnlyGroupArgs{

@@ -18,6 +18,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/ess-ha/ess-ha/components/internal/awstags"
+
 	"github.com/ess-ha/ess-ha/components/network"
 )
 
@@ -198,18 +200,6 @@ func (a *EdgeArgs) validate() (string, error) {
 	return region, errors.Join(errs...)
 }
 
-// tags returns the common tags plus the given key/value pairs.
-func tags(common map[string]string, kv ...string) pulumi.StringMap {
-	out := pulumi.StringMap{}
-	for k, v := range common {
-		out[k] = pulumi.String(v)
-	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		out[kv[i]] = pulumi.String(kv[i+1])
-	}
-	return out
-}
-
 // legacyELBRegions are the regions opened before August 2022, where ALB log delivery acts as the
 // region's Elastic Load Balancing account and the bucket policy must name that account; newer regions
 // use the logdelivery.elasticloadbalancing.amazonaws.com service principal.
@@ -279,7 +269,7 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 				HealthyThreshold:   pulumi.Int(2),
 				UnhealthyThreshold: pulumi.Int(3),
 			},
-			Tags: tags(common, "Name", tgName, "route", r.Name, "hostname", r.Hostname),
+			Tags: awstags.With(common, "Name", tgName, "route", r.Name, "hostname", r.Hostname),
 		}, parent)
 		if err != nil {
 			return nil, fmt.Errorf("creating target group %s: %w", tgName, err)
@@ -301,7 +291,7 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 	}
 	dnsNames, arnSuffixes := pulumi.StringArray{}, pulumi.StringArray{}
 	for i, albName := range albNames {
-		albTags := tags(common, "Name", albName)
+		albTags := awstags.With(common, "Name", albName)
 		if zoneOf[i] != "" {
 			albTags["zone"] = pulumi.String(zoneOf[i])
 		}
@@ -380,7 +370,7 @@ func newAccessLogBucket(ctx *pulumi.Context, name, region string, common map[str
 	bname := name + "-access-logs"
 	bucket, err := s3.NewBucketV2(ctx, bname, &s3.BucketV2Args{
 		ForceDestroy: pulumi.Bool(false),
-		Tags:         tags(common, "Name", bname),
+		Tags:         awstags.With(common, "Name", bname),
 	}, parent)
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating access-log bucket %s: %w", bname, err)
@@ -510,7 +500,7 @@ func newSecurityGroup(ctx *pulumi.Context, name string, args *EdgeArgs, common m
 		Description: pulumi.String("ESS load balancers: HTTP and HTTPS from the internet"),
 		Ingress:     ingress,
 		Egress:      egress,
-		Tags:        tags(common, "Name", sgName),
+		Tags:        awstags.With(common, "Name", sgName),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating load balancer security group %s: %w", sgName, err)
@@ -529,7 +519,7 @@ func newCertificate(ctx *pulumi.Context, name string, args *EdgeArgs, common map
 		SubjectAlternativeNames: pulumi.ToStringArray(names[1:]),
 		ValidationMethod:        pulumi.String("DNS"),
 		KeyAlgorithm:            pulumi.String("RSA_2048"),
-		Tags:                    tags(common, "Name", certName),
+		Tags:                    awstags.With(common, "Name", certName),
 	}, parent)
 	if err != nil {
 		return pulumi.StringOutput{}, fmt.Errorf("creating certificate %s: %w", certName, err)
@@ -590,7 +580,7 @@ func newListeners(ctx *pulumi.Context, albName string, alb *lb.LoadBalancer, cer
 				StatusCode: pulumi.String("HTTP_301"),
 			},
 		}},
-		Tags: tags(common, "Name", albName+"-http"),
+		Tags: awstags.With(common, "Name", albName+"-http"),
 	}, parent); err != nil {
 		return nil, fmt.Errorf("creating HTTP listener %s-http: %w", albName, err)
 	}
@@ -608,7 +598,7 @@ func newListeners(ctx *pulumi.Context, albName string, alb *lb.LoadBalancer, cer
 				StatusCode:  pulumi.String("404"),
 			},
 		}},
-		Tags: tags(common, "Name", albName+"-https"),
+		Tags: awstags.With(common, "Name", albName+"-https"),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating HTTPS listener %s-https: %w", albName, err)
@@ -625,7 +615,7 @@ func newListeners(ctx *pulumi.Context, albName string, alb *lb.LoadBalancer, cer
 				Type:           pulumi.String("forward"),
 				TargetGroupArn: tgs[i].Arn,
 			}},
-			Tags: tags(common, "Name", ruleName, "route", r.Name),
+			Tags: awstags.With(common, "Name", ruleName, "route", r.Name),
 		}, parent); err != nil {
 			return nil, fmt.Errorf("creating listener rule %s: %w", ruleName, err)
 		}
@@ -640,7 +630,7 @@ func newAccelerator(ctx *pulumi.Context, name, region string, albs []*lb.LoadBal
 	acc, err := globalaccelerator.NewAccelerator(ctx, accName, &globalaccelerator.AcceleratorArgs{
 		IpAddressType: pulumi.String("IPV4"),
 		Enabled:       pulumi.Bool(true),
-		Tags:          tags(common, "Name", accName),
+		Tags:          awstags.With(common, "Name", accName),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating accelerator %s: %w", accName, err)

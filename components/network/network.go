@@ -20,6 +20,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ess-ha/ess-ha/components/internal/awstags"
 )
 
 // Tier is a subnet tier.
@@ -178,18 +180,6 @@ func (a *NetworkArgs) validate() (string, error) {
 	return region, errors.Join(errs...)
 }
 
-// tags returns the common tags plus the given key/value pairs.
-func tags(common map[string]string, kv ...string) pulumi.StringMap {
-	out := pulumi.StringMap{}
-	for k, v := range common {
-		out[k] = pulumi.String(v)
-	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		out[kv[i]] = pulumi.String(kv[i+1])
-	}
-	return out
-}
-
 // NewNetwork creates the Network component.
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
 	region, err := args.validate()
@@ -207,7 +197,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		CidrBlock:          pulumi.String(args.VpcCidr),
 		EnableDnsHostnames: pulumi.Bool(true),
 		EnableDnsSupport:   pulumi.Bool(true),
-		Tags:               tags(common, "Name", name+"-vpc"),
+		Tags:               awstags.With(common, "Name", name+"-vpc"),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating VPC %s-vpc: %w", name, err)
@@ -221,7 +211,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		VpcId:   vpc.ID(),
 		Ingress: ec2.DefaultSecurityGroupIngressArray{},
 		Egress:  ec2.DefaultSecurityGroupEgressArray{},
-		Tags:    tags(common, "Name", name+"-default-locked"),
+		Tags:    awstags.With(common, "Name", name+"-default-locked"),
 	}, parent); err != nil {
 		return nil, fmt.Errorf("locking down the default security group %s-default-sg: %w", name, err)
 	}
@@ -241,7 +231,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 				// Even public subnets hand out no public IPs: only load balancers and NAT gateways
 				// live there, and they get their addresses explicitly.
 				MapPublicIpOnLaunch: pulumi.Bool(false),
-				Tags:                tags(common, "Name", sname, "tier", tier.String(), "zone", zone),
+				Tags:                awstags.With(common, "Name", sname, "tier", tier.String(), "zone", zone),
 			}, parent)
 			if err != nil {
 				return nil, fmt.Errorf("creating subnet %s: %w", sname, err)
@@ -259,7 +249,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 
 	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{
 		VpcId: vpc.ID(),
-		Tags:  tags(common, "Name", name+"-igw"),
+		Tags:  awstags.With(common, "Name", name+"-igw"),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating internet gateway %s-igw: %w", name, err)
@@ -278,7 +268,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		rtName := fmt.Sprintf("%s-%s-rt-%s", name, tier, zone)
 		rt, err := ec2.NewRouteTable(ctx, rtName, &ec2.RouteTableArgs{
 			VpcId: vpc.ID(),
-			Tags:  tags(common, "Name", rtName, "tier", tier.String(), "zone", zone),
+			Tags:  awstags.With(common, "Name", rtName, "tier", tier.String(), "zone", zone),
 		}, parent)
 		if err != nil {
 			return nil, rtName, fmt.Errorf("creating route table %s: %w", rtName, err)
@@ -308,7 +298,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		eipName := fmt.Sprintf("%s-nat-eip-%s", name, zone)
 		eip, err := ec2.NewEip(ctx, eipName, &ec2.EipArgs{
 			Domain: pulumi.String("vpc"),
-			Tags:   tags(common, "Name", eipName, "zone", zone),
+			Tags:   awstags.With(common, "Name", eipName, "zone", zone),
 		}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
 		if err != nil {
 			return nil, fmt.Errorf("creating elastic IP %s: %w", eipName, err)
@@ -317,7 +307,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		nat, err := ec2.NewNatGateway(ctx, natName, &ec2.NatGatewayArgs{
 			AllocationId: eip.AllocationId,
 			SubnetId:     comp.PublicSubnets[i].ID(),
-			Tags:         tags(common, "Name", natName, "zone", zone),
+			Tags:         awstags.With(common, "Name", natName, "zone", zone),
 		}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
 		if err != nil {
 			return nil, fmt.Errorf("creating NAT gateway %s: %w", natName, err)
@@ -390,7 +380,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, retention int, common map[string]string, parent pulumi.ResourceOrInvokeOption) (*cloudwatch.LogGroup, error) {
 	group, err := cloudwatch.NewLogGroup(ctx, name+"-flow-logs", &cloudwatch.LogGroupArgs{
 		RetentionInDays: pulumi.Int(retention),
-		Tags:            tags(common, "Name", name+"-flow-logs"),
+		Tags:            awstags.With(common, "Name", name+"-flow-logs"),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating flow log group %s-flow-logs: %w", name, err)
@@ -421,7 +411,7 @@ func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, retention int, 
 	role, err := iam.NewRole(ctx, name+"-flow-logs-role", &iam.RoleArgs{
 		Description:      pulumi.String("Lets VPC flow logs write to " + name + "-flow-logs"),
 		AssumeRolePolicy: trust,
-		Tags:             tags(common, "Name", name+"-flow-logs-role"),
+		Tags:             awstags.With(common, "Name", name+"-flow-logs-role"),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating flow log role %s-flow-logs-role: %w", name, err)
@@ -460,7 +450,7 @@ func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, retention int, 
 		LogDestinationType: pulumi.String("cloud-watch-logs"),
 		LogDestination:     group.Arn,
 		IamRoleArn:         role.Arn,
-		Tags:               tags(common, "Name", name+"-flow-log"),
+		Tags:               awstags.With(common, "Name", name+"-flow-log"),
 	}, parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy})); err != nil {
 		return nil, fmt.Errorf("creating flow log %s-flow-log: %w", name, err)
 	}
@@ -488,7 +478,7 @@ func newEndpoints(ctx *pulumi.Context, name, region, vpcCidr string, vpc *ec2.Vp
 		ServiceName:     pulumi.String("com.amazonaws." + region + ".s3"),
 		VpcEndpointType: pulumi.String("Gateway"),
 		RouteTableIds:   routeTables,
-		Tags:            tags(common, "Name", name+"-s3"),
+		Tags:            awstags.With(common, "Name", name+"-s3"),
 	}, parent); err != nil {
 		return nil, fmt.Errorf("creating S3 gateway endpoint %s-s3: %w", name, err)
 	}
@@ -506,7 +496,7 @@ func newEndpoints(ctx *pulumi.Context, name, region, vpcCidr string, vpc *ec2.Vp
 			CidrBlocks:  pulumi.StringArray{pulumi.String(vpcCidr)},
 		}},
 		Egress: ec2.SecurityGroupEgressArray{},
-		Tags:   tags(common, "Name", name+"-endpoints"),
+		Tags:   awstags.With(common, "Name", name+"-endpoints"),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating endpoint security group %s-endpoints-sg: %w", name, err)
@@ -520,7 +510,7 @@ func newEndpoints(ctx *pulumi.Context, name, region, vpcCidr string, vpc *ec2.Vp
 			PrivateDnsEnabled: pulumi.Bool(true),
 			SubnetIds:         IDs(comp.AppSubnets),
 			SecurityGroupIds:  pulumi.StringArray{sg.ID().ToStringOutput()},
-			Tags:              tags(common, "Name", epName),
+			Tags:              awstags.With(common, "Name", epName),
 		}, parent); err != nil {
 			return nil, fmt.Errorf("creating interface endpoint %s: %w", epName, err)
 		}

@@ -31,6 +31,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/ess-ha/ess-ha/components/internal/awstags"
+
 	"github.com/ess-ha/ess-ha/components/dns"
 	"github.com/ess-ha/ess-ha/internal/failover"
 )
@@ -244,17 +246,6 @@ func BucketPolicy(bucket, peerRegion string) (string, error) {
 	return string(doc), nil
 }
 
-func tagMap(common map[string]string, kv ...string) pulumi.StringMap {
-	out := pulumi.StringMap{}
-	for k, v := range common {
-		out[k] = pulumi.String(v)
-	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		out[kv[i]] = pulumi.String(kv[i+1])
-	}
-	return out
-}
-
 // NewTraffic creates the Traffic component: the stop bucket of this region, the three health checks
 // of this region, and its weighted records.
 func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pulumi.ResourceOption) (*Traffic, error) {
@@ -309,7 +300,7 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 					Type:           pulumi.String("forward"),
 					TargetGroupArn: args.HealthCheckTargetGroupArn,
 				}},
-				Tags: tagMap(args.Tags, "Name", ruleName),
+				Tags: awstags.With(args.Tags, "Name", ruleName),
 			}, parent); err != nil {
 				return nil, fmt.Errorf("traffic %s: creating the health-check listener rule %s: %w", name, ruleName, err)
 			}
@@ -325,7 +316,7 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 		RequestInterval:  pulumi.Int(RequestInterval),
 		FailureThreshold: pulumi.Int(FailureThreshold),
 		Regions:          regions,
-		Tags:             tagMap(args.Tags, "Name", lbName, "region", args.Region, "check", "load-balancer"),
+		Tags:             awstags.With(args.Tags, "Name", lbName, "region", args.Region, "check", "load-balancer"),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("traffic %s: creating health check %s: %w", name, lbName, err)
@@ -343,7 +334,7 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 		RequestInterval:   pulumi.Int(RequestInterval),
 		FailureThreshold:  pulumi.Int(FailureThreshold),
 		Regions:           regions,
-		Tags:              tagMap(args.Tags, "Name", drainName, "region", args.Region, "check", "drain"),
+		Tags:              awstags.With(args.Tags, "Name", drainName, "region", args.Region, "check", "drain"),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("traffic %s: creating health check %s: %w", name, drainName, err)
@@ -355,7 +346,7 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 		Type:                 pulumi.String("CALCULATED"),
 		ChildHealthchecks:    pulumi.StringArray{lbCheck.ID().ToStringOutput(), drainCheck.ID().ToStringOutput()},
 		ChildHealthThreshold: pulumi.Int(2),
-		Tags:                 tagMap(args.Tags, "Name", regionName, "region", args.Region, "check", "region"),
+		Tags:                 awstags.With(args.Tags, "Name", regionName, "region", args.Region, "check", "region"),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("traffic %s: creating health check %s: %w", name, regionName, err)
@@ -404,7 +395,7 @@ func newStopBucket(ctx *pulumi.Context, name, bucketName, policy string, common 
 	bucket, err := s3.NewBucketV2(ctx, bname, &s3.BucketV2Args{
 		Bucket:       pulumi.String(bucketName),
 		ForceDestroy: pulumi.Bool(false),
-		Tags:         tagMap(common, "Name", bucketName),
+		Tags:         awstags.With(common, "Name", bucketName),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating stop bucket %s: %w", bname, err)
