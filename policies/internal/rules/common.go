@@ -30,7 +30,7 @@ const (
 	asurionDoc = `AsurionID multi-region article`
 	// baseline is the security and resilience baseline of the pack's issue: what a reviewer of this
 	// topology expects besides the documents.
-	baseline = `ess-ha security baseline (policy-pack issue 3)`
+	baseline = `the ess-ha security baseline (README.md, "The policy pack")`
 )
 
 // essSection cites a section of the ESS document.
