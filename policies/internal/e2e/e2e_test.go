@@ -18,6 +18,10 @@ import (
 // The shipped stacks, each a Pulumi.<stack>.yaml at the repository root.
 var shippedStacks = []string{"prod-us-east-1", "prod-us-west-2"}
 
+// secondaryStack is the shipped stack of the active-active pair's secondary region, which the
+// multi-region mutations break.
+const secondaryStack = "prod-us-west-2"
+
 // env is what every end-to-end run needs.
 type env struct {
 	root string // module root
@@ -217,8 +221,8 @@ func TestPolicyAnalyzeTestPack(t *testing.T) {
 }
 
 // TestPolicyAnalyzeShippedPlans runs the ess-ha pack, built from ./policies, on the offline plans of
-// the shipped stacks (which must pass) and on mutated plans, one per seed recommendation (which must
-// fail, naming the policy).
+// the shipped stacks (which must pass) and on mutated plans, one per seed recommendation, and on the
+// secondary region's plan one per multi-region recommendation (which must fail, naming the policy).
 func TestPolicyAnalyzeShippedPlans(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
@@ -235,7 +239,11 @@ func TestPolicyAnalyzeShippedPlans(t *testing.T) {
 				assert.Equal(t, 0, res.ExitCode, res.Output())
 				assert.Empty(t, mandatory(vs), res.Output())
 			})
-			for _, m := range SeedMutations() {
+			mutations := SeedMutations()
+			if stack == secondaryStack {
+				mutations = append(mutations, MultiRegionMutations()...)
+			}
+			for _, m := range mutations {
 				t.Run(m.Name, func(t *testing.T) {
 					st, err := ParseState(planned.State)
 					require.NoError(t, err)
@@ -278,7 +286,7 @@ func TestMutationsApply(t *testing.T) {
 	for _, stack := range shippedStacks {
 		planned, err := plan.Run(ctx, plan.Options{Stack: stack})
 		require.NoError(t, err)
-		for _, m := range SeedMutations() {
+		for _, m := range append(SeedMutations(), MultiRegionMutations()...) {
 			st, err := ParseState(planned.State)
 			require.NoError(t, err)
 			require.NoError(t, m.Apply(st), "%s on %s", m.Name, stack)

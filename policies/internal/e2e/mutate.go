@@ -21,6 +21,11 @@ const (
 	typeDBInstance      = "aws:rds/instance:Instance"
 	typeClusterInstance = "aws:rds/clusterInstance:ClusterInstance"
 	typeLaunchTemplate  = "aws:ec2/launchTemplate:LaunchTemplate"
+	typeRecord          = "aws:route53/record:Record"
+	typeHealthCheck     = "aws:route53/healthCheck:HealthCheck"
+	typeDBCluster       = "aws:rds/cluster:Cluster"
+	typeEcrReplication  = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+	typeAwsProvider     = "pulumi:providers:aws"
 )
 
 // secretSig marks a secret value in a state file.
@@ -87,6 +92,17 @@ func SeedMutations() []Mutation {
 		{"a single-AZ database", "ha-rds-multi-az", DatabaseSingleAZ},
 		{"an image from Docker Hub", "ha-private-registry", ImageFromDockerHub},
 		{"the backend group tagged as an ess group", "ha-separate-pools", BackendGroupTaggedEss},
+	}
+}
+
+// MultiRegionMutations are one mutation per multi-region (AsurionID) recommendation of the ess-ha pack,
+// for the stacks of an active-active pair.
+func MultiRegionMutations() []Mutation {
+	return []Mutation{
+		{"a weighted record without a health check", "ha-weighted-records-health-checked", RecordWithoutHealthCheck},
+		{"a drain check that is not inverted", "ha-drain-check-inverted", DrainCheckNotInverted},
+		{"the region outside the global database", "ha-global-database-member", ClusterOutsideGlobalDatabase},
+		{"the registry replicated to its own region", "ha-registry-replicated", RegistryReplicatedToOwnRegion},
 	}
 }
 
@@ -362,4 +378,89 @@ func BackendGroupTaggedEss(s *State) error {
 		}
 	}
 	return errors.New("no auto-scaling group tagged pool=backend")
+}
+
+// unset removes a property from a resource's inputs and outputs, and its property dependencies.
+func unset(r map[string]any, key string) {
+	delete(props(r, "inputs"), key)
+	delete(props(r, "outputs"), key)
+	if pd, ok := r["propertyDependencies"].(map[string]any); ok {
+		delete(pd, key)
+	}
+}
+
+// RecordWithoutHealthCheck removes the health check of the first weighted Route 53 record.
+func RecordWithoutHealthCheck(s *State) error {
+	for _, r := range s.OfType(typeRecord) {
+		if w, _ := props(r, "inputs")["weightedRoutingPolicies"].([]any); len(w) > 0 && str(r, "healthCheckId") != "" {
+			unset(r, "healthCheckId")
+			return nil
+		}
+	}
+	return errors.New("no weighted record with a health check")
+}
+
+// DrainCheckNotInverted sets invertHealthcheck false on every inverted health check (the drain checks).
+func DrainCheckNotInverted(s *State) error {
+	changed := false
+	for _, hc := range s.OfType(typeHealthCheck) {
+		if v, _ := props(hc, "inputs")["invertHealthcheck"].(bool); v {
+			set(hc, "invertHealthcheck", false)
+			changed = true
+		}
+	}
+	if !changed {
+		return errors.New("no inverted health check")
+	}
+	return nil
+}
+
+// ClusterOutsideGlobalDatabase removes the globalClusterIdentifier of every RDS cluster.
+func ClusterOutsideGlobalDatabase(s *State) error {
+	changed := false
+	for _, c := range s.OfType(typeDBCluster) {
+		if str(c, "globalClusterIdentifier") != "" {
+			unset(c, "globalClusterIdentifier")
+			changed = true
+		}
+	}
+	if !changed {
+		return errors.New("no RDS cluster in a global database")
+	}
+	return nil
+}
+
+// RegistryReplicatedToOwnRegion points every destination of the ECR replication configuration at the
+// stack's own region (its AWS provider's).
+func RegistryReplicatedToOwnRegion(s *State) error {
+	region := ""
+	for _, p := range s.OfType(typeAwsProvider) {
+		if region = str(p, "region"); region != "" {
+			break
+		}
+	}
+	if region == "" {
+		return errors.New("no AWS provider with a region")
+	}
+	changed := false
+	for _, c := range s.OfType(typeEcrReplication) {
+		for _, which := range []string{"inputs", "outputs"} {
+			cfg, _ := props(c, which)["replicationConfiguration"].(map[string]any)
+			rules, _ := cfg["rules"].([]any)
+			for _, rule := range rules {
+				m, _ := rule.(map[string]any)
+				dests, _ := m["destinations"].([]any)
+				for _, d := range dests {
+					if dm, ok := d.(map[string]any); ok {
+						dm["region"] = region
+						changed = true
+					}
+				}
+			}
+		}
+	}
+	if !changed {
+		return errors.New("no ECR replication destination")
+	}
+	return nil
 }

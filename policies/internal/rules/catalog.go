@@ -3,7 +3,7 @@ package rules
 import "github.com/ess-ha/ess-ha/policies/internal/policy"
 
 // All returns every policy of the pack, in a stable order: the five seed recommendations first, then the
-// security and resilience baseline, then the advisory checks. Each call returns fresh values, so callers
+// security and resilience baseline, then the advisory checks, then the multi-region (AsurionID) checks. Each call returns fresh values, so callers
 // may not share or mutate state through them.
 func All() []policy.Policy {
 	return []policy.Policy{
@@ -22,5 +22,9 @@ func All() []policy.Policy {
 		noOpenIngress(),
 		dnsNames(),
 		essCapacityPerAZ(),
+		weightedRecordsHealthChecked(),
+		drainCheckInverted(),
+		globalDatabaseMember(),
+		registryReplicated(),
 	}
 }
