@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -100,5 +102,16 @@ func TestBinaryServesAndStops(t *testing.T) {
 			}
 			require.NoError(t, cmd.Wait(), "a clean exit; stderr:\n%s", stderr.String())
 		})
+	}
+}
+
+// TestReadmeListsEveryPolicy keeps the README's policy table in step with the catalogue: every policy
+// has a row with its default level.
+func TestReadmeListsEveryPolicy(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	require.NoError(t, err)
+	for _, p := range pack().Policies {
+		row := fmt.Sprintf("| `%s` | %s |", p.Name, p.DefaultLevel)
+		assert.True(t, strings.Contains(string(readme), row), "README.md's policy table must have the row %s", row)
 	}
 }
