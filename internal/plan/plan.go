@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	multierror "github.com/hashicorp/go-multierror"
 	"github.com/pulumi/pulumi/pkg/v3/resource/stack"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -87,6 +88,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil
 	})
 	if err != nil {
+		// The SDK gathers the program's errors in a multierror; list them plainly.
+		var all *multierror.Error
+		if errors.As(err, &all) {
+			err = errors.Join(all.Errors...)
+		}
 		return nil, fmt.Errorf("running the program for stack %s: %w", opts.Stack, err)
 	}
 	dep, err := deployment(ctx, m, proj.Name.String(), opts.Stack, region, outputs)
