@@ -8,6 +8,11 @@
 //	essha failover status | drain --region R [--force] | restore --region R
 //
 // flips the STOP switches of the active-active deployment with data-plane S3 calls only.
+//
+//	essha audit --file state.json [--policy-pack-config config.json] [--json]
+//
+// runs the policy pack on a state file in process, with the engine's own snapshot analysis, and exits
+// 1 when a mandatory policy is violated.
 package main
 
 import (
@@ -20,6 +25,7 @@ import (
 	"strings"
 
 	"github.com/ess-ha/ess-ha/internal/plan"
+	"github.com/ess-ha/ess-ha/policies/audit"
 )
 
 const usage = `usage: essha <command> [flags]
@@ -27,11 +33,15 @@ const usage = `usage: essha <command> [flags]
 commands:
   plan      run the program offline for a stack and write its state file
   failover  drain, restore or show the regions of the active-active deployment (STOP pattern)
+  audit     run the policy pack on a state file (a stack export or a plan), without the Pulumi CLI
 `
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "essha:", err)
+		if errors.Is(err, audit.ErrNotCompliant) {
+			os.Exit(1) // as `pulumi policy analyze` does
+		}
 		os.Exit(2)
 	}
 }
@@ -47,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runPlan(ctx, args[1:], stdout, stderr)
 	case "failover":
 		return runFailover(ctx, args[1:], stdout)
+	case "audit":
+		return runAudit(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ess-ha/ess-ha/policies/audit"
 )
 
 func TestCommandLineErrorsNameTheProblem(t *testing.T) {
@@ -57,4 +60,45 @@ func TestFailoverNeedsAPair(t *testing.T) {
 	err := run(context.Background(), []string{"failover", "status"}, &out, &errOut)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no stack sets peerRegion")
+}
+
+func TestAudit(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	state := filepath.Join(dir, "plan.json")
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(ctx, []string{"plan", "--stack", "prod-us-west-2", "--out", state}, &out, &errOut))
+
+	out.Reset()
+	require.NoError(t, run(ctx, []string{"audit", "--file", state}, &out, &errOut), "the shipped plan is compliant")
+	assert.Contains(t, out.String(), "COMPLIANT: no mandatory violation")
+
+	out.Reset()
+	require.NoError(t, run(ctx, []string{"audit", "--file", state, "--json"}, &out, &errOut))
+	var report map[string]any
+	require.NoError(t, json.Unmarshal(out.Bytes(), &report))
+	assert.Equal(t, true, report["compliant"])
+
+	// The configuration applies: the advisory capacity policy, made mandatory with a minimum the plan
+	// does not meet, fails the audit.
+	cfg := filepath.Join(dir, "config.json")
+	require.NoError(t, os.WriteFile(cfg, []byte(`{"ha-ess-capacity-per-az": {"enforcementLevel": "mandatory", "minimumPerZone": 5}}`), 0o644))
+	out.Reset()
+	err := run(ctx, []string{"audit", "--file", state, "--policy-pack-config", cfg}, &out, &errOut)
+	require.ErrorIs(t, err, audit.ErrNotCompliant)
+	assert.Contains(t, out.String(), "NOT COMPLIANT")
+	assert.Contains(t, out.String(), "[mandatory] ha-ess-capacity-per-az")
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"audit"}, "--file is required"},
+		{[]string{"audit", "--file", filepath.Join(dir, "missing.json")}, "no such file"},
+		{[]string{"audit", "--file", state, "--policy-pack-config", filepath.Join(dir, "missing.json")}, "missing.json"},
+	} {
+		err := run(ctx, tc.args, &out, &errOut)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), tc.want)
+	}
 }
