@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ess-ha/ess-ha/internal/plan"
+	"github.com/ess-ha/ess-ha/policies/audit"
 )
 
 // The shipped stacks, each a Pulumi.<stack>.yaml at the repository root.
@@ -253,6 +256,12 @@ func TestPolicyAnalyzeShippedPlans(t *testing.T) {
 					res, vs := e.analyze(t, ctx, p, b, "")
 					assert.NotEqual(t, 0, res.ExitCode, res.Output())
 					assert.Contains(t, levels(vs)[m.Policy], "mandatory", "%s must report %s:\n%s", m.Name, m.Policy, res.Output())
+
+					// essha audit, in process, reaches the same verdict as the CLI.
+					report, err := audit.Run(ctx, b, nil)
+					require.NoError(t, err)
+					assert.False(t, report.Compliant)
+					assert.Equal(t, mandatoryPolicies(vs), auditMandatoryPolicies(report), "essha audit and pulumi policy analyze fail the same policies")
 				})
 			}
 		})
@@ -299,4 +308,33 @@ func TestMutationsApply(t *testing.T) {
 		assert.NotEmpty(t, PublicSubnets(st), stack)
 		assert.Less(t, len(PublicSubnets(st)), len(st.OfType(typeSubnet)), "%s: not every subnet is public", stack)
 	}
+}
+
+// mandatoryPolicies are the names of the policies with a mandatory violation, sorted.
+func mandatoryPolicies(vs []Violation) []string {
+	seen := map[string]bool{}
+	for _, v := range mandatory(vs) {
+		seen[v.PolicyName] = true
+	}
+	return sortedNames(seen)
+}
+
+// auditMandatoryPolicies are the names of the policies with a mandatory finding in an audit, sorted.
+func auditMandatoryPolicies(r *audit.Report) []string {
+	seen := map[string]bool{}
+	for _, f := range r.Findings {
+		if f.Level == apitype.Mandatory {
+			seen[f.Policy] = true
+		}
+	}
+	return sortedNames(seen)
+}
+
+func sortedNames(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for n := range set {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }
