@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ess-ha/ess-ha/components/cache"
@@ -344,8 +345,13 @@ func (r *Region) newRouting(ctx *pulumi.Context, name string, cfg *config.Config
 		return nil
 	}
 	weight := cfg.RoutingWeight
+	identity, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{}, pulumi.Parent(r))
+	if err != nil {
+		return fmt.Errorf("reading the AWS account (it names the stop buckets): %w", err)
+	}
 	r.Traffic, err = traffic.NewTraffic(ctx, name+"-traffic", &traffic.TrafficArgs{
 		Deployment:                cfg.Deployment,
+		AccountID:                 identity.AccountId,
 		Region:                    cfg.Region,
 		PeerRegion:                cfg.PeerRegion,
 		Hostnames:                 cfg.Hostnames(),

@@ -57,6 +57,7 @@ var (
 	deploymentPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 	hostnamePattern   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 	pathPattern       = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
+	accountPattern    = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
 // maxBucketName is S3's limit on the length of a bucket name.
@@ -68,6 +69,8 @@ type TrafficArgs struct {
 	// be the name `essha failover` is given. Lower-case letters, digits and inner hyphens, no dots
 	// (dots would break the S3 wildcard certificate the drain checks connect to).
 	Deployment string
+	// AccountID is the AWS account both regions run in; it is part of the stop buckets' names.
+	AccountID string
 	// Region is this stack's region, e.g. "us-east-1"; PeerRegion is the other region of the pair.
 	Region     string
 	PeerRegion string
@@ -146,9 +149,12 @@ func (a *TrafficArgs) Validate() error {
 	for _, r := range []struct{ field, value string }{{"Region", a.Region}, {"PeerRegion", a.PeerRegion}} {
 		if !regionPattern.MatchString(r.value) {
 			bad("TrafficArgs.%s %q is invalid: use an AWS region name such as us-east-1", r.field, r.value)
-		} else if b := failover.BucketName(a.Deployment, r.value); len(b) > maxBucketName {
+		} else if b := failover.BucketName(a.Deployment, a.AccountID, r.value); len(b) > maxBucketName {
 			bad("TrafficArgs.Deployment %q is too long: stop bucket %q has %d characters, S3 allows %d", a.Deployment, b, len(b), maxBucketName)
 		}
+	}
+	if !accountPattern.MatchString(a.AccountID) {
+		bad("TrafficArgs.AccountID %q is invalid: pass the 12-digit AWS account ID (aws.GetCallerIdentity), it names the stop buckets", a.AccountID)
 	}
 	if a.Region != "" && a.Region == a.PeerRegion {
 		bad("TrafficArgs.PeerRegion %q is this stack's Region: name the other region of the pair", a.PeerRegion)
@@ -205,14 +211,14 @@ func (a *TrafficArgs) Validate() error {
 
 // DrainObjectURL returns the HTTPS URL of region's drain object, which lives in the stop bucket of
 // peerRegion: https://<deployment>-stop-<peer>.s3.<peer>.amazonaws.com/drain/<region>.
-func DrainObjectURL(deployment, region, peerRegion string) string {
-	return "https://" + DrainCheckFQDN(deployment, peerRegion) + "/" + failover.ObjectKey(region)
+func DrainObjectURL(deployment, account, region, peerRegion string) string {
+	return "https://" + DrainCheckFQDN(deployment, account, peerRegion) + "/" + failover.ObjectKey(region)
 }
 
 // DrainCheckFQDN returns the virtual-hosted, regional S3 host name of the stop bucket that
 // deployment keeps in bucketRegion: what a drain check connects to.
-func DrainCheckFQDN(deployment, bucketRegion string) string {
-	return failover.BucketName(deployment, bucketRegion) + ".s3." + bucketRegion + ".amazonaws.com"
+func DrainCheckFQDN(deployment, account, bucketRegion string) string {
+	return failover.BucketName(deployment, account, bucketRegion) + ".s3." + bucketRegion + ".amazonaws.com"
 }
 
 // BucketPolicy returns the stop bucket's policy: anonymous s3:GetObject on exactly the one drain
@@ -260,7 +266,7 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 	if path == "" {
 		path = DefaultHealthCheckPath
 	}
-	bucketName := failover.BucketName(args.Deployment, args.Region)
+	bucketName := failover.BucketName(args.Deployment, args.AccountID, args.Region)
 	policy, err := BucketPolicy(bucketName, args.PeerRegion)
 	if err != nil {
 		return nil, fmt.Errorf("traffic %s: %w", name, err)
@@ -326,7 +332,7 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 	drainName := name + "-drain-check"
 	drainCheck, err := route53.NewHealthCheck(ctx, drainName, &route53.HealthCheckArgs{
 		Type:              pulumi.String("HTTPS"),
-		Fqdn:              pulumi.String(DrainCheckFQDN(args.Deployment, args.PeerRegion)),
+		Fqdn:              pulumi.String(DrainCheckFQDN(args.Deployment, args.AccountID, args.PeerRegion)),
 		Port:              pulumi.Int(443),
 		ResourcePath:      pulumi.String("/" + failover.ObjectKey(args.Region)),
 		EnableSni:         pulumi.Bool(true),
@@ -366,7 +372,7 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 	}
 
 	comp.DrainBucket = bucket.Bucket
-	comp.DrainObjectURL = pulumi.String(DrainObjectURL(args.Deployment, args.Region, args.PeerRegion)).ToStringOutput()
+	comp.DrainObjectURL = pulumi.String(DrainObjectURL(args.Deployment, args.AccountID, args.Region, args.PeerRegion)).ToStringOutput()
 	comp.HealthCheckID = regionCheck.ID().ToStringOutput()
 	comp.LBHealthCheckID = lbCheck.ID().ToStringOutput()
 	comp.DrainHealthCheckID = drainCheck.ID().ToStringOutput()

@@ -28,6 +28,7 @@ const (
 func baseArgs(region, peer string) *traffic.TrafficArgs {
 	return &traffic.TrafficArgs{
 		Deployment:      deployment,
+		AccountID:       mocks.Account,
 		Region:          region,
 		PeerRegion:      peer,
 		Hostnames:       hostnames,
@@ -115,10 +116,10 @@ func TestStopBucket(t *testing.T) {
 
 	bucket := mockstest.One(t, m, "aws:s3/bucketV2:BucketV2")
 	assert.Equal(t, trafficURN, bucket.Parent)
-	assert.Equal(t, "ess-prod-stop-us-east-1", str(bucket, "bucket"), "this region's stop bucket")
-	assert.Equal(t, failover.BucketName(deployment, "us-east-1"), str(bucket, "bucket"), "the name the failover command uses")
+	assert.Equal(t, "ess-prod-stop-123456789012-us-east-1", str(bucket, "bucket"), "this region's stop bucket")
+	assert.Equal(t, failover.BucketName(deployment, mocks.Account, "us-east-1"), str(bucket, "bucket"), "the name the failover command uses")
 	assert.False(t, boolean(bucket, "forceDestroy"))
-	assert.Equal(t, "ess-prod-stop-us-east-1", mockstest.Await[string](t, comp.DrainBucket))
+	assert.Equal(t, "ess-prod-stop-123456789012-us-east-1", mockstest.Await[string](t, comp.DrainBucket))
 
 	versioning := mockstest.One(t, m, "aws:s3/bucketVersioningV2:BucketVersioningV2")
 	assert.Equal(t, "Enabled", versioning.Inputs["versioningConfiguration"].ObjectValue()["status"].StringValue())
@@ -165,13 +166,13 @@ func TestBucketPolicyScopedToPeerDrainObject(t *testing.T) {
 	require.Len(t, allows, 1, "one grant only")
 	assert.Equal(t, "*", allows[0].Principal)
 	assert.Equal(t, "s3:GetObject", allows[0].Action, "read only, no listing")
-	assert.Equal(t, "arn:aws:s3:::ess-prod-stop-us-east-1/drain/us-west-2", allows[0].Resource,
+	assert.Equal(t, "arn:aws:s3:::ess-prod-stop-123456789012-us-east-1/drain/us-west-2", allows[0].Resource,
 		"exactly the peer's drain object, no wildcard")
 	assert.NotContains(t, allows[0].Resource, "*")
 
 	require.Len(t, denies, 1)
 	assert.Equal(t, "s3:*", denies[0].Action)
-	assert.ElementsMatch(t, []any{"arn:aws:s3:::ess-prod-stop-us-east-1", "arn:aws:s3:::ess-prod-stop-us-east-1/*"}, denies[0].Resource)
+	assert.ElementsMatch(t, []any{"arn:aws:s3:::ess-prod-stop-123456789012-us-east-1", "arn:aws:s3:::ess-prod-stop-123456789012-us-east-1/*"}, denies[0].Resource)
 	assert.Equal(t, "false", denies[0].Condition["Bool"]["aws:SecureTransport"], "plain HTTP is refused")
 }
 
@@ -208,14 +209,14 @@ func TestHealthChecks(t *testing.T) {
 	drain := c["drain"]
 	assert.Equal(t, "traffic-drain-check", drain.Name)
 	assert.Equal(t, "HTTPS", str(drain, "type"))
-	assert.Equal(t, "ess-prod-stop-us-west-2.s3.us-west-2.amazonaws.com", str(drain, "fqdn"), "the peer region's stop bucket")
+	assert.Equal(t, "ess-prod-stop-123456789012-us-west-2.s3.us-west-2.amazonaws.com", str(drain, "fqdn"), "the peer region's stop bucket")
 	assert.Equal(t, "/drain/us-east-1", str(drain, "resourcePath"), "this region's switch")
 	assert.Equal(t, 443, num(drain, "port"))
 	assert.True(t, boolean(drain, "invertHealthcheck"), "object present (200) means drained")
 	assert.True(t, boolean(drain, "enableSni"))
 
 	// The same switch the failover command writes.
-	switches, err := failover.Switches(deployment, []string{"us-east-1", "us-west-2"})
+	switches, err := failover.Switches(deployment, mocks.Account, []string{"us-east-1", "us-west-2"})
 	require.NoError(t, err)
 	assert.Equal(t, switches[0].FQDN(), str(drain, "fqdn"))
 	assert.Equal(t, switches[0].ResourcePath(), str(drain, "resourcePath"))
@@ -231,7 +232,7 @@ func TestHealthChecks(t *testing.T) {
 	assert.Equal(t, region.ID, mockstest.Await[string](t, comp.HealthCheckID))
 	assert.Equal(t, lbCheck.ID, mockstest.Await[string](t, comp.LBHealthCheckID))
 	assert.Equal(t, drain.ID, mockstest.Await[string](t, comp.DrainHealthCheckID))
-	assert.Equal(t, "https://ess-prod-stop-us-west-2.s3.us-west-2.amazonaws.com/drain/us-east-1", mockstest.Await[string](t, comp.DrainObjectURL))
+	assert.Equal(t, "https://ess-prod-stop-123456789012-us-west-2.s3.us-west-2.amazonaws.com/drain/us-east-1", mockstest.Await[string](t, comp.DrainObjectURL))
 }
 
 func TestWeightedRecords(t *testing.T) {
@@ -419,8 +420,8 @@ func TestArgsErrors(t *testing.T) {
 }
 
 func TestHelpers(t *testing.T) {
-	assert.Equal(t, "ess-prod-stop-us-east-1.s3.us-east-1.amazonaws.com", traffic.DrainCheckFQDN("ess-prod", "us-east-1"))
-	assert.Equal(t, "https://ess-prod-stop-us-east-1.s3.us-east-1.amazonaws.com/drain/us-west-2", traffic.DrainObjectURL("ess-prod", "us-west-2", "us-east-1"))
+	assert.Equal(t, "ess-prod-stop-123456789012-us-east-1.s3.us-east-1.amazonaws.com", traffic.DrainCheckFQDN("ess-prod", "123456789012", "us-east-1"))
+	assert.Equal(t, "https://ess-prod-stop-123456789012-us-east-1.s3.us-east-1.amazonaws.com/drain/us-west-2", traffic.DrainObjectURL("ess-prod", "123456789012", "us-west-2", "us-east-1"))
 	doc, err := traffic.BucketPolicy("b", "us-west-2")
 	require.NoError(t, err)
 	assert.Contains(t, doc, `"arn:aws:s3:::b/drain/us-west-2"`)

@@ -16,16 +16,16 @@ import (
 )
 
 func TestSwitches(t *testing.T) {
-	sw, err := Switches("ess-prod", []string{"us-east-1", "us-west-2"})
+	sw, err := Switches("ess-prod", "123456789012", []string{"us-east-1", "us-west-2"})
 	require.NoError(t, err)
 	assert.Equal(t, []Switch{
-		{Region: "us-east-1", Bucket: "ess-prod-stop-us-west-2", BucketRegion: "us-west-2", Key: "drain/us-east-1"},
-		{Region: "us-west-2", Bucket: "ess-prod-stop-us-east-1", BucketRegion: "us-east-1", Key: "drain/us-west-2"},
+		{Region: "us-east-1", Bucket: "ess-prod-stop-123456789012-us-west-2", BucketRegion: "us-west-2", Key: "drain/us-east-1"},
+		{Region: "us-west-2", Bucket: "ess-prod-stop-123456789012-us-east-1", BucketRegion: "us-east-1", Key: "drain/us-west-2"},
 	}, sw)
-	assert.Equal(t, "ess-prod-stop-us-west-2.s3.us-west-2.amazonaws.com", sw[0].FQDN())
+	assert.Equal(t, "ess-prod-stop-123456789012-us-west-2.s3.us-west-2.amazonaws.com", sw[0].FQDN())
 	assert.Equal(t, "/drain/us-east-1", sw[0].ResourcePath())
-	assert.Equal(t, "s3://ess-prod-stop-us-west-2/drain/us-east-1 (in us-west-2)", sw[0].String())
-	assert.Equal(t, BucketName("ess-prod", "us-west-2"), sw[0].Bucket)
+	assert.Equal(t, "s3://ess-prod-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2)", sw[0].String())
+	assert.Equal(t, BucketName("ess-prod", "123456789012", "us-west-2"), sw[0].Bucket)
 	assert.Equal(t, ObjectKey("us-east-1"), sw[0].Key)
 }
 
@@ -48,7 +48,7 @@ func TestSwitchesErrors(t *testing.T) {
 		{"too long", strings.Repeat("a", 50), []string{"us-east-1", "us-west-2"}, "S3 allows 63"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sw, err := Switches(tc.deployment, tc.regions)
+			sw, err := Switches(tc.deployment, "123456789012", tc.regions)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 			assert.Nil(t, sw)
@@ -100,7 +100,7 @@ func TestDrainWritesObjectInPeerBucket(t *testing.T) {
 	assert.Equal(t, Drained, ch.After)
 	assert.Equal(t, Switch{Region: east, Bucket: westBucket, BucketRegion: west, Key: "drain/us-east-1"}, ch.Switch)
 	assert.Empty(t, ch.Notes)
-	assert.Equal(t, "drain us-east-1: wrote s3://ess-test-stop-us-west-2/drain/us-east-1 (in us-west-2): serving → drained", ch.String())
+	assert.Equal(t, "drain us-east-1: wrote s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2): serving → drained", ch.String())
 
 	body, meta, ok := f.object(t, westBucket, "drain/us-east-1")
 	require.True(t, ok, "drain object must be in the peer region's bucket")
@@ -133,7 +133,7 @@ func TestDrainAlreadyDrainedWritesNothing(t *testing.T) {
 	assert.False(t, ch.Changed)
 	assert.Equal(t, Drained, ch.Before)
 	assert.Equal(t, Drained, ch.After)
-	assert.Contains(t, ch.String(), "drain us-east-1: no change, already drained (s3://ess-test-stop-us-west-2/drain/us-east-1 (in us-west-2))")
+	assert.Contains(t, ch.String(), "drain us-east-1: no change, already drained (s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2))")
 	assert.Contains(t, ch.String(), "drained since 2026-03-04T05:06:07Z by tester@testhost")
 	assert.NotContains(t, f.takeMethods(), http.MethodPut)
 }
@@ -193,7 +193,7 @@ func TestRestore(t *testing.T) {
 	assert.Equal(t, ActionRestore, ch.Action)
 	assert.Equal(t, Drained, ch.Before)
 	assert.Equal(t, Serving, ch.After)
-	assert.Contains(t, ch.String(), "restore us-east-1: deleted s3://ess-test-stop-us-west-2/drain/us-east-1 (in us-west-2): drained → serving")
+	assert.Contains(t, ch.String(), "restore us-east-1: deleted s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2): drained → serving")
 	assert.Contains(t, ch.String(), "was drained since 2026-03-04T05:06:07Z by tester@testhost")
 	_, _, ok := f.object(t, westBucket, "drain/us-east-1")
 	assert.False(t, ok)
@@ -206,7 +206,7 @@ func TestRestore(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, ch.Changed)
 	assert.Equal(t, Serving, ch.Before)
-	assert.Equal(t, "restore us-east-1: no change, already serving (s3://ess-test-stop-us-west-2/drain/us-east-1 (in us-west-2))", ch.String())
+	assert.Equal(t, "restore us-east-1: no change, already serving (s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2))", ch.String())
 	assert.NotContains(t, f.takeMethods(), http.MethodDelete)
 }
 
@@ -229,7 +229,7 @@ func TestMissingBucketIsAnErrorNotServing(t *testing.T) {
 
 	states, err := c.Status(context.Background())
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "bucket ess-test-stop-us-east-1 does not exist in us-east-1")
+	assert.Contains(t, err.Error(), "bucket ess-test-stop-123456789012-us-east-1 does not exist in us-east-1")
 	assert.Equal(t, map[string]Condition{east: Serving, west: Unknown}, conditions(states))
 
 	_, err = c.Drain(context.Background(), west, true)
@@ -256,7 +256,7 @@ func TestDrainWhilePeerS3IsDown(t *testing.T) {
 	require.ErrorIs(t, err, ErrPeerUnknown)
 	assert.Contains(t, err.Error(), "nothing was written")
 	assert.Contains(t, err.Error(), "--force drains us-east-1 anyway")
-	assert.Contains(t, err.Error(), "s3://ess-test-stop-us-east-1/drain/us-west-2 (in us-east-1)")
+	assert.Contains(t, err.Error(), "s3://ess-test-stop-123456789012-us-east-1/drain/us-west-2 (in us-east-1)")
 	assert.Contains(t, err.Error(), "503")
 	assert.NotContains(t, f.takeMethods(), http.MethodPut)
 	_, _, ok := f.object(t, westBucket, "drain/us-east-1")
@@ -420,7 +420,7 @@ func TestSlowServerTimesOut(t *testing.T) {
 	}))
 	t.Cleanup(func() { close(release); srv.Close() })
 	fakeAWSEnv(t)
-	sw, err := Switches(testDeployment, testRegions)
+	sw, err := Switches(testDeployment, testAccount, testRegions)
 	require.NoError(t, err)
 	c, err := NewClient(context.Background(), sw, Options{Endpoint: srv.URL, MaxAttempts: 2, AttemptTimeout: 200 * time.Millisecond})
 	require.NoError(t, err)

@@ -20,10 +20,11 @@ import (
 // Test deployment: region east's switch lives in west's bucket and vice versa.
 const (
 	testDeployment = "ess-test"
+	testAccount    = "123456789012"
 	east           = "us-east-1"
 	west           = "us-west-2"
-	eastBucket     = "ess-test-stop-us-east-1" // holds drain/us-west-2
-	westBucket     = "ess-test-stop-us-west-2" // holds drain/us-east-1
+	eastBucket     = "ess-test-stop-123456789012-us-east-1" // holds drain/us-west-2
+	westBucket     = "ess-test-stop-123456789012-us-west-2" // holds drain/us-east-1
 )
 
 var testRegions = []string{east, west}
@@ -136,7 +137,7 @@ func fakeAWSEnv(t *testing.T) {
 func newTestClient(t *testing.T, endpoint string) *Client {
 	t.Helper()
 	fakeAWSEnv(t)
-	sw, err := Switches(testDeployment, testRegions)
+	sw, err := Switches(testDeployment, testAccount, testRegions)
 	require.NoError(t, err)
 	c, err := NewClient(context.Background(), sw, Options{Endpoint: endpoint, Actor: "tester@testhost", Now: testNow})
 	require.NoError(t, err)

@@ -22,6 +22,7 @@ subcommands:
   restore --region R             put region R back into service
 
 flags of every subcommand:
+  --account-id ID                the AWS account the deployment runs in (names the stop buckets)
   --endpoint URL                 S3 endpoint override (tests, S3-compatible servers)
 `
 
@@ -61,6 +62,7 @@ func Main(ctx context.Context, args []string, deployment string, regions []strin
 	fs := flag.NewFlagSet("failover "+sub, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	endpoint := fs.String("endpoint", "", "S3 endpoint override")
+	account := fs.String("account-id", "", "the AWS account the deployment runs in (it names the stop buckets)")
 	var region *string
 	var force *bool
 	if sub != "status" {
@@ -83,7 +85,10 @@ func Main(ctx context.Context, args []string, deployment string, regions []strin
 		return usageErr("failover %s: --region is required (one of %s)", sub, strings.Join(regions, ", "))
 	}
 
-	switches, err := Switches(deployment, regions)
+	if *account == "" {
+		return usageErr("failover %s: --account-id is required: the stop buckets are named after the account", sub)
+	}
+	switches, err := Switches(deployment, *account, regions)
 	if err != nil {
 		return fmt.Errorf("failover: deployment %s: %w", deployment, err)
 	}

@@ -18,6 +18,9 @@ func runMain(t *testing.T, endpoint string, args ...string) (string, error) {
 	if endpoint != "" {
 		args = append(args, "--endpoint", endpoint)
 	}
+	if len(args) > 0 && args[0] != "-h" && args[0] != "--help" {
+		args = append(args, "--account-id", testAccount)
+	}
 	var out bytes.Buffer
 	err := Main(context.Background(), args, testDeployment, testRegions, &out)
 	return out.String(), err
@@ -33,13 +36,13 @@ func TestMainDrainStatusRestore(t *testing.T) {
 	require.Len(t, lines, 5, out)
 	assert.Equal(t, "deployment ess-test", lines[0])
 	assert.Equal(t, []string{"REGION", "STATE", "DRAIN", "SWITCH", "SINCE", "BY"}, strings.Fields(lines[1]))
-	assert.Equal(t, []string{east, "serving", "s3://ess-test-stop-us-west-2/drain/us-east-1", "(in", "us-west-2)", "-", "-"}, strings.Fields(lines[2]))
-	assert.Equal(t, []string{west, "serving", "s3://ess-test-stop-us-east-1/drain/us-west-2", "(in", "us-east-1)", "-", "-"}, strings.Fields(lines[3]))
+	assert.Equal(t, []string{east, "serving", "s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1", "(in", "us-west-2)", "-", "-"}, strings.Fields(lines[2]))
+	assert.Equal(t, []string{west, "serving", "s3://ess-test-stop-123456789012-us-east-1/drain/us-west-2", "(in", "us-east-1)", "-", "-"}, strings.Fields(lines[3]))
 	assert.Equal(t, "serving (as far as the drain switches go): us-east-1, us-west-2", lines[4])
 
 	out, err = runMain(t, f.srv.URL, "drain", "--region", east)
 	require.NoError(t, err)
-	assert.Equal(t, "drain us-east-1: wrote s3://ess-test-stop-us-west-2/drain/us-east-1 (in us-west-2): serving → drained\n", out)
+	assert.Equal(t, "drain us-east-1: wrote s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2): serving → drained\n", out)
 	_, meta, ok := f.object(t, westBucket, "drain/us-east-1")
 	require.True(t, ok)
 	assert.Contains(t, meta["X-Amz-Meta-Drained-By"], "@", "Main records user@host")
@@ -62,7 +65,7 @@ func TestMainDrainStatusRestore(t *testing.T) {
 
 	out, err = runMain(t, f.srv.URL, "drain", "--region", west, "--force")
 	require.NoError(t, err)
-	assert.Contains(t, out, "drain us-west-2: wrote s3://ess-test-stop-us-east-1/drain/us-west-2 (in us-east-1): serving → drained\n  note: --force: every region is now drained")
+	assert.Contains(t, out, "drain us-west-2: wrote s3://ess-test-stop-123456789012-us-east-1/drain/us-west-2 (in us-east-1): serving → drained\n  note: --force: every region is now drained")
 	assert.Contains(t, f.takeMethods(), http.MethodPut)
 
 	out, err = runMain(t, f.srv.URL, "status")
@@ -71,11 +74,11 @@ func TestMainDrainStatusRestore(t *testing.T) {
 
 	out, err = runMain(t, f.srv.URL, "restore", "--region", east)
 	require.NoError(t, err)
-	assert.Contains(t, out, "restore us-east-1: deleted s3://ess-test-stop-us-west-2/drain/us-east-1 (in us-west-2): drained → serving\n")
+	assert.Contains(t, out, "restore us-east-1: deleted s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2): drained → serving\n")
 
 	out, err = runMain(t, f.srv.URL, "restore", "-region="+east)
 	require.NoError(t, err)
-	assert.Equal(t, "restore us-east-1: no change, already serving (s3://ess-test-stop-us-west-2/drain/us-east-1 (in us-west-2))\n", out)
+	assert.Equal(t, "restore us-east-1: no change, already serving (s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2))\n", out)
 }
 
 func TestMainStatusPrintsTableAndFailsWhenUnreadable(t *testing.T) {
@@ -83,7 +86,7 @@ func TestMainStatusPrintsTableAndFailsWhenUnreadable(t *testing.T) {
 	f := newFakeS3(t, westBucket) // the bucket in us-east-1 is missing
 	out, err := runMain(t, f.srv.URL, "status")
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "bucket ess-test-stop-us-east-1 does not exist in us-east-1")
+	assert.Contains(t, err.Error(), "bucket ess-test-stop-123456789012-us-east-1 does not exist in us-east-1")
 	assert.Contains(t, out, "us-west-2  unknown")
 	assert.Contains(t, out, "serving (as far as the drain switches go): us-east-1")
 }
@@ -101,7 +104,7 @@ func TestMainUnknownRegion(t *testing.T) {
 func TestMainBadDeploymentConfig(t *testing.T) {
 	fakeAWSEnv(t)
 	var out bytes.Buffer
-	err := Main(context.Background(), []string{"status"}, testDeployment, []string{east}, &out)
+	err := Main(context.Background(), []string{"status", "--account-id", testAccount}, testDeployment, []string{east}, &out)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "exactly two regions")
 	assert.Empty(t, out.String())

@@ -56,9 +56,13 @@ func (s Switch) String() string {
 }
 
 // BucketName returns the name of the stop bucket that deployment keeps in
-// bucketRegion. That bucket holds the drain switches of the other regions.
-func BucketName(deployment, bucketRegion string) string {
-	return deployment + "-stop-" + bucketRegion
+// bucketRegion of account: <deployment>-stop-<account>-<bucketRegion>. That
+// bucket holds the drain switches of the other regions. The account ID is part
+// of the name so that nobody else can own a bucket of that name: a stranger's
+// bucket answers the health checkers' probe with 200 or 301, which the
+// inverted drain check reads as "drained".
+func BucketName(deployment, account, bucketRegion string) string {
+	return deployment + "-stop-" + account + "-" + bucketRegion
 }
 
 // ObjectKey returns the key of region's drain switch object.
@@ -69,17 +73,18 @@ func ObjectKey(region string) string {
 var (
 	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	deploymentPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+	accountPattern    = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
 // maxBucketName is S3's limit on the length of a bucket name.
 const maxBucketName = 63
 
-// Switches returns the drain switches of deployment's two regions: the switch
+// Switches returns the drain switches of deployment's two regions in account: the switch
 // of each region lives in the other region's stop bucket. It fails unless
 // there are exactly two distinct, well-formed region names and the deployment
 // name yields valid S3 bucket names (lowercase letters, digits and hyphens;
 // no dots, so that the health checks' HTTPS certificates match).
-func Switches(deployment string, regions []string) ([]Switch, error) {
+func Switches(deployment, account string, regions []string) ([]Switch, error) {
 	if len(regions) != 2 {
 		return nil, fmt.Errorf("failover needs exactly two regions, got %d (%s)", len(regions), strings.Join(regions, ", "))
 	}
@@ -94,10 +99,13 @@ func Switches(deployment string, regions []string) ([]Switch, error) {
 	if !deploymentPattern.MatchString(deployment) {
 		return nil, fmt.Errorf("deployment name %q cannot name S3 buckets: use lowercase letters, digits and inner hyphens", deployment)
 	}
+	if !accountPattern.MatchString(account) {
+		return nil, fmt.Errorf("account %q is not a 12-digit AWS account ID", account)
+	}
 	switches := make([]Switch, 0, 2)
 	for i, r := range regions {
 		peer := regions[1-i]
-		b := BucketName(deployment, peer)
+		b := BucketName(deployment, account, peer)
 		if len(b) > maxBucketName {
 			return nil, fmt.Errorf("stop bucket name %q is %d characters, S3 allows %d: shorten deployment name %q", b, len(b), maxBucketName, deployment)
 		}

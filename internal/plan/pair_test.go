@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ess-ha/ess-ha/internal/failover"
+	"github.com/ess-ha/ess-ha/internal/mocks"
 	"github.com/ess-ha/ess-ha/internal/plan"
 )
 
@@ -64,7 +65,7 @@ func TestShippedStacksFormOneActiveActiveDeployment(t *testing.T) {
 	})
 
 	t.Run("each region's drain switch lives in the other region", func(t *testing.T) {
-		switches, err := failover.Switches("example-solid-prod", []string{"us-east-1", "us-west-2"})
+		switches, err := failover.Switches("example-solid-prod", mocks.Account, []string{"us-east-1", "us-west-2"})
 		require.NoError(t, err)
 		for _, sw := range switches {
 			assert.Equal(t, peer[sw.Region], sw.BucketRegion)
