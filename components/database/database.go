@@ -96,6 +96,11 @@ func (a *DatabaseArgs) Validate() error {
 	}
 	if _, err := Family(s.EngineVersion); err != nil {
 		bad("DatabaseArgs.Settings.EngineVersion: %w", err)
+	} else if strings.Contains(s.EngineVersion, ".") {
+		// With automatic minor version upgrades on, RDS moves the instance to newer minor versions; a
+		// pinned minor version would then make every later update try to downgrade, which RDS refuses
+		// (RDS User Guide, "Automatically upgrading the minor engine version").
+		bad("DatabaseArgs.Settings.EngineVersion = %q pins a minor version: pass the major version only, such as %q, since RDS upgrades minor versions automatically", s.EngineVersion, s.EngineVersion[:strings.Index(s.EngineVersion, ".")])
 	}
 	if s.AllocatedStorageGiB < 20 || s.AllocatedStorageGiB > 32768 {
 		bad("DatabaseArgs.Settings.AllocatedStorageGiB = %d is invalid: use 20 to 32768 (storage autoscales to twice that)", s.AllocatedStorageGiB)

@@ -50,7 +50,8 @@ func TestDatabase(t *testing.T) {
 	db := mockstest.One(t, m, "aws:rds/instance:Instance")
 	in := db.Inputs
 	assert.Equal(t, "postgres", in["engine"].StringValue())
-	assert.Equal(t, "16.4", in["engineVersion"].StringValue())
+	assert.Equal(t, "16", in["engineVersion"].StringValue(), "major version only: RDS upgrades minor versions itself")
+	assert.True(t, in["autoMinorVersionUpgrade"].BoolValue())
 	assert.Equal(t, "db.r6g.large", in["instanceClass"].StringValue())
 	assert.True(t, in["multiAz"].BoolValue(), "Multi-AZ, as the ESS document recommends")
 	assert.True(t, in["storageEncrypted"].BoolValue())
@@ -191,6 +192,8 @@ func TestDatabaseRejectsBadArgs(t *testing.T) {
 		{"client", func(a *DatabaseArgs) *DatabaseArgs { a.ClientSecurityGroupID = nil; return a }, "DatabaseArgs.ClientSecurityGroupID"},
 		{"class", func(a *DatabaseArgs) *DatabaseArgs { a.Settings.InstanceClass = "r6g.large"; return a }, "DatabaseArgs.Settings.InstanceClass"},
 		{"version", func(a *DatabaseArgs) *DatabaseArgs { a.Settings.EngineVersion = "latest"; return a }, "DatabaseArgs.Settings.EngineVersion"},
+		// With automatic minor upgrades, a pinned minor version makes every later up try to downgrade.
+		{"minor version", func(a *DatabaseArgs) *DatabaseArgs { a.Settings.EngineVersion = "16.4"; return a }, "DatabaseArgs.Settings.EngineVersion = \"16.4\" pins a minor version"},
 		{"storage", func(a *DatabaseArgs) *DatabaseArgs { a.Settings.AllocatedStorageGiB = 10; return a }, "DatabaseArgs.Settings.AllocatedStorageGiB = 10"},
 		{"backups", func(a *DatabaseArgs) *DatabaseArgs { a.Settings.BackupRetentionDays = 1; return a }, "DatabaseArgs.Settings.BackupRetentionDays = 1"},
 		{"name", func(a *DatabaseArgs) *DatabaseArgs { a.Settings.Name = "ESS"; return a }, "DatabaseArgs.Settings.Name"},

@@ -17,7 +17,10 @@ type ZoneArgs struct {
 	Domain string
 	// ExistingZoneID is a hosted zone to use; empty creates one for Domain.
 	ExistingZoneID string
-	Tags           map[string]string
+	// Shared marks a zone that an active-active pair shares: a created zone is then retained when the
+	// stack is destroyed or the zone renamed, because the other region's records live in it too.
+	Shared bool
+	Tags   map[string]string
 }
 
 // Zone is the hosted zone the records and certificate validation live in.
@@ -74,7 +77,7 @@ func NewZone(ctx *pulumi.Context, name string, args *ZoneArgs, opts ...pulumi.Re
 			Comment:      pulumi.String("ess-ha: Enterprise Solid Server names for " + args.Domain),
 			ForceDestroy: pulumi.Bool(false),
 			Tags:         zoneTags,
-		}, pulumi.Parent(comp))
+		}, pulumi.Parent(comp), pulumi.RetainOnDelete(args.Shared))
 		if err != nil {
 			return nil, fmt.Errorf("creating hosted zone %s-zone for %s: %w", name, args.Domain, err)
 		}
@@ -112,7 +115,11 @@ type RecordsArgs struct {
 	HealthCheckID pulumi.StringInput
 }
 
-// Records are alias A (and AAAA) records, one set per hostname, pointing at the target.
+// Records are alias A records, one per hostname, pointing at the target.
+//
+// There are no AAAA records: the load balancers and the accelerator are IPv4 only (ipAddressType ipv4,
+// IPV4), and an AAAA alias to an IPv4-only target answers no address (Route 53 Developer Guide,
+// "Routing traffic to an ELB load balancer": create an AAAA alias only for a dualstack load balancer).
 //
 // They are alias records everywhere, never CNAMEs: the ESS document asks for CNAME entries, but one of
 // the names is the zone apex, and a CNAME cannot coexist with the SOA and NS records every zone apex
@@ -122,7 +129,7 @@ type Records struct {
 	pulumi.ResourceState
 
 	Fqdns pulumi.StringArrayOutput `pulumi:"fqdns"`
-	// Records are every record created, A then AAAA for each hostname, in Hostnames order.
+	// Records are the A records, in Hostnames order.
 	Records []*route53.Record
 }
 
@@ -171,7 +178,7 @@ func (a *RecordsArgs) validate() error {
 	return errors.Join(errs...)
 }
 
-// NewRecords creates the records: an alias A and an alias AAAA record per hostname, with
+// NewRecords creates the records: an alias A record per hostname, with
 // evaluateTargetHealth on. With SetIdentifier set they are weighted records of that set (weight, set
 // identifier and optional health check), and the set identifier is part of every record's resource name
 // so that the records of several sets can live in one stack.
@@ -185,7 +192,7 @@ func NewRecords(ctx *pulumi.Context, name string, args *RecordsArgs, opts ...pul
 	}
 	fqdns := pulumi.StringArray{}
 	for _, host := range args.Hostnames {
-		for _, typ := range []string{"A", "AAAA"} {
+		for _, typ := range []string{"A"} {
 			rname := name + "-" + host
 			if args.SetIdentifier != "" {
 				rname += "-" + args.SetIdentifier

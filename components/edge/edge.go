@@ -41,6 +41,18 @@ const AccessLogPrefix = "alb"
 // AccessLogRetentionDays is how long ALB access logs are kept before the bucket's lifecycle expires them.
 const AccessLogRetentionDays = 365
 
+// How the certificate's DNS validation records are managed.
+const (
+	// ValidationCreate creates the validation records (a single-region stack).
+	ValidationCreate = ""
+	// ValidationCreateShared creates them and retains them when the stack is destroyed: in a pair,
+	// the owner's records also validate (and renew) the member's certificate, since ACM gives the same
+	// validation record for the same name in the same account, whatever the region.
+	ValidationCreateShared = "shared"
+	// ValidationByOwner creates none: the member's certificate is validated by the owner's records.
+	ValidationByOwner = "byOwner"
+)
+
 // DefaultHealthPath is the target groups' health check path when a route sets none.
 const DefaultHealthPath = "/health"
 
@@ -71,6 +83,8 @@ type EdgeArgs struct {
 	Gateway string
 	Routes  []Route
 	Tags    map[string]string
+	// ValidationRecords is ValidationCreate (default), ValidationCreateShared or ValidationByOwner.
+	ValidationRecords string
 
 	// VpcCidr, when set, restricts the load balancers' egress to the VPC's block (the targets' ports
 	// only). Without it egress goes to the targets' ports anywhere. Optional but recommended.
@@ -175,6 +189,9 @@ func (a *EdgeArgs) validate() (string, error) {
 	}
 	if len(a.Routes) == 0 {
 		bad("EdgeArgs.Routes is empty: route at least one hostname to a port of the ess pool")
+	}
+	if !slices.Contains([]string{ValidationCreate, ValidationCreateShared, ValidationByOwner}, a.ValidationRecords) {
+		bad("EdgeArgs.ValidationRecords %q is invalid: use %q (create them), %q (create them and keep them for the pair) or %q (the pair's owner creates them)", a.ValidationRecords, ValidationCreate, ValidationCreateShared, ValidationByOwner)
 	}
 	covered := a.certificateNames()
 	names, hosts := map[string]bool{}, map[string]bool{}
@@ -541,6 +558,13 @@ func newCertificate(ctx *pulumi.Context, name string, args *EdgeArgs, common map
 	}
 	fqdns := pulumi.StringArray{}
 	for _, host := range names {
+		if args.ValidationRecords == ValidationByOwner {
+			// The owner's records (same account, same names: the same records) validate this
+			// certificate too; wait for them.
+			name := option(host, func(o acm.CertificateDomainValidationOption) *string { return o.ResourceRecordName })
+			fqdns = append(fqdns, name.ApplyT(func(n string) string { return strings.TrimSuffix(n, ".") }).(pulumi.StringOutput))
+			continue
+		}
 		recName := name + "-cert-validation-" + host
 		rec, err := route53.NewRecord(ctx, recName, &route53.RecordArgs{
 			ZoneId:         args.ZoneID,
@@ -549,7 +573,7 @@ func newCertificate(ctx *pulumi.Context, name string, args *EdgeArgs, common map
 			Records:        pulumi.StringArray{option(host, func(o acm.CertificateDomainValidationOption) *string { return o.ResourceRecordValue })},
 			Ttl:            pulumi.Int(60),
 			AllowOverwrite: pulumi.Bool(true),
-		}, parent)
+		}, parent, pulumi.RetainOnDelete(args.ValidationRecords == ValidationCreateShared))
 		if err != nil {
 			return pulumi.StringOutput{}, fmt.Errorf("creating validation record %s: %w", recName, err)
 		}

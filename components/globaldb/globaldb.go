@@ -1,21 +1,31 @@
 // Package globaldb provides the GlobalDatabase component: one region's member of an Aurora PostgreSQL
 // Global Database, for an active-active pair of regional stacks.
 //
-// The primary stack creates the global cluster and the primary cluster (a writer and a reader in
-// another AZ); the secondary stack creates a secondary cluster (two readers in two AZs) that joins the
-// global cluster by its identifier. Aurora replicates the storage across regions.
+// Who CREATED what is fixed for the life of the deployment and says nothing about who writes now: the
+// owner stack (deployed first) creates the global cluster, the master secret (replicated to the
+// member's region) and its own regional cluster; the member stack creates its regional cluster, which
+// joins the global cluster by the identifier the owner exports. Which cluster is the primary (the
+// writer) is runtime state that AWS owns: it moves on a switchover (switchover-global-cluster) or a
+// failover (failover-global-cluster --allow-data-loss), and a `pulumi up` of either stack afterwards
+// changes nothing about the global cluster, the clusters or the secret: the program never sets the
+// attributes that move (replicationSourceIdentifier, globalClusterIdentifier on the cluster are
+// ignored), and the global cluster, the clusters and the secret are protected and retained on delete,
+// so neither a destroy nor a rename can delete them.
 //
-// The services of both regions reach the writer through the GLOBAL WRITER ENDPOINT (the global
-// cluster's `endpoint`), which Aurora repoints to the new primary on a managed switchover
-// (switchover-global-cluster) and on a managed failover (failover-global-cluster
-// --allow-data-loss). It is NOT repointed when a secondary is detached and promoted
-// (remove-from-global-cluster): use the managed operations. Both stacks publish it to SSM at
-// <ParameterPath>database/endpoint, the key the pools already read.
+// Which endpoint the services use, in either role and after any switchover or failover:
 //
-// Roles swap on a switchover or failover: the cluster created as "primary" may become a secondary
-// and vice versa. Both roles therefore ignore the attributes Aurora changes when roles move
-// (replicationSourceIdentifier, globalClusterIdentifier), so a `pulumi up` after a switchover never
-// promotes, detaches or replaces a cluster.
+//   - Reads and writes: the GLOBAL WRITER ENDPOINT (the global cluster's `endpoint`). Aurora points it
+//     at the writer of the current primary cluster and repoints it itself on a managed switchover and
+//     a managed failover, with no call from us (Aurora User Guide, "Connecting to Amazon Aurora Global
+//     Database": https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-connecting.html).
+//     It carries every statement (DDL, sequences, locks), unlike write forwarding. It resolves to a
+//     private address in the writer's VPC, so the pair's VPCs are peered (components/peering).
+//   - Local reads: this region's cluster READER endpoint, which works whichever role the cluster has.
+//   - Never this region's cluster (writer) endpoint: in a secondary cluster it is inactive, and after a
+//     switchover the demoted region's would break the same way.
+//
+// The global writer endpoint is not repointed when a secondary is detached and promoted by hand
+// (remove-from-global-cluster): the runbooks use the managed operations only.
 package globaldb
 
 import (
@@ -37,10 +47,12 @@ import (
 	"github.com/ess-ha/ess-ha/components/network"
 )
 
-// Roles of a member of the global database.
+// Roles of a stack in the global database: who creates what, fixed for the life of the deployment.
 const (
-	RolePrimary   = "primary"
-	RoleSecondary = "secondary"
+	// RoleOwner creates the global cluster and the master secret.
+	RoleOwner = "owner"
+	// RoleMember joins the owner's global cluster.
+	RoleMember = "member"
 )
 
 // Engine is the Aurora engine of the global database.
@@ -77,9 +89,9 @@ var (
 
 // GlobalDatabaseArgs configures a GlobalDatabase.
 type GlobalDatabaseArgs struct {
-	// Role is RolePrimary (creates the global cluster, the writer and a reader) or RoleSecondary
-	// (joins the global cluster with two readers). It is the role at creation: after a switchover the
-	// same program keeps working, see the package documentation.
+	// Role is RoleOwner (creates the global cluster, the master secret and a cluster with a writer and
+	// a reader) or RoleMember (joins the global cluster with a cluster of two readers). It never
+	// changes: after a switchover the same program keeps working, see the package documentation.
 	Role string
 	// GlobalClusterIdentifier names the global cluster; both stacks pass the same value.
 	GlobalClusterIdentifier string
@@ -92,15 +104,15 @@ type GlobalDatabaseArgs struct {
 	InstanceClass string
 	// BackupRetentionDays is 7 to 35.
 	BackupRetentionDays int
-	// DatabaseName and MasterUsername are used by the primary only: a secondary replicates the
-	// primary's databases and users, and ignores them.
+	// DatabaseName and MasterUsername are used by the owner only: a member replicates the owner's
+	// databases and users.
 	DatabaseName   string
 	MasterUsername string
 
 	VpcID pulumi.StringInput
 	// DataSubnetIDs are the data subnets, one per AZ (at least 2).
 	DataSubnetIDs pulumi.StringArray
-	// Zones are the AZs, at least 2: the first instance (the primary's writer) is in Zones[0], the
+	// Zones are the AZs, at least 2: the first instance (the owner's writer at creation) is in Zones[0], the
 	// second in Zones[1].
 	Zones []string
 	// ClientSecurityGroupID is the ess pool's group, the only source allowed on 5432.
@@ -108,15 +120,14 @@ type GlobalDatabaseArgs struct {
 	// ParameterPath is the SSM path the endpoints (and the secret's ARN) are published under.
 	ParameterPath string
 
-	// GlobalWriterEndpoint is, for a secondary, the global cluster's writer endpoint, exposed as an
-	// output for operators when given (optional: the services never use it, see NewGlobalDatabase).
-	// A primary must leave it nil.
+	// GlobalWriterEndpoint is, for the member, the global cluster's writer endpoint that the owner
+	// exports (required); the owner must leave it nil and publishes its global cluster's own.
 	GlobalWriterEndpoint pulumi.StringInput
-	// SecretArn is, for a secondary, the ARN of the master secret's replica in this region (optional;
-	// published to database/secret-arn when set). A primary must leave it nil.
+	// SecretArn is, for the member, the ARN of the master secret's replica in this region (required);
+	// the owner must leave it nil.
 	SecretArn pulumi.StringInput
-	// SecretReplicaRegions are the regions the primary replicates its master secret to (usually the
-	// secondary's region), so the credentials outlive the primary region. Primary only.
+	// SecretReplicaRegions are the regions the owner replicates its master secret to (the member's
+	// region), so the credentials outlive the owner's region. Owner only.
 	SecretReplicaRegions []string
 
 	Tags map[string]string
@@ -127,15 +138,15 @@ type GlobalDatabase struct {
 	pulumi.ResourceState
 
 	// ClusterIdentifier, ClusterEndpoint and ReaderEndpoint are this region's cluster. The cluster
-	// endpoint is the regional writer only while this region is the primary.
+	// endpoint works only while this region is the primary: services never use it.
 	ClusterIdentifier pulumi.StringOutput `pulumi:"clusterIdentifier"`
 	ClusterEndpoint   pulumi.StringOutput `pulumi:"clusterEndpoint"`
 	ReaderEndpoint    pulumi.StringOutput `pulumi:"readerEndpoint"`
-	// WriterEndpoint is the global writer endpoint (primary only), for operators: the services use
-	// their own region's cluster endpoint, with global write forwarding.
+	// WriterEndpoint is the global writer endpoint, which the services of both regions use for reads
+	// and writes.
 	WriterEndpoint pulumi.StringOutput `pulumi:"writerEndpoint"`
-	// SecretArn is the master secret's ARN (the primary's secret, or the replica's ARN a secondary was
-	// given; empty otherwise). Never the secret itself.
+	// SecretArn is the ARN of the master secret in this region (the owner's secret, or its replica in
+	// the member's region). Never the secret itself.
 	SecretArn               pulumi.StringOutput `pulumi:"secretArn"`
 	KmsKeyArn               pulumi.StringOutput `pulumi:"kmsKeyArn"`
 	SecurityGroupID         pulumi.StringOutput `pulumi:"securityGroupId"`
@@ -144,7 +155,7 @@ type GlobalDatabase struct {
 	// Role and Region are what the component was created with.
 	Role   string
 	Region string
-	// Cluster is this region's cluster; GlobalCluster is the global cluster (primary only, else nil).
+	// Cluster is this region's cluster; GlobalCluster is the global cluster (owner only, else nil).
 	Cluster       *rds.Cluster
 	GlobalCluster *rds.GlobalCluster
 	// Instances are the cluster's instances, in Zones order.
@@ -158,9 +169,9 @@ func (a *GlobalDatabaseArgs) Validate() error {
 	}
 	var errs []error
 	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
-	primary := a.Role == RolePrimary
-	if !primary && a.Role != RoleSecondary {
-		bad("GlobalDatabaseArgs.Role %q is invalid: use %q (creates the global cluster) or %q (joins it)", a.Role, RolePrimary, RoleSecondary)
+	owner := a.Role == RoleOwner
+	if !owner && a.Role != RoleMember {
+		bad("GlobalDatabaseArgs.Role %q is invalid: use %q (creates the global cluster and the secret) or %q (joins it)", a.Role, RoleOwner, RoleMember)
 	}
 	if len(a.GlobalClusterIdentifier) > 63 || !identifierPattern.MatchString(a.GlobalClusterIdentifier) {
 		bad("GlobalDatabaseArgs.GlobalClusterIdentifier %q is invalid: use up to 63 lower-case letters, digits and single hyphens, starting with a letter, such as ess-prod", a.GlobalClusterIdentifier)
@@ -180,7 +191,7 @@ func (a *GlobalDatabaseArgs) Validate() error {
 	if a.BackupRetentionDays < 7 || a.BackupRetentionDays > 35 {
 		bad("GlobalDatabaseArgs.BackupRetentionDays %d is invalid: keep backups 7 to 35 days", a.BackupRetentionDays)
 	}
-	if primary {
+	if owner {
 		if !dbNamePattern.MatchString(a.DatabaseName) {
 			bad("GlobalDatabaseArgs.DatabaseName %q is invalid: use a lower-case identifier such as ess", a.DatabaseName)
 		}
@@ -188,14 +199,23 @@ func (a *GlobalDatabaseArgs) Validate() error {
 			bad("GlobalDatabaseArgs.MasterUsername %q is invalid: use a lower-case identifier of up to 16 characters such as ess (not rdsadmin)", a.MasterUsername)
 		}
 		if a.GlobalWriterEndpoint != nil {
-			bad("GlobalDatabaseArgs.GlobalWriterEndpoint is set on a primary: leave it nil, the primary publishes its global cluster's own endpoint")
+			bad("GlobalDatabaseArgs.GlobalWriterEndpoint is set on the owner: leave it nil, the owner publishes its global cluster's own endpoint")
 		}
 		if a.SecretArn != nil {
-			bad("GlobalDatabaseArgs.SecretArn is set on a primary: leave it nil, the primary creates the master secret")
+			bad("GlobalDatabaseArgs.SecretArn is set on the owner: leave it nil, the owner creates the master secret")
 		}
-	} else if a.Role == RoleSecondary {
+		if len(a.SecretReplicaRegions) == 0 {
+			bad("GlobalDatabaseArgs.SecretReplicaRegions is empty: replicate the master secret to the member's region, or its services cannot read the credentials while the owner's region is down")
+		}
+	} else if a.Role == RoleMember {
 		if len(a.SecretReplicaRegions) > 0 {
-			bad("GlobalDatabaseArgs.SecretReplicaRegions is set on a secondary: only the primary creates (and replicates) the master secret")
+			bad("GlobalDatabaseArgs.SecretReplicaRegions is set on the member: only the owner creates (and replicates) the master secret")
+		}
+		if a.GlobalWriterEndpoint == nil {
+			bad("GlobalDatabaseArgs.GlobalWriterEndpoint is not set on the member: pass the owner's exported globalWriterEndpoint, the endpoint the services write through")
+		}
+		if a.SecretArn == nil {
+			bad("GlobalDatabaseArgs.SecretArn is not set on the member: pass the ARN of the master secret's replica in this region, which the services read their credentials from")
 		}
 	}
 	if a.VpcID == nil {
@@ -268,7 +288,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 	}
 	family, _ := Family(args.EngineVersion)        // validated above
 	region, _ := network.RegionOfZones(args.Zones) // validated above
-	primary := args.Role == RolePrimary
+	owner := args.Role == RoleOwner
 	clusterID := args.ClusterIdentifier
 	if clusterID == "" {
 		clusterID = DefaultClusterIdentifier(args.GlobalClusterIdentifier, region)
@@ -320,11 +340,6 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 	}
 
 	clusterArgs := &rds.ClusterArgs{
-		// The services of each region use their own cluster's endpoint. While the cluster is a
-		// secondary, Aurora forwards writes from it to the primary, so neither region needs a network
-		// path to the other, and the endpoint the services use does not change when a switchover or
-		// a failover promotes this cluster.
-		EnableGlobalWriteForwarding:      pulumi.Bool(true),
 		ClusterIdentifier:                pulumi.String(clusterID),
 		Engine:                           pulumi.String(Engine),
 		EngineVersion:                    pulumi.String(args.EngineVersion),
@@ -344,8 +359,12 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 		IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
 		Tags:                             tags,
 	}
-	// Aurora changes these when roles move between the regions; the program must never undo that.
-	ignore := []string{"replicationSourceIdentifier", "globalClusterIdentifier"}
+	// Aurora changes these when roles move between the regions, and the engine version when the global
+	// cluster is upgraded; the program must never undo either.
+	ignore := []string{"replicationSourceIdentifier", "globalClusterIdentifier", "engineVersion"}
+	// What must outlive any destroy or rename of a stack: the engine refuses to delete a protected
+	// resource, and a retained one is only dropped from the state.
+	keep := []pulumi.ResourceOption{pulumi.Protect(true), pulumi.RetainOnDelete(true)}
 
 	var (
 		writerEndpoint pulumi.StringOutput
@@ -353,7 +372,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 		globalID       pulumi.StringOutput
 		clusterDeps    []pulumi.Resource
 	)
-	if primary {
+	if owner {
 		gc, err := rds.NewGlobalCluster(ctx, name+"-global", &rds.GlobalClusterArgs{
 			GlobalClusterIdentifier: pulumi.String(args.GlobalClusterIdentifier),
 			Engine:                  pulumi.String(Engine),
@@ -361,14 +380,14 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 			StorageEncrypted:        pulumi.Bool(true),
 			DeletionProtection:      pulumi.Bool(true),
 			Tags:                    tags,
-		}, parent)
+		}, append([]pulumi.ResourceOption{parent, pulumi.IgnoreChanges([]string{"engineVersion"})}, keep...)...)
 		if err != nil {
 			return fail("creating the global cluster", err)
 		}
 		comp.GlobalCluster = gc
 		writerEndpoint, globalID = gc.Endpoint, gc.GlobalClusterIdentifier
 
-		secret, version, password, err := newMasterSecret(ctx, name, args, key, tags, parent)
+		secret, version, password, err := newMasterSecret(ctx, name, args, key, tags, parent, keep)
 		if err != nil {
 			return fail("creating the master secret", err)
 		}
@@ -380,31 +399,25 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 		clusterArgs.MasterPassword = password
 		ignore = append(ignore, "masterPassword")
 	} else {
-		// The global cluster lives in the primary stack: join it by its (static) identifier.
+		// The global cluster lives in the owner's stack: join it by the identifier the owner exports.
 		clusterArgs.GlobalClusterIdentifier = pulumi.String(args.GlobalClusterIdentifier)
-		writerEndpoint = pulumi.String("").ToStringOutput()
-		if args.GlobalWriterEndpoint != nil {
-			writerEndpoint = args.GlobalWriterEndpoint.ToStringOutput()
-		}
+		writerEndpoint = args.GlobalWriterEndpoint.ToStringOutput()
 		globalID = pulumi.String(args.GlobalClusterIdentifier).ToStringOutput()
-		secretArn = pulumi.String("").ToStringOutput()
-		if args.SecretArn != nil {
-			secretArn = args.SecretArn.ToStringOutput()
-		}
+		secretArn = args.SecretArn.ToStringOutput()
 	}
-	cluster, err := rds.NewCluster(ctx, name+"-cluster", clusterArgs, parent,
-		pulumi.IgnoreChanges(ignore), pulumi.DependsOn(clusterDeps))
+	cluster, err := rds.NewCluster(ctx, name+"-cluster", clusterArgs, append([]pulumi.ResourceOption{parent,
+		pulumi.IgnoreChanges(ignore), pulumi.DependsOn(clusterDeps)}, keep...)...)
 	if err != nil {
 		return fail("creating the Aurora cluster", err)
 	}
 	comp.Cluster = cluster
 
-	// The primary's first instance is the writer (Aurora makes the first instance of a cluster the
-	// writer), so the second waits for it; a secondary's two instances are both readers.
+	// The owner's first instance is the writer at creation (Aurora makes the first instance of a
+	// cluster the writer), so the second waits for it; the member's two instances are both readers.
 	var prev pulumi.Resource
 	for i := 0; i < 2; i++ {
 		iname := fmt.Sprintf("%s-instance-%d", name, i+1)
-		instOpts := []pulumi.ResourceOption{parent}
+		instOpts := []pulumi.ResourceOption{parent, pulumi.IgnoreChanges([]string{"engineVersion"})}
 		if prev != nil {
 			instOpts = append(instOpts, pulumi.DependsOn([]pulumi.Resource{prev}))
 		}
@@ -441,16 +454,10 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 		value pulumi.StringInput
 		what  string
 	}{
-		{ParameterEndpoint, cluster.Endpoint, "this region's Aurora cluster endpoint: the writer while this region is primary, and forwarding writes to the primary (global write forwarding) while it is secondary"},
+		{ParameterEndpoint, writerEndpoint, "the Aurora global database's writer endpoint: reads and writes, always the writer of the current primary region (Aurora repoints it on a switchover or failover)"},
 		{ParameterPort, pulumi.String(strconv.Itoa(Port)), "the database's port"},
-		{ParameterReaderEndpoint, cluster.ReaderEndpoint, "this region's Aurora reader endpoint (local reads)"},
-	}
-	if primary || args.SecretArn != nil {
-		published = append(published, struct {
-			key   string
-			value pulumi.StringInput
-			what  string
-		}{ParameterSecretArn, secretArn, "the ARN of the master user secret in this region (not the secret)"})
+		{ParameterReaderEndpoint, cluster.ReaderEndpoint, "this region's Aurora reader endpoint (local reads, in either role)"},
+		{ParameterSecretArn, secretArn, "the ARN of the master user secret in this region (not the secret)"},
 	}
 	for _, p := range published {
 		if _, err := ssm.NewParameter(ctx, name+"-"+strings.ReplaceAll(p.key, "/", "-"), &ssm.ParameterArgs{
@@ -488,7 +495,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 	return comp, nil
 }
 
-// newMasterSecret creates the primary's master credentials.
+// newMasterSecret creates the owner's master credentials.
 //
 // RDS-managed master passwords (manageMasterUserPassword) are not supported for clusters that are part
 // of an Aurora global database (Aurora User Guide, "Password management with Amazon Aurora and AWS
@@ -502,7 +509,8 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 // on every run, so both the secret's string and the cluster's masterPassword ignore changes: the first
 // password sticks, and rotating it is an operator's job (change it in the database, then in the
 // secret), not a `pulumi up`. Nothing rotates it automatically.
-func newMasterSecret(ctx *pulumi.Context, name string, args *GlobalDatabaseArgs, key *kms.Key, tags pulumi.StringMap, parent pulumi.ResourceOrInvokeOption) (*secretsmanager.Secret, *secretsmanager.SecretVersion, pulumi.StringOutput, error) {
+func newMasterSecret(ctx *pulumi.Context, name string, args *GlobalDatabaseArgs, key *kms.Key, tags pulumi.StringMap, parent pulumi.ResourceOrInvokeOption, keep []pulumi.ResourceOption) (*secretsmanager.Secret, *secretsmanager.SecretVersion, pulumi.StringOutput, error) {
+	opts := append([]pulumi.ResourceOption{parent}, keep...)
 	generated, err := secretsmanager.GetRandomPassword(ctx, &secretsmanager.GetRandomPasswordArgs{
 		PasswordLength:          pulumi.IntRef(PasswordLength),
 		ExcludePunctuation:      pulumi.BoolRef(true),
@@ -528,7 +536,7 @@ func newMasterSecret(ctx *pulumi.Context, name string, args *GlobalDatabaseArgs,
 	if len(replicas) > 0 {
 		secretArgs.Replicas = replicas
 	}
-	secret, err := secretsmanager.NewSecret(ctx, name+"-master-secret", secretArgs, parent)
+	secret, err := secretsmanager.NewSecret(ctx, name+"-master-secret", secretArgs, opts...)
 	if err != nil {
 		return nil, nil, pulumi.StringOutput{}, err
 	}
@@ -545,7 +553,7 @@ func newMasterSecret(ctx *pulumi.Context, name string, args *GlobalDatabaseArgs,
 	version, err := secretsmanager.NewSecretVersion(ctx, name+"-master-secret-version", &secretsmanager.SecretVersionArgs{
 		SecretId:     secret.ID().ToStringOutput(),
 		SecretString: pulumi.ToSecret(pulumi.String(string(doc))).(pulumi.StringOutput),
-	}, parent, pulumi.IgnoreChanges([]string{"secretString"}))
+	}, append(opts, pulumi.IgnoreChanges([]string{"secretString"}))...)
 	if err != nil {
 		return nil, nil, pulumi.StringOutput{}, err
 	}

@@ -20,6 +20,7 @@ const (
 	globalID       = "ess-prod"
 	clientSG       = "sg-0123456789abcdef0"
 	globalEndpoint = "ess-prod.global-abcdefghij.global.rds.amazonaws.com"
+	replicaArn     = "arn:aws:secretsmanager:us-west-2:123456789012:secret:globaldb-master-secret-abcdef"
 	// The password the mocks answer secretsmanager.GetRandomPassword with.
 	mockPassword = "plan-placeholder-token-0123456789abcdef"
 )
@@ -41,11 +42,11 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	return r.Mocks.NewResource(args)
 }
 
-func primaryArgs() *globaldb.GlobalDatabaseArgs {
+func ownerArgs() *globaldb.GlobalDatabaseArgs {
 	return &globaldb.GlobalDatabaseArgs{
-		Role:                    globaldb.RolePrimary,
+		Role:                    globaldb.RoleOwner,
 		GlobalClusterIdentifier: globalID,
-		EngineVersion:           "16.4",
+		EngineVersion:           "16.11",
 		InstanceClass:           "db.r6g.large",
 		BackupRetentionDays:     14,
 		DatabaseName:            "ess",
@@ -60,13 +61,14 @@ func primaryArgs() *globaldb.GlobalDatabaseArgs {
 	}
 }
 
-func secondaryArgs() *globaldb.GlobalDatabaseArgs {
-	a := primaryArgs()
-	a.Role = globaldb.RoleSecondary
+func memberArgs() *globaldb.GlobalDatabaseArgs {
+	a := ownerArgs()
+	a.Role = globaldb.RoleMember
 	a.Zones = []string{"us-west-2a", "us-west-2b", "us-west-2c"}
 	a.ParameterPath = "/ess-ha/prod-us-west-2/"
 	a.SecretReplicaRegions = nil
 	a.GlobalWriterEndpoint = pulumi.String(globalEndpoint)
+	a.SecretArn = pulumi.String(replicaArn)
 	return a
 }
 
@@ -164,7 +166,7 @@ func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registratio
 
 	cluster := mockstest.One(t, m, "aws:rds/cluster:Cluster")
 	assert.Equal(t, "aurora-postgresql", str(cluster, "engine"))
-	assert.Equal(t, "16.4", str(cluster, "engineVersion"))
+	assert.Equal(t, "16.11", str(cluster, "engineVersion"))
 	assert.Equal(t, globalID+"-"+r.region, str(cluster, "clusterIdentifier"))
 	assert.True(t, boolean(cluster, "storageEncrypted"), "encrypted")
 	assert.Equal(t, keyArn, str(cluster, "kmsKeyId"), "with this region's key")
@@ -180,8 +182,15 @@ func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registratio
 	assert.Equal(t, []string{"subnet-a", "subnet-b", "subnet-c"}, strs(mockstest.One(t, m, "aws:rds/subnetGroup:SubnetGroup"), "subnetIds"))
 	assert.NotContains(t, cluster.Inputs, resource.PropertyKey("manageMasterUserPassword"),
 		"RDS-managed passwords are not supported in a global database")
+	// Aurora moves these on a switchover or failover, and the version on an upgrade: never undone.
 	assert.Contains(t, r.rec.ignore[cluster.Name], "replicationSourceIdentifier")
 	assert.Contains(t, r.rec.ignore[cluster.Name], "globalClusterIdentifier")
+	assert.Contains(t, r.rec.ignore[cluster.Name], "engineVersion")
+	// The data outlives any destroy or rename of the stack.
+	assert.True(t, cluster.Protect, "the cluster is protected")
+	assert.True(t, cluster.RetainOnDelete, "the cluster is retained on delete")
+	assert.NotContains(t, cluster.Inputs, resource.PropertyKey("enableGlobalWriteForwarding"),
+		"writes go through the global writer endpoint, not write forwarding")
 
 	params := mockstest.One(t, m, "aws:rds/clusterParameterGroup:ClusterParameterGroup")
 	assert.Equal(t, "aurora-postgresql16", str(params, "family"))
@@ -222,6 +231,7 @@ func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registratio
 		assert.Equal(t, keyArn, str(inst, "performanceInsightsKmsKeyId"))
 		assert.Equal(t, i, num(inst, "promotionTier"))
 		assert.Equal(t, globalID+"-"+r.region+"-"+string(rune('1'+i)), str(inst, "identifier"))
+		assert.Contains(t, r.rec.ignore[inst.Name], "engineVersion", "upgrades go through the global cluster")
 		zones[str(inst, "availabilityZone")] = true
 	}
 	assert.Len(t, zones, 2, "the two instances are in different AZs")
@@ -237,15 +247,18 @@ func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registratio
 	return cluster, instances
 }
 
-func TestPrimary(t *testing.T) {
-	r := mustRun(t, "us-east-1", primaryArgs())
+func TestOwner(t *testing.T) {
+	r := mustRun(t, "us-east-1", ownerArgs())
 	m := r.m
 	cluster, _ := checkCommon(t, r, []string{"us-east-1a", "us-east-1b"})
 
 	gc := mockstest.One(t, m, "aws:rds/globalCluster:GlobalCluster")
 	assert.Equal(t, globalID, str(gc, "globalClusterIdentifier"))
 	assert.Equal(t, "aurora-postgresql", str(gc, "engine"))
-	assert.Equal(t, "16.4", str(gc, "engineVersion"))
+	assert.Equal(t, "16.11", str(gc, "engineVersion"))
+	assert.Contains(t, r.rec.ignore[gc.Name], "engineVersion", "an upgrade AWS made is never undone")
+	assert.True(t, gc.Protect, "the global cluster is protected")
+	assert.True(t, gc.RetainOnDelete, "and retained on delete")
 	assert.True(t, boolean(gc, "storageEncrypted"))
 	assert.True(t, boolean(gc, "deletionProtection"))
 	assert.Equal(t, gc.ID, str(cluster, "globalClusterIdentifier"), "the cluster is in the global cluster")
@@ -263,6 +276,7 @@ func TestPrimary(t *testing.T) {
 	secret := mockstest.One(t, m, "aws:secretsmanager/secret:Secret")
 	assert.Equal(t, key.Outputs["arn"].StringValue(), str(secret, "kmsKeyId"))
 	assert.Equal(t, 30, num(secret, "recoveryWindowInDays"))
+	assert.True(t, secret.Protect && secret.RetainOnDelete, "the master secret outlives the stack")
 	replicas := secret.Inputs["replicas"].ArrayValue()
 	require.Len(t, replicas, 1)
 	assert.Equal(t, "us-west-2", replicas[0].ObjectValue()["region"].StringValue(), "the secret outlives the primary region")
@@ -270,6 +284,7 @@ func TestPrimary(t *testing.T) {
 	assert.True(t, version.Inputs["secretString"].IsSecret())
 	assert.Equal(t, secret.ID, str(version, "secretId"))
 	assert.Contains(t, r.rec.ignore[version.Name], "secretString")
+	assert.True(t, version.Protect && version.RetainOnDelete, "the master secret's value outlives the stack")
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal([]byte(str(version, "secretString")), &doc))
 	assert.Equal(t, "ess", doc["username"])
@@ -277,12 +292,12 @@ func TestPrimary(t *testing.T) {
 	assert.Equal(t, float64(5432), doc["port"])
 	assert.Contains(t, cluster.Dependencies, version.URN, "the cluster waits for the secret to hold its password")
 
-	// The local cluster endpoint is published for the services; the global writer endpoint is
-	// exported for operators.
+	// The services read and write through the global writer endpoint and read locally from the
+	// reader endpoint; never through this cluster's writer endpoint, which works only in one role.
 	require.NotEmpty(t, gc.Outputs["endpoint"].StringValue())
 	ps := parameters(t, m)
 	assert.Equal(t, map[string]string{
-		"/ess-ha/prod-us-east-1/database/endpoint":        cluster.Outputs["endpoint"].StringValue(),
+		"/ess-ha/prod-us-east-1/database/endpoint":        gc.Outputs["endpoint"].StringValue(),
 		"/ess-ha/prod-us-east-1/database/port":            "5432",
 		"/ess-ha/prod-us-east-1/database/reader-endpoint": cluster.Outputs["readerEndpoint"].StringValue(),
 		"/ess-ha/prod-us-east-1/database/secret-arn":      secret.Outputs["arn"].StringValue(),
@@ -293,46 +308,40 @@ func TestPrimary(t *testing.T) {
 	assert.Len(t, r.comp.Instances, 2)
 }
 
-func TestSecondary(t *testing.T) {
-	r := mustRun(t, "us-west-2", secondaryArgs())
+func TestMember(t *testing.T) {
+	r := mustRun(t, "us-west-2", memberArgs())
 	m := r.m
 	cluster, _ := checkCommon(t, r, []string{"us-west-2a", "us-west-2b"})
 
-	assert.Empty(t, m.ByType("aws:rds/globalCluster:GlobalCluster"), "the primary stack owns the global cluster")
+	assert.Empty(t, m.ByType("aws:rds/globalCluster:GlobalCluster"), "the owner's stack owns the global cluster")
 	assert.Equal(t, globalID, str(cluster, "globalClusterIdentifier"), "joins the global cluster by its identifier")
 	for _, k := range []string{"masterUsername", "masterPassword", "databaseName", "manageMasterUserPassword", "replicationSourceIdentifier"} {
-		assert.NotContains(t, cluster.Inputs, resource.PropertyKey(k), "a secondary sets no %s", k)
+		assert.NotContains(t, cluster.Inputs, resource.PropertyKey(k), "a member sets no %s", k)
 	}
 	assert.Empty(t, m.ByType("aws:secretsmanager/secret:Secret"))
 	assert.Empty(t, m.ByType("aws:secretsmanager/secretVersion:SecretVersion"))
 	assert.NotContains(t, r.rec.ignore[cluster.Name], "masterPassword")
 
+	// The member's services use the global writer endpoint (never this cluster's writer endpoint,
+	// which is inactive while the cluster is a secondary), its own reader endpoint, and the replica of
+	// the master secret in its own region.
 	ps := parameters(t, m)
-	assert.Equal(t, cluster.Outputs["endpoint"].StringValue(), ps["/ess-ha/prod-us-west-2/database/endpoint"], "the local cluster endpoint: writes are forwarded to the primary")
+	assert.Equal(t, globalEndpoint, ps["/ess-ha/prod-us-west-2/database/endpoint"])
+	assert.NotEqual(t, cluster.Outputs["endpoint"].StringValue(), ps["/ess-ha/prod-us-west-2/database/endpoint"])
 	assert.Equal(t, "5432", ps["/ess-ha/prod-us-west-2/database/port"])
 	assert.Equal(t, cluster.Outputs["readerEndpoint"].StringValue(), ps["/ess-ha/prod-us-west-2/database/reader-endpoint"])
-	assert.NotContains(t, ps, "/ess-ha/prod-us-west-2/database/secret-arn", "no secret ARN was given")
+	assert.Equal(t, replicaArn, ps["/ess-ha/prod-us-west-2/database/secret-arn"])
 	assert.Equal(t, globalEndpoint, mockstest.Await[string](t, r.comp.WriterEndpoint))
-	assert.Equal(t, "", mockstest.Await[string](t, r.comp.SecretArn))
+	assert.Equal(t, replicaArn, mockstest.Await[string](t, r.comp.SecretArn))
 	assert.Nil(t, r.comp.GlobalCluster)
 }
 
-func TestSecondaryPublishesReplicaSecretArn(t *testing.T) {
-	args := secondaryArgs()
-	replica := "arn:aws:secretsmanager:us-west-2:123456789012:secret:globaldb-master-secret-abcdef"
-	args.SecretArn = pulumi.String(replica)
-	r := mustRun(t, "us-west-2", args)
-	assert.Equal(t, replica, parameters(t, r.m)["/ess-ha/prod-us-west-2/database/secret-arn"])
-	assert.Equal(t, replica, mockstest.Await[string](t, r.comp.SecretArn))
-}
-
 // TestPairSharesTheGlobalCluster plans both members and checks that both clusters belong to the
-// global cluster the primary creates, and that each publishes its own cluster endpoint with global
-// write forwarding on.
+// global cluster the owner creates, and that both regions' services use its writer endpoint.
 func TestPairSharesTheGlobalCluster(t *testing.T) {
-	p := mustRun(t, "us-east-1", primaryArgs())
+	p := mustRun(t, "us-east-1", ownerArgs())
 	gc := mockstest.One(t, p.m, "aws:rds/globalCluster:GlobalCluster")
-	args := secondaryArgs()
+	args := memberArgs()
 	args.GlobalWriterEndpoint = pulumi.String(mockstest.Await[string](t, p.comp.WriterEndpoint))
 	s := mustRun(t, "us-west-2", args)
 
@@ -340,15 +349,13 @@ func TestPairSharesTheGlobalCluster(t *testing.T) {
 	assert.Equal(t, gc.ID, str(pc, "globalClusterIdentifier"))
 	assert.Equal(t, gc.ID, str(sc, "globalClusterIdentifier"))
 	assert.NotEqual(t, str(pc, "clusterIdentifier"), str(sc, "clusterIdentifier"))
-	assert.Equal(t, pc.Outputs["endpoint"].StringValue(), parameters(t, p.m)["/ess-ha/prod-us-east-1/database/endpoint"], "each region uses its own cluster endpoint")
-	assert.Equal(t, sc.Outputs["endpoint"].StringValue(), parameters(t, s.m)["/ess-ha/prod-us-west-2/database/endpoint"], "each region uses its own cluster endpoint")
-	for _, c := range []*mocks.Registration{pc, sc} {
-		assert.True(t, boolean(c, "enableGlobalWriteForwarding"), "a secondary forwards writes, so the endpoint survives a promotion")
-	}
+	writer := gc.Outputs["endpoint"].StringValue()
+	assert.Equal(t, writer, parameters(t, p.m)["/ess-ha/prod-us-east-1/database/endpoint"], "the owner's services use the global writer endpoint")
+	assert.Equal(t, writer, parameters(t, s.m)["/ess-ha/prod-us-west-2/database/endpoint"], "so do the member's")
 }
 
 func TestClusterIdentifierOverride(t *testing.T) {
-	args := primaryArgs()
+	args := ownerArgs()
 	args.ClusterIdentifier = "ess-east"
 	r := mustRun(t, "us-east-1", args)
 	assert.Equal(t, "ess-east", str(mockstest.One(t, r.m, "aws:rds/cluster:Cluster"), "clusterIdentifier"))
@@ -356,7 +363,7 @@ func TestClusterIdentifierOverride(t *testing.T) {
 }
 
 func TestHelpers(t *testing.T) {
-	f, err := globaldb.Family("16.4")
+	f, err := globaldb.Family("16.11")
 	require.NoError(t, err)
 	assert.Equal(t, "aurora-postgresql16", f)
 	for _, v := range []string{"", "16", "9.6", "sixteen", "16.4.1"} {
@@ -377,26 +384,31 @@ func TestArgsErrors(t *testing.T) {
 		region  string
 		wantErr string
 	}{
-		{"bad role", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.Role = "replica" }, "us-east-1", "GlobalDatabaseArgs.Role"},
-		{"bad global id", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.GlobalClusterIdentifier = "Ess_Prod" }, "us-east-1", "GlobalDatabaseArgs.GlobalClusterIdentifier"},
-		{"bad cluster id", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.ClusterIdentifier = "ess--east" }, "us-east-1", "GlobalDatabaseArgs.ClusterIdentifier"},
-		{"bad version", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.EngineVersion = "latest" }, "us-east-1", "GlobalDatabaseArgs.EngineVersion"},
-		{"burstable class", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.InstanceClass = "db.t4g.medium" }, "us-east-1", "burstable"},
-		{"bad class", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.InstanceClass = "r6g.large" }, "us-east-1", "GlobalDatabaseArgs.InstanceClass"},
-		{"short backups", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.BackupRetentionDays = 3 }, "us-east-1", "GlobalDatabaseArgs.BackupRetentionDays"},
-		{"no database name", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.DatabaseName = "" }, "us-east-1", "GlobalDatabaseArgs.DatabaseName"},
-		{"rdsadmin", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.MasterUsername = "rdsadmin" }, "us-east-1", "GlobalDatabaseArgs.MasterUsername"},
-		{"primary with endpoint", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.GlobalWriterEndpoint = pulumi.String(globalEndpoint) }, "us-east-1", "GlobalDatabaseArgs.GlobalWriterEndpoint is set on a primary"},
-		{"primary with secret arn", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.SecretArn = pulumi.String("arn") }, "us-east-1", "GlobalDatabaseArgs.SecretArn"},
-		{"secondary replicates secret", secondaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.SecretReplicaRegions = []string{"us-east-1"} }, "us-west-2", "GlobalDatabaseArgs.SecretReplicaRegions"},
-		{"one zone", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.Zones = []string{"us-east-1a"} }, "us-east-1", "GlobalDatabaseArgs.Zones"},
-		{"same zone twice", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.Zones = []string{"us-east-1a", "us-east-1a"} }, "us-east-1", "GlobalDatabaseArgs.Zones[1]"},
-		{"zones in two regions", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.Zones = []string{"us-east-1a", "us-west-2b"} }, "us-east-1", "GlobalDatabaseArgs.Zones"},
-		{"one subnet", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.DataSubnetIDs = pulumi.StringArray{pulumi.String("subnet-a")} }, "us-east-1", "GlobalDatabaseArgs.DataSubnetIDs"},
-		{"no vpc", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.VpcID = nil }, "us-east-1", "GlobalDatabaseArgs.VpcID"},
-		{"no client", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.ClientSecurityGroupID = nil }, "us-east-1", "GlobalDatabaseArgs.ClientSecurityGroupID"},
-		{"bad path", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.ParameterPath = "ess-ha" }, "us-east-1", "GlobalDatabaseArgs.ParameterPath"},
-		{"replica in own region", primaryArgs, func(a *globaldb.GlobalDatabaseArgs) { a.SecretReplicaRegions = []string{"us-east-1"} }, "us-east-1", "this database's region"},
+		{"bad role", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.Role = "replica" }, "us-east-1", "GlobalDatabaseArgs.Role"},
+		{"bad global id", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.GlobalClusterIdentifier = "Ess_Prod" }, "us-east-1", "GlobalDatabaseArgs.GlobalClusterIdentifier"},
+		{"bad cluster id", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.ClusterIdentifier = "ess--east" }, "us-east-1", "GlobalDatabaseArgs.ClusterIdentifier"},
+		{"bad version", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.EngineVersion = "latest" }, "us-east-1", "GlobalDatabaseArgs.EngineVersion"},
+		{"burstable class", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.InstanceClass = "db.t4g.medium" }, "us-east-1", "burstable"},
+		{"bad class", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.InstanceClass = "r6g.large" }, "us-east-1", "GlobalDatabaseArgs.InstanceClass"},
+		{"short backups", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.BackupRetentionDays = 3 }, "us-east-1", "GlobalDatabaseArgs.BackupRetentionDays"},
+		{"no database name", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.DatabaseName = "" }, "us-east-1", "GlobalDatabaseArgs.DatabaseName"},
+		{"rdsadmin", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.MasterUsername = "rdsadmin" }, "us-east-1", "GlobalDatabaseArgs.MasterUsername"},
+		{"owner with endpoint", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.GlobalWriterEndpoint = pulumi.String(globalEndpoint) }, "us-east-1", "GlobalDatabaseArgs.GlobalWriterEndpoint is set on the owner"},
+		{"owner with secret arn", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.SecretArn = pulumi.String("arn") }, "us-east-1", "GlobalDatabaseArgs.SecretArn"},
+		{"owner without replica", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.SecretReplicaRegions = nil }, "us-east-1", "replicate the master secret to the member's region"},
+		{"member replicates secret", memberArgs, func(a *globaldb.GlobalDatabaseArgs) { a.SecretReplicaRegions = []string{"us-east-1"} }, "us-west-2", "GlobalDatabaseArgs.SecretReplicaRegions"},
+		// The member's services need the writer endpoint and their region's secret: without them
+		// they cannot write or log in.
+		{"member without writer endpoint", memberArgs, func(a *globaldb.GlobalDatabaseArgs) { a.GlobalWriterEndpoint = nil }, "us-west-2", "GlobalWriterEndpoint is not set on the member"},
+		{"member without secret", memberArgs, func(a *globaldb.GlobalDatabaseArgs) { a.SecretArn = nil }, "us-west-2", "SecretArn is not set on the member"},
+		{"one zone", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.Zones = []string{"us-east-1a"} }, "us-east-1", "GlobalDatabaseArgs.Zones"},
+		{"same zone twice", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.Zones = []string{"us-east-1a", "us-east-1a"} }, "us-east-1", "GlobalDatabaseArgs.Zones[1]"},
+		{"zones in two regions", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.Zones = []string{"us-east-1a", "us-west-2b"} }, "us-east-1", "GlobalDatabaseArgs.Zones"},
+		{"one subnet", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.DataSubnetIDs = pulumi.StringArray{pulumi.String("subnet-a")} }, "us-east-1", "GlobalDatabaseArgs.DataSubnetIDs"},
+		{"no vpc", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.VpcID = nil }, "us-east-1", "GlobalDatabaseArgs.VpcID"},
+		{"no client", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.ClientSecurityGroupID = nil }, "us-east-1", "GlobalDatabaseArgs.ClientSecurityGroupID"},
+		{"bad path", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.ParameterPath = "ess-ha" }, "us-east-1", "GlobalDatabaseArgs.ParameterPath"},
+		{"replica in own region", ownerArgs, func(a *globaldb.GlobalDatabaseArgs) { a.SecretReplicaRegions = []string{"us-east-1"} }, "us-east-1", "this database's region"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

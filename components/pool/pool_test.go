@@ -31,7 +31,7 @@ func fakeArgs(role string) *PoolArgs {
 		VpcID:          pulumi.String("vpc-0123456789abcdef0"),
 		SubnetIDs:      pulumi.StringArray{pulumi.String("subnet-a"), pulumi.String("subnet-b").ToStringOutput(), pulumi.String("subnet-c")},
 		Zones:          3,
-		InstanceType:   p.InstanceType,
+		InstanceType:   p.InstanceTypes[0],
 		AmiID:          config.DefaultAMI,
 		MinPerZone:     p.MinPerZone,
 		MaxSize:        p.MaxSize,

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ess-ha/ess-ha/components/cache"
@@ -18,16 +19,20 @@ import (
 	"github.com/ess-ha/ess-ha/components/globaldb"
 	"github.com/ess-ha/ess-ha/components/network"
 	"github.com/ess-ha/ess-ha/components/observability"
+	"github.com/ess-ha/ess-ha/components/peering"
 	"github.com/ess-ha/ess-ha/components/pool"
 	"github.com/ess-ha/ess-ha/components/registry"
 	"github.com/ess-ha/ess-ha/components/traffic"
 	"github.com/ess-ha/ess-ha/internal/config"
+	"github.com/ess-ha/ess-ha/internal/pairing"
 )
 
 // RegionArgs configures a Region.
 type RegionArgs struct {
 	// Config is the stack's validated configuration.
 	Config *config.Config
+	// Owner is what the member of a pair read from its owner's stack (pairing.Read); nil otherwise.
+	Owner *pairing.Owner
 }
 
 // Region is the HA topology of one region.
@@ -51,7 +56,9 @@ type Region struct {
 	Records     *dns.Records
 	Traffic     *traffic.Traffic
 	Replication *registry.Replication
-	Alarms      *observability.Alarms
+	// Peering connects the pair's VPCs (member only: it creates both sides).
+	Peering *peering.Peering
+	Alarms  *observability.Alarms
 
 	// Outputs are what an operator needs, keyed by stack output name. No secret is among them.
 	Outputs pulumi.Map
@@ -66,11 +73,14 @@ func NewRegion(ctx *pulumi.Context, name string, args *RegionArgs, opts ...pulum
 		return nil, fmt.Errorf("region: %w", err)
 	}
 	cfg := args.Config
+	if cfg.Member() != (args.Owner != nil) {
+		return nil, errors.New("region: RegionArgs.Owner must be set exactly when the stack is the member of a pair: read it with pairing.Read")
+	}
 	r := &Region{}
 	if err := ctx.RegisterComponentResource("ess-ha:region:Region", name, r, opts...); err != nil {
 		return nil, fmt.Errorf("registering region %s: %w", name, err)
 	}
-	if err := r.build(ctx, name, cfg); err != nil {
+	if err := r.build(ctx, name, cfg, args.Owner); err != nil {
 		return nil, err
 	}
 	if err := ctx.RegisterResourceOutputs(r, r.Outputs); err != nil {
@@ -79,7 +89,7 @@ func NewRegion(ctx *pulumi.Context, name string, args *RegionArgs, opts ...pulum
 	return r, nil
 }
 
-func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) error {
+func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, owner *pairing.Owner) error {
 	parent := pulumi.Parent(r)
 	zones := cfg.Zones()
 	tags := map[string]string{"project": "ess-ha", "stack": ctx.Stack(), "domain": cfg.Domain}
@@ -122,8 +132,14 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 	}, parent); err != nil {
 		return fmt.Errorf("creating the log groups: %w", err)
 	}
+	// A pair shares one hosted zone: the owner creates it (or uses hostedZoneId), the member uses the
+	// owner's. Only one zone can be delegated, so two zones would leave one region's records unanswered.
+	zoneID := cfg.HostedZoneID
+	if owner != nil {
+		zoneID = owner.HostedZoneID
+	}
 	if r.Zone, err = dns.NewZone(ctx, name+"-zone", &dns.ZoneArgs{
-		Domain: cfg.Domain, ExistingZoneID: cfg.HostedZoneID, Tags: tags,
+		Domain: cfg.Domain, ExistingZoneID: zoneID, Shared: cfg.Owner(), Tags: tags,
 	}, parent); err != nil {
 		return fmt.Errorf("creating the hosted zone: %w", err)
 	}
@@ -149,8 +165,9 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 		Zones:           zones,
 		LoadBalancers:   cfg.LoadBalancers,
 		Gateway:         cfg.Gateway,
-		Routes:          routes,
-		Tags:            tags,
+		Routes:            routes,
+		Tags:              tags,
+		ValidationRecords: validationRecords(cfg),
 	}, parent); err != nil {
 		return fmt.Errorf("creating the edge: %w", err)
 	}
@@ -168,7 +185,7 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 			VpcID:                  r.Network.VpcID.ToStringOutput(),
 			SubnetIDs:              network.IDs(r.Network.AppSubnets),
 			Zones:                  len(zones),
-			InstanceType:           p.InstanceType,
+			InstanceType:           p.InstanceTypes[0],
 			AmiID:                  cfg.AmiID,
 			MinPerZone:             p.MinPerZone,
 			MaxSize:                p.MaxSize,
@@ -189,9 +206,10 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 	essSecrets := []string{
 		fmt.Sprintf("arn:aws:secretsmanager:%s:*:secret:%s-cache-*", cfg.Region, name),
 	}
-	if cfg.GlobalDatabase.Role == config.GlobalNone {
+	if !cfg.MultiRegion() {
 		essSecrets = append(essSecrets, fmt.Sprintf("arn:aws:secretsmanager:%s:*:secret:rds!db-*", cfg.Region))
 	} else {
+		// The owner's master secret; in the member's region its replica, which keeps the name.
 		essSecrets = append(essSecrets, fmt.Sprintf("arn:aws:secretsmanager:%s:*:secret:%s-globaldb-master-secret*", cfg.Region, name))
 	}
 	if r.Ess, err = newPool(pool.RoleEss, cfg.EssPool, r.Edge.SecurityGroupID.ToStringOutput(), targetGroups, essSecrets, []int{database.Port, cache.Port}); err != nil {
@@ -201,7 +219,7 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 		return fmt.Errorf("creating the backend pool: %w", err)
 	}
 
-	db, err := r.newDatabase(ctx, name, cfg, zones, parameterPath, tags)
+	db, err := r.newDatabase(ctx, name, cfg, owner, zones, parameterPath, tags)
 	if err != nil {
 		return err
 	}
@@ -218,6 +236,11 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 	}
 	if err := r.Ess.AllowSecretKeys(ctx, pulumi.StringArray{db.kmsKeyArn, r.Cache.KmsKeyArn}); err != nil {
 		return fmt.Errorf("letting the ess pool read the database and cache secrets: %w", err)
+	}
+	if owner != nil {
+		if err := r.newPeering(ctx, name, cfg, owner, db, tags); err != nil {
+			return err
+		}
 	}
 	if err := r.newRouting(ctx, name, cfg, tags); err != nil {
 		return err
@@ -271,21 +294,90 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 		r.Outputs["regionHealthCheckId"] = r.Traffic.HealthCheckID
 	}
 	if r.GlobalDatabase != nil {
-		r.Outputs["globalClusterIdentifier"] = r.GlobalDatabase.GlobalClusterIdentifier
-		r.Outputs["globalWriterEndpoint"] = r.GlobalDatabase.WriterEndpoint
+		r.Outputs[pairing.OutputGlobalClusterIdentifier] = r.GlobalDatabase.GlobalClusterIdentifier
+		r.Outputs[pairing.OutputGlobalWriterEndpoint] = r.GlobalDatabase.WriterEndpoint
+		r.Outputs["databaseReaderEndpoint"] = r.GlobalDatabase.ReaderEndpoint
+	}
+	if cfg.MultiRegion() {
+		// What the member reads from the owner (internal/pairing); both stacks export it, so an
+		// auditor sees the same shape in either.
+		var privateTables pulumi.StringArray
+		for _, rt := range append(append([]*ec2.RouteTable{}, r.Network.AppRouteTables...), r.Network.DataRouteTables...) {
+			privateTables = append(privateTables, rt.ID().ToStringOutput())
+		}
+		r.Outputs[pairing.OutputPairRole] = pulumi.String(cfg.PairRole)
+		r.Outputs[pairing.OutputDeployment] = pulumi.String(cfg.Deployment)
+		r.Outputs[pairing.OutputAccountID] = pulumi.String(cfg.AccountID)
+		r.Outputs[pairing.OutputVpcCidr] = pulumi.String(cfg.VpcCidr)
+		r.Outputs[pairing.OutputPrivateRouteTableIDs] = privateTables
+		r.Outputs[pairing.OutputDatabaseSecurityGroupID] = r.GlobalDatabase.SecurityGroupID
+		r.Outputs[pairing.OutputEssSecurityGroupID] = r.Ess.SecurityGroupID
+	}
+	return nil
+}
+
+// validationRecords says who writes the certificate's validation records: a single-region stack; the
+// owner of a pair, keeping them when it is destroyed (they validate the member's certificate too); never
+// the member.
+func validationRecords(cfg *config.Config) string {
+	switch {
+	case cfg.Owner():
+		return edge.ValidationCreateShared
+	case cfg.Member():
+		return edge.ValidationByOwner
+	}
+	return edge.ValidationCreate
+}
+
+// newPeering connects the member's VPC to the owner's, both sides, through a provider for the owner's
+// region, so that the services of each region reach the global writer endpoint wherever the writer is.
+func (r *Region) newPeering(ctx *pulumi.Context, name string, cfg *config.Config, owner *pairing.Owner, db *dbOutputs, tags map[string]string) error {
+	ownerRegion, err := aws.NewProvider(ctx, name+"-"+owner.Region, &aws.ProviderArgs{
+		Region:            pulumi.String(owner.Region),
+		AllowedAccountIds: pulumi.ToStringArray([]string{cfg.AccountID}),
+	}, pulumi.Parent(r))
+	if err != nil {
+		return fmt.Errorf("creating the AWS provider for the owner's region %s: %w", owner.Region, err)
+	}
+	var localTables pulumi.StringArray
+	for _, rt := range append(append([]*ec2.RouteTable{}, r.Network.AppRouteTables...), r.Network.DataRouteTables...) {
+		localTables = append(localTables, rt.ID().ToStringOutput())
+	}
+	r.Peering, err = peering.NewPeering(ctx, name+"-peering", &peering.PeeringArgs{
+		Local: peering.Side{
+			VpcID:                   r.Network.VpcID.ToStringOutput(),
+			VpcCidr:                 cfg.VpcCidr,
+			RouteTableIDs:           localTables,
+			DatabaseSecurityGroupID: db.securityGroupID,
+			EssSecurityGroupID:      r.Ess.SecurityGroupID.ToStringOutput(),
+		},
+		Peer: peering.Side{
+			VpcID:                   pulumi.String(owner.VpcID),
+			VpcCidr:                 owner.VpcCidr,
+			RouteTableIDs:           pulumi.ToStringArray(owner.PrivateRouteTableIDs),
+			DatabaseSecurityGroupID: pulumi.String(owner.DatabaseSecurityGroupID),
+			EssSecurityGroupID:      pulumi.String(owner.EssSecurityGroupID),
+		},
+		PeerRegion:   owner.Region,
+		PeerProvider: ownerRegion,
+		Port:         database.Port,
+		Tags:         tags,
+	}, pulumi.Parent(r))
+	if err != nil {
+		return fmt.Errorf("connecting the VPC to the owner's in %s: %w", owner.Region, err)
 	}
 	return nil
 }
 
 // dbOutputs are what the rest of the region needs from whichever database the stack has.
 type dbOutputs struct {
-	endpoint, secretArn, identifier, kmsKeyArn pulumi.StringOutput
+	endpoint, secretArn, identifier, kmsKeyArn, securityGroupID pulumi.StringOutput
 }
 
 // newDatabase creates the regional Multi-AZ instance, or this region's member of the Aurora global
 // database.
-func (r *Region) newDatabase(ctx *pulumi.Context, name string, cfg *config.Config, zones []string, parameterPath string, tags map[string]string) (*dbOutputs, error) {
-	if cfg.GlobalDatabase.Role == config.GlobalNone {
+func (r *Region) newDatabase(ctx *pulumi.Context, name string, cfg *config.Config, owner *pairing.Owner, zones []string, parameterPath string, tags map[string]string) (*dbOutputs, error) {
+	if !cfg.MultiRegion() {
 		db, err := database.NewDatabase(ctx, name+"-database", &database.DatabaseArgs{
 			VpcID:                 r.Network.VpcID.ToStringOutput(),
 			DataSubnetIDs:         network.IDs(r.Network.DataSubnets),
@@ -298,11 +390,11 @@ func (r *Region) newDatabase(ctx *pulumi.Context, name string, cfg *config.Confi
 			return nil, fmt.Errorf("creating the database: %w", err)
 		}
 		r.Database = db
-		return &dbOutputs{endpoint: db.Endpoint, secretArn: db.SecretArn, identifier: db.Identifier, kmsKeyArn: db.KmsKeyArn}, nil
+		return &dbOutputs{endpoint: db.Endpoint, secretArn: db.SecretArn, identifier: db.Identifier, kmsKeyArn: db.KmsKeyArn, securityGroupID: db.SecurityGroupID.ToStringOutput()}, nil
 	}
 	g := cfg.GlobalDatabase
 	args := &globaldb.GlobalDatabaseArgs{
-		Role:                    globaldb.RolePrimary,
+		Role:                    globaldb.RoleOwner,
 		GlobalClusterIdentifier: cfg.GlobalIdentifier(),
 		EngineVersion:           g.EngineVersion,
 		InstanceClass:           g.InstanceClass,
@@ -317,15 +409,22 @@ func (r *Region) newDatabase(ctx *pulumi.Context, name string, cfg *config.Confi
 		SecretReplicaRegions:    []string{cfg.PeerRegion},
 		Tags:                    tags,
 	}
-	if g.Role == config.GlobalSecondary {
-		args.Role, args.MasterUsername, args.SecretReplicaRegions = globaldb.RoleSecondary, "", nil
+	if owner != nil {
+		replica, err := owner.ReplicaArn(cfg.Region)
+		if err != nil {
+			return nil, fmt.Errorf("the master secret's replica in %s: %w", cfg.Region, err)
+		}
+		args.Role, args.MasterUsername, args.SecretReplicaRegions = globaldb.RoleMember, "", nil
+		args.GlobalClusterIdentifier = owner.GlobalClusterIdentifier
+		args.GlobalWriterEndpoint = pulumi.String(owner.GlobalWriterEndpoint)
+		args.SecretArn = pulumi.String(replica)
 	}
 	db, err := globaldb.NewGlobalDatabase(ctx, name+"-globaldb", args, pulumi.Parent(r))
 	if err != nil {
-		return nil, fmt.Errorf("creating the %s member of global database %s: %w", g.Role, cfg.GlobalIdentifier(), err)
+		return nil, fmt.Errorf("creating the %s's cluster of global database %s: %w", cfg.PairRole, args.GlobalClusterIdentifier, err)
 	}
 	r.GlobalDatabase = db
-	return &dbOutputs{endpoint: db.ClusterEndpoint, secretArn: db.SecretArn, identifier: db.Instances[0].Identifier, kmsKeyArn: db.KmsKeyArn}, nil
+	return &dbOutputs{endpoint: db.WriterEndpoint, secretArn: db.SecretArn, identifier: db.Instances[0].Identifier, kmsKeyArn: db.KmsKeyArn, securityGroupID: db.SecurityGroupID}, nil
 }
 
 // newRouting points the three names at the edge: plain alias records in a single-region stack;
@@ -345,20 +444,19 @@ func (r *Region) newRouting(ctx *pulumi.Context, name string, cfg *config.Config
 		return nil
 	}
 	weight := cfg.RoutingWeight
-	identity, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{}, pulumi.Parent(r))
-	if err != nil {
-		return fmt.Errorf("reading the AWS account (it names the stop buckets): %w", err)
-	}
 	r.Traffic, err = traffic.NewTraffic(ctx, name+"-traffic", &traffic.TrafficArgs{
 		Deployment:                cfg.Deployment,
-		AccountID:                 identity.AccountId,
+		AccountID:                 cfg.AccountID,
 		Region:                    cfg.Region,
 		PeerRegion:                cfg.PeerRegion,
 		Hostnames:                 cfg.Hostnames(),
 		ZoneID:                    r.Zone.ZoneID,
 		AliasDNSName:              r.Edge.AliasDNSName,
 		AliasZoneID:               r.Edge.AliasZoneID,
-		HealthCheckFQDN:           r.Edge.LoadBalancers[0].DnsName,
+		// The load-balancer check probes what clients reach: the accelerator when there is one (it
+		// routes around a failed load balancer, so the loss of one ALB of a perAz edge does not drain
+		// the region), else the load balancer.
+		HealthCheckFQDN:           r.Edge.AliasDNSName,
 		HealthCheckPath:           healthPath(cfg),
 		HealthCheckListenerArns:   r.Edge.HTTPSListenerArns,
 		HealthCheckTargetGroupArn: r.Edge.TargetGroups[0].Arn,

@@ -12,18 +12,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	essha "github.com/ess-ha/ess-ha"
 	"github.com/ess-ha/ess-ha/internal/mocks"
+	"github.com/ess-ha/ess-ha/internal/plan"
 	"github.com/ess-ha/ess-ha/internal/program"
-	"github.com/ess-ha/ess-ha/internal/project"
 )
 
-// runStack runs the program for a shipped stack under the mocks.
+// runStack runs the program for a shipped stack under the mocks (a member reads its owner's planned
+// outputs).
 func runStack(t *testing.T, stack string, overrides map[string]string) *mocks.Mocks {
 	t.Helper()
-	_, cfg, err := project.Load(context.Background(), essha.ProjectFiles(), stack, overrides)
+	m, cfg, err := plan.Prepare(context.Background(), plan.Options{Stack: stack, Overrides: overrides})
 	require.NoError(t, err)
-	m := mocks.New("ess-ha", stack, cfg["aws:region"])
 	require.NoError(t, m.Run(cfg, func(ctx *pulumi.Context) error {
 		_, err := program.Build(ctx)
 		return err
@@ -127,7 +126,7 @@ func TestEveryImageComesFromTheRegionsPrivateRegistry(t *testing.T) {
 }
 
 // singleRegion turns a shipped stack into a single-region deployment.
-var singleRegion = map[string]string{"peerRegion": "", "globalDatabase": `{"role":"none"}`}
+var singleRegion = map[string]string{"peerRegion": "", "pairRole": ""}
 
 func TestTwoSeparatePoolsAndAMultiAZDatabase(t *testing.T) {
 	m := runStack(t, "prod-us-east-1", singleRegion)
@@ -162,8 +161,8 @@ func TestEveryChildIsParentedUnderTheRegion(t *testing.T) {
 	regions := m.ByType("ess-ha:region:Region")
 	require.Len(t, regions, 1)
 	for _, r := range m.Registrations() {
-		if r.Type == "ess-ha:region:Region" {
-			continue
+		if r.Type == "ess-ha:region:Region" || r.Type == mocks.StackReferenceType {
+			continue // the member reads its owner's stack before the region exists
 		}
 		require.NotEmpty(t, r.Parent, "%s has a parent", r.URN)
 		assert.True(t, strings.Contains(string(r.URN), "ess-ha:region:Region$"), "%s lives under the region component", r.URN)
@@ -187,4 +186,27 @@ func TestPerAzLoadBalancersBehindAnAccelerator(t *testing.T) {
 			}
 		}
 	}
+
+	// The region's health follows what clients reach: the check probes the accelerator, which routes
+	// around a failed load balancer, so the loss of one ALB does not drain the region; and every
+	// load balancer answers the probe's Host header.
+	accelerator := m.ByType("aws:globalaccelerator/accelerator:Accelerator")[0].Outputs["dnsName"].StringValue()
+	var probed []string
+	for _, hc := range m.ByType("aws:route53/healthCheck:HealthCheck") {
+		if v, ok := hc.Inputs["invertHealthcheck"]; (!ok || !v.BoolValue()) && hc.Inputs["type"].StringValue() == "HTTPS" {
+			probed = append(probed, hc.Inputs["fqdn"].StringValue())
+		}
+	}
+	assert.Equal(t, []string{accelerator}, probed, "one load-balancer check, through the accelerator")
+	hosts := map[string]int{}
+	for _, rule := range m.ByType("aws:lb/listenerRule:ListenerRule") {
+		for _, c := range rule.Inputs["conditions"].ArrayValue() {
+			if hh, ok := c.ObjectValue()["hostHeader"]; ok {
+				for _, v := range hh.ObjectValue()["values"].ArrayValue() {
+					hosts[v.StringValue()]++
+				}
+			}
+		}
+	}
+	assert.Equal(t, 3, hosts[accelerator], "each of the three load balancers answers the probe")
 }

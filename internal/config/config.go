@@ -29,6 +29,12 @@ const (
 // The DNS names the ESS document requires, relative to the domain; "" is the apex.
 var RequiredHosts = []string{"", "identity", "oidc"}
 
+// DefaultAuroraVersion is the Aurora PostgreSQL version a global database is created with: a minor
+// version that can still be created (16.11 is in standard support until 2027-05-31, see the Aurora
+// PostgreSQL release calendar for minor versions,
+// https://docs.aws.amazon.com/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/aurorapostgresql-release-calendar.html).
+const DefaultAuroraVersion = "16.11"
+
 // DefaultAMI resolves the latest Amazon Linux 2023 AMI from the SSM public parameter when the launch
 // template is created, so no AMI id needs to live in config.
 const DefaultAMI = "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
@@ -56,7 +62,9 @@ func (c Container) Image() string { return c.Repository + ":" + c.Tag }
 
 // Pool configures one auto-scaling group.
 type Pool struct {
-	InstanceType string `json:"instanceType"`
+	// InstanceTypes are the EC2 instance types the group may launch, in order of preference; more than
+	// one keeps an AZ's capacity from hanging on a single type.
+	InstanceTypes []string `json:"instanceTypes"`
 	// MinPerZone is the minimum number of instances in each AZ (the group's minimum is this times the
 	// number of AZs).
 	MinPerZone int `json:"minPerZone"`
@@ -65,7 +73,7 @@ type Pool struct {
 	Containers []Container `json:"containers"`
 }
 
-// Database configures the regional RDS for PostgreSQL instance.
+// Database configures the regional RDS for PostgreSQL instance of a single-region stack.
 type Database struct {
 	InstanceClass       string `json:"instanceClass"`
 	EngineVersion       string `json:"engineVersion"`
@@ -83,24 +91,33 @@ type Cache struct {
 	EngineVersion string `json:"engineVersion"`
 }
 
-// Roles of a stack in an Aurora global database.
+// Roles of a stack in an active-active pair. The role says which stack CREATED the pair's shared
+// resources, and it is fixed for the life of the deployment; it is not which region writes to the
+// database now (that is runtime state that AWS owns, and it moves on every switchover or failover).
 const (
-	GlobalNone      = "none"
-	GlobalPrimary   = "primary"
-	GlobalSecondary = "secondary"
+	// PairOwner creates the pair's shared resources: the hosted zone (unless hostedZoneId is given),
+	// the certificate validation records, the Aurora global cluster and its master secret (replicated
+	// to the member's region), and the ECR repositories. It is deployed first.
+	PairOwner = "owner"
+	// PairMember reads what the owner created through a StackReference to peerStack, joins the global
+	// cluster, and connects the two VPCs.
+	PairMember = "member"
 )
 
-// GlobalDatabase configures the stack's part in an Aurora PostgreSQL Global Database. With role none
-// the stack has its own Multi-AZ RDS for PostgreSQL instance (Database) instead.
+// GlobalDatabase configures this region's member of the Aurora PostgreSQL Global Database that every
+// stack of an active-active pair uses (a single-region stack uses Database instead).
 type GlobalDatabase struct {
-	// Role is none, primary (the writer's region) or secondary.
-	Role string `json:"role"`
 	// Identifier is the global cluster's identifier, the same in every region; empty gives
 	// <deployment>-global.
-	Identifier          string `json:"identifier,omitempty"`
-	InstanceClass       string `json:"instanceClass,omitempty"`
+	Identifier    string `json:"identifier,omitempty"`
+	InstanceClass string `json:"instanceClass,omitempty"`
+	// EngineVersion is the Aurora PostgreSQL version the clusters are CREATED with (major.minor).
+	// Later upgrades are made through the global cluster and are never undone by the program.
 	EngineVersion       string `json:"engineVersion,omitempty"`
 	BackupRetentionDays int    `json:"backupRetentionDays,omitempty"`
+	// Role was the former way to say which stack creates the global cluster; it is refused with a
+	// message pointing at pairRole.
+	Role string `json:"role,omitempty"`
 }
 
 // Config is the whole validated configuration of one regional stack.
@@ -108,8 +125,16 @@ type Config struct {
 	// Deployment names the deployment all its regions share; the STOP drain buckets are named after
 	// it (<deployment>-stop-<region>), so it must be unique among S3 bucket names.
 	Deployment string
+	// AccountID is the AWS account the stack deploys into, from aws:allowedAccountIds (one entry); it
+	// names the stop buckets, so a pair needs it.
+	AccountID string
 	// PeerRegion is the other region of an active-active pair; empty for a single-region deployment.
 	PeerRegion string
+	// PairRole is PairOwner or PairMember in a pair; empty in a single-region stack.
+	PairRole string
+	// PeerStack is the owner's stack name, for a member's StackReference (stack, org/stack or
+	// org/project/stack).
+	PeerStack string
 	// RoutingWeight is this region's Route 53 weight (0 to 255) when PeerRegion is set.
 	RoutingWeight  int
 	GlobalDatabase GlobalDatabase
@@ -139,9 +164,13 @@ type Config struct {
 // the same defaults.
 func Defaults() Config {
 	return Config{
-		Deployment:        "ess-ha",
-		RoutingWeight:     100,
-		GlobalDatabase:    GlobalDatabase{Role: GlobalNone},
+		Deployment:    "ess-ha",
+		RoutingWeight: 100,
+		GlobalDatabase: GlobalDatabase{
+			InstanceClass:       "db.r6g.large",
+			EngineVersion:       DefaultAuroraVersion,
+			BackupRetentionDays: 14,
+		},
 		VpcCidr:           "10.0.0.0/16",
 		AvailabilityZones: 3,
 		ZoneNames:         []string{},
@@ -150,7 +179,7 @@ func Defaults() Config {
 		AmiID:             DefaultAMI,
 		LogRetentionDays:  90,
 		EssPool: Pool{
-			InstanceType: "m6i.large",
+			InstanceTypes: []string{"m6i.large", "m6a.large", "m5.large"},
 			MinPerZone:   1,
 			MaxSize:      9,
 			Containers: []Container{
@@ -160,7 +189,7 @@ func Defaults() Config {
 			},
 		},
 		BackendPool: Pool{
-			InstanceType: "m6i.large",
+			InstanceTypes: []string{"m6i.large", "m6a.large", "m5.large"},
 			MinPerZone:   0,
 			MaxSize:      3,
 			Containers: []Container{
@@ -170,7 +199,7 @@ func Defaults() Config {
 		},
 		Database: Database{
 			InstanceClass:       "db.r6g.large",
-			EngineVersion:       "16.4",
+			EngineVersion:       "16",
 			AllocatedStorageGiB: 100,
 			BackupRetentionDays: 14,
 			Name:                "ess",
@@ -238,11 +267,25 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 		dec := json.NewDecoder(strings.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(dst); err != nil {
-			errs = append(errs, &Error{Key: key, Value: raw, Allowed: "must be " + describe(key) + ": " + err.Error()})
+			allowed := "must be " + describe(key) + ": " + err.Error()
+			if strings.Contains(err.Error(), `unknown field "instanceType"`) {
+				allowed = key + ".instanceType was replaced by " + key + ".instanceTypes, a list in order of preference such as [\"m6i.large\", \"m6a.large\"]: " + err.Error()
+			}
+			errs = append(errs, &Error{Key: key, Value: raw, Allowed: allowed})
+		}
+	}
+	if raw := awsCfg.Get("allowedAccountIds"); raw != "" {
+		var ids []string
+		if err := json.Unmarshal([]byte(raw), &ids); err != nil || len(ids) != 1 {
+			errs = append(errs, fmt.Errorf("config aws:allowedAccountIds = %s is invalid: list exactly one 12-digit AWS account ID, such as [\"123456789012\"]: it guards the deployment against the wrong account and names the stop buckets", raw))
+		} else {
+			cfg.AccountID = ids[0]
 		}
 	}
 	str("deployment", &cfg.Deployment)
 	str("peerRegion", &cfg.PeerRegion)
+	str("pairRole", &cfg.PairRole)
+	str("peerStack", &cfg.PeerStack)
 	num("routingWeight", &cfg.RoutingWeight)
 	obj("globalDatabase", &cfg.GlobalDatabase)
 	str("domain", &cfg.Domain)
@@ -271,13 +314,13 @@ func describe(key string) string {
 	case "zoneNames":
 		return "a list of AZ names such as [\"us-east-1a\", \"us-east-1b\"]"
 	case "essPool", "backendPool":
-		return "an object {instanceType, minPerZone, maxSize, containers: [{name, repository, tag, port, host, healthPath}]}"
+		return "an object {instanceTypes, minPerZone, maxSize, containers: [{name, repository, tag, port, host, healthPath}]}"
 	case "database":
 		return "an object {instanceClass, engineVersion, allocatedStorageGiB, backupRetentionDays, name, username}"
 	case "cache":
 		return "an object {nodeType, replicas, engineVersion}"
 	case "globalDatabase":
-		return "an object {role: none|primary|secondary, identifier, instanceClass, engineVersion, backupRetentionDays}"
+		return "an object {identifier, instanceClass, engineVersion, backupRetentionDays}"
 	}
 	return "a valid value"
 }
@@ -288,7 +331,10 @@ var (
 	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 	repoPattern       = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
 	tagPattern        = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	deploymentPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$`)
+	deploymentPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,28}[a-z0-9]$`)
+	accountPattern    = regexp.MustCompile(`^[0-9]{12}$`)
+	stackNamePattern  = regexp.MustCompile(`^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$`)
+	instanceType      = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
 	namePattern       = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
 	zonePattern       = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 )
@@ -306,11 +352,15 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("config aws:region = %q is invalid: must be an AWS region such as us-east-1", c.Region))
 	}
 	if !deploymentPattern.MatchString(c.Deployment) {
-		bad("deployment", c.Deployment, "must be 3 to 40 lower-case letters, digits and hyphens, starting and ending with a letter or digit (it names S3 buckets: no dots)")
+		bad("deployment", c.Deployment, "must be 3 to 30 lower-case letters, digits and hyphens, starting and ending with a letter or digit (it names the S3 stop buckets <deployment>-stop-<account>-<region>, at most 63 characters: no dots)")
+	}
+	if c.AccountID != "" && !accountPattern.MatchString(c.AccountID) {
+		errs = append(errs, fmt.Errorf("config aws:allowedAccountIds = [%q] is invalid: must hold one 12-digit AWS account ID", c.AccountID))
 	}
 	if c.PeerRegion != "" && (!regionPattern.MatchString(c.PeerRegion) || c.PeerRegion == c.Region) {
 		bad("peerRegion", c.PeerRegion, "must be another AWS region, such as us-west-2, or empty for a single-region deployment")
 	}
+	errs = append(errs, c.validatePair())
 	if c.RoutingWeight < 0 || c.RoutingWeight > 255 {
 		bad("routingWeight", c.RoutingWeight, "must be from 0 to 255 (Route 53 weights)")
 	}
@@ -368,8 +418,8 @@ func (c *Config) Validate() error {
 	if c.Database.AllocatedStorageGiB < 20 {
 		bad("database", c.Database.AllocatedStorageGiB, "database.allocatedStorageGiB must be at least 20")
 	}
-	if !regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`).MatchString(c.Database.EngineVersion) {
-		bad("database", c.Database.EngineVersion, "database.engineVersion must be a PostgreSQL version such as 16.4")
+	if !regexp.MustCompile(`^[0-9]{2}$`).MatchString(c.Database.EngineVersion) {
+		bad("database", c.Database.EngineVersion, "database.engineVersion must be a PostgreSQL major version such as 16: RDS upgrades the minor version automatically, and a pinned minor version would make every later pulumi up try to downgrade, which RDS refuses")
 	}
 	if !regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`).MatchString(c.Database.Name) || !regexp.MustCompile(`^[a-z][a-z0-9_]{0,15}$`).MatchString(c.Database.Username) {
 		bad("database", map[string]string{"name": c.Database.Name, "username": c.Database.Username}, "database.name and database.username must be lower-case identifiers")
@@ -383,22 +433,52 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// validatePair checks the keys of an active-active pair: a pair needs the account, the stack's role,
+// and for the member the owner's stack.
+func (c *Config) validatePair() error {
+	var errs []error
+	bad := func(key string, v any, allowed string) { errs = append(errs, &Error{Key: key, Value: v, Allowed: allowed}) }
+	if c.PeerRegion == "" {
+		if c.PairRole != "" {
+			bad("pairRole", c.PairRole, "must be empty without peerRegion: a role only means something in an active-active pair")
+		}
+		if c.PeerStack != "" {
+			bad("peerStack", c.PeerStack, "must be empty without peerRegion: only the member of a pair reads its owner's stack")
+		}
+		return errors.Join(errs...)
+	}
+	if c.AccountID == "" {
+		errs = append(errs, errors.New("config aws:allowedAccountIds is not set: a pair needs its AWS account ID (it names the stop buckets and stops a deployment into the wrong account): set it with 'pulumi config set --path \"aws:allowedAccountIds[0]\" 123456789012'"))
+	}
+	switch c.PairRole {
+	case PairOwner:
+		if c.PeerStack != "" {
+			bad("peerStack", c.PeerStack, "must be empty on the owner: the owner creates the pair's shared resources and reads nothing from the member")
+		}
+	case PairMember:
+		if c.PeerStack == "" || !stackNamePattern.MatchString(c.PeerStack) {
+			bad("peerStack", c.PeerStack, "must name the owner's stack (stack, org/stack or org/project/stack, such as prod-us-east-1): the member reads the hosted zone, the global cluster and the owner's network from it")
+		}
+		if c.HostedZoneID != "" {
+			bad("hostedZoneId", c.HostedZoneID, "must be empty on the member: the pair shares one hosted zone, which the member reads from the owner's stack")
+		}
+	default:
+		bad("pairRole", c.PairRole, "must be owner (the stack that creates the pair's hosted zone, global database and secret, deployed first) or member (the other region, which reads them from peerStack); it is fixed for the life of the deployment, and is NOT which region writes to the database")
+	}
+	return errors.Join(errs...)
+}
+
 func (c *Config) validateGlobal() error {
 	g := c.GlobalDatabase
 	var errs []error
 	bad := func(v any, allowed string) {
 		errs = append(errs, &Error{Key: "globalDatabase", Value: v, Allowed: allowed})
 	}
-	switch g.Role {
-	case GlobalNone:
-		return nil
-	case GlobalPrimary, GlobalSecondary:
-	default:
-		bad(g.Role, "globalDatabase.role must be none, primary or secondary")
-		return errors.Join(errs...)
+	if g.Role != "" {
+		bad(g.Role, "globalDatabase.role is no longer used: remove it. Which stack creates the global cluster is ess-ha:pairRole (owner or member, fixed for the life of the deployment); which region writes is decided by AWS at runtime and moves on a switchover or failover, with no config change")
 	}
 	if c.PeerRegion == "" {
-		bad(g.Role, "globalDatabase.role "+g.Role+" needs peerRegion: a global database spans the two regions of an active-active pair")
+		return errors.Join(errs...)
 	}
 	if g.Identifier != "" && !regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`).MatchString(g.Identifier) {
 		bad(g.Identifier, "globalDatabase.identifier must be a lower-case RDS identifier")
@@ -406,8 +486,8 @@ func (c *Config) validateGlobal() error {
 	if !strings.HasPrefix(g.InstanceClass, "db.") {
 		bad(g.InstanceClass, "globalDatabase.instanceClass must be an Aurora instance class such as db.r6g.large")
 	}
-	if !regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`).MatchString(g.EngineVersion) {
-		bad(g.EngineVersion, "globalDatabase.engineVersion must be an Aurora PostgreSQL version such as 16.4")
+	if !regexp.MustCompile(`^[0-9]{2}\.[0-9]+$`).MatchString(g.EngineVersion) {
+		bad(g.EngineVersion, "globalDatabase.engineVersion must be an Aurora PostgreSQL major.minor version that can still be created, such as "+DefaultAuroraVersion+" (it is the version the clusters are created with; later upgrades go through the global cluster)")
 	}
 	if g.BackupRetentionDays < 7 || g.BackupRetentionDays > 35 {
 		bad(g.BackupRetentionDays, "globalDatabase.backupRetentionDays must be from 7 to 35")
@@ -426,11 +506,24 @@ func (c *Config) GlobalIdentifier() string {
 // MultiRegion reports whether the stack is one region of an active-active pair.
 func (c *Config) MultiRegion() bool { return c.PeerRegion != "" }
 
+// Owner reports whether the stack is the owner of its pair (false in a single-region stack).
+func (c *Config) Owner() bool { return c.PeerRegion != "" && c.PairRole == PairOwner }
+
+// Member reports whether the stack is the member of its pair.
+func (c *Config) Member() bool { return c.PeerRegion != "" && c.PairRole == PairMember }
+
 func (c *Config) validatePool(key string, p Pool, routed bool) error {
 	var errs []error
 	bad := func(v any, allowed string) { errs = append(errs, &Error{Key: key, Value: v, Allowed: allowed}) }
-	if !strings.Contains(p.InstanceType, ".") {
-		bad(p.InstanceType, key+".instanceType must be an EC2 instance type such as m6i.large")
+	if len(p.InstanceTypes) == 0 || len(p.InstanceTypes) > 20 {
+		bad(p.InstanceTypes, key+".instanceTypes must list 1 to 20 EC2 instance types in order of preference, such as [\"m6i.large\", \"m6a.large\"]")
+	}
+	seenTypes := map[string]bool{}
+	for i, t := range p.InstanceTypes {
+		if !instanceType.MatchString(t) || seenTypes[t] {
+			bad(t, fmt.Sprintf("%s.instanceTypes[%d] must be a distinct EC2 instance type such as m6i.large", key, i))
+		}
+		seenTypes[t] = true
 	}
 	if routed && p.MinPerZone < 1 {
 		bad(p.MinPerZone, key+".minPerZone must be at least 1: the ess pool keeps an instance in every AZ")
@@ -522,6 +615,8 @@ func Declared() map[string]any {
 	return map[string]any{
 		"deployment":        d.Deployment,
 		"peerRegion":        d.PeerRegion,
+		"pairRole":          d.PairRole,
+		"peerStack":         d.PeerStack,
 		"routingWeight":     d.RoutingWeight,
 		"globalDatabase":    d.GlobalDatabase,
 		"domain":            nil,

@@ -36,7 +36,10 @@ type Registration struct {
 	Dependencies         []resource.URN
 	PropertyDependencies map[resource.PropertyKey][]resource.URN
 	Protect              bool
-	AdditionalSecrets    []string
+	RetainOnDelete       bool
+	// External marks a resource the program read rather than manages (a StackReference).
+	External          bool
+	AdditionalSecrets []string
 }
 
 // Mocks is a pulumi.MockResourceMonitor for one stack in one region. It is safe for concurrent use, as
@@ -46,8 +49,24 @@ type Mocks struct {
 	Stack   string
 	Region  string
 
-	mu   sync.Mutex
-	regs map[resource.URN]*Registration
+	mu     sync.Mutex
+	regs   map[resource.URN]*Registration
+	stacks map[string]map[string]any
+}
+
+// StackReferenceType is the type token of a StackReference.
+const StackReferenceType = "pulumi:pulumi:StackReference"
+
+// SetStackOutputs makes a StackReference to stack read these outputs, as the engine would read them
+// from the backend. A reference to a stack without outputs fails, as it does for a stack that does
+// not exist.
+func (m *Mocks) SetStackOutputs(stack string, outputs map[string]any) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stacks == nil {
+		m.stacks = map[string]map[string]any{}
+	}
+	m.stacks[stack] = outputs
 }
 
 // New returns mocks for a stack of the project in a region.
@@ -103,6 +122,9 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 // NewResource records a registration and answers with a deterministic ID and outputs: the inputs plus
 // what the provider would compute.
 func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	if args.ReadRPC != nil {
+		return m.read(args)
+	}
 	rpc := args.RegisterRPC
 	if rpc == nil {
 		return "", nil, fmt.Errorf("mock registration of %s %q has no RPC", args.TypeToken, args.Name)
@@ -118,6 +140,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		Version:              rpc.GetVersion(),
 		Inputs:               args.Inputs,
 		Protect:              rpc.GetProtect(),
+		RetainOnDelete:       rpc.GetRetainOnDelete(),
 		AdditionalSecrets:    rpc.GetAdditionalSecretOutputs(),
 		PropertyDependencies: map[resource.PropertyKey][]resource.URN{},
 	}
@@ -138,6 +161,43 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	reg.ID, reg.Outputs = id, outputs
 	m.store(reg)
 	return id, outputs, nil
+}
+
+// read answers a ReadResource: only StackReferences, with the outputs given to SetStackOutputs.
+func (m *Mocks) read(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	rpc := args.ReadRPC
+	if args.TypeToken != StackReferenceType {
+		return "", nil, fmt.Errorf("mocks cannot read %s %q: only StackReferences are read", args.TypeToken, args.Name)
+	}
+	m.mu.Lock()
+	outputs, ok := m.stacks[args.ID]
+	m.mu.Unlock()
+	if !ok {
+		return "", nil, fmt.Errorf("unknown stack %q: plan it first (essha plan plans a member's owner itself, or takes --peer-plan)", args.ID)
+	}
+	state := resource.NewPropertyMapFromMap(map[string]any{
+		"name":              args.ID,
+		"outputs":           outputs,
+		"secretOutputNames": []any{},
+	})
+	reg := &Registration{
+		URN:      m.urn(rpc.GetParent(), rpc.GetType(), rpc.GetName()),
+		Type:     args.TypeToken,
+		Name:     args.Name,
+		Custom:   true,
+		External: true,
+		Parent:   resource.URN(rpc.GetParent()),
+		Provider: rpc.GetProvider(),
+		Version:  rpc.GetVersion(),
+		ID:       args.ID,
+		Inputs:   args.Inputs,
+		Outputs:  state,
+	}
+	for _, d := range rpc.GetDependencies() {
+		reg.Dependencies = append(reg.Dependencies, resource.URN(d))
+	}
+	m.store(reg)
+	return args.ID, state, nil
 }
 
 func (m *Mocks) store(reg *Registration) {

@@ -20,6 +20,7 @@ import (
 	multierror "github.com/hashicorp/go-multierror"
 	"github.com/pulumi/pulumi/pkg/v3/resource/stack"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/providers"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
@@ -39,6 +40,10 @@ type Options struct {
 	ProjectDir string
 	// Overrides replace stack configuration values ("namespace:key" or "key" to a raw value).
 	Overrides map[string]string
+	// PeerPlan is the state file of the owner's stack (a plan or a `pulumi stack export`), whose
+	// outputs a member stack reads through its StackReference. When it is empty, planning a member
+	// plans its owner (ess-ha:peerStack) from the same project files first.
+	PeerPlan []byte
 }
 
 // Result is a finished plan.
@@ -49,15 +54,19 @@ type Result struct {
 	Summary string
 	// Deployment is the state before encoding.
 	Deployment *apitype.DeploymentV3
+	// Outputs are the stack's outputs.
+	Outputs map[string]any
 }
 
 // manifestTime is fixed so the same input gives byte-identical output.
 var manifestTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// Run plans one stack.
-func Run(ctx context.Context, opts Options) (*Result, error) {
+// Prepare returns the mocks and the configuration that a run of opts uses: the stack's configuration
+// loaded as the CLI loads it, and, for the member of a pair, its owner's outputs behind the member's
+// StackReference.
+func Prepare(ctx context.Context, opts Options) (*mocks.Mocks, map[string]string, error) {
 	if opts.Stack == "" {
-		return nil, errors.New("plan: no stack given: pass --stack, e.g. --stack prod-us-east-1")
+		return nil, nil, errors.New("plan: no stack given: pass --stack, e.g. --stack prod-us-east-1")
 	}
 	files := essha.ProjectFiles()
 	if opts.ProjectDir != "" {
@@ -65,10 +74,26 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	proj, cfg, err := project.Load(ctx, files, opts.Stack, opts.Overrides)
 	if err != nil {
+		return nil, nil, err
+	}
+	m := mocks.New(proj.Name.String(), opts.Stack, cfg["aws:region"])
+	if peer := cfg[proj.Name.String()+":peerStack"]; peer != "" {
+		outputs, err := peerOutputs(ctx, opts, peer)
+		if err != nil {
+			return nil, nil, fmt.Errorf("planning stack %s: its owner's outputs (ess-ha:peerStack %s): %w", opts.Stack, peer, err)
+		}
+		m.SetStackOutputs(peer, outputs)
+	}
+	return m, cfg, nil
+}
+
+// Run plans one stack.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	m, cfg, err := Prepare(ctx, opts)
+	if err != nil {
 		return nil, err
 	}
 	region := cfg["aws:region"]
-	m := mocks.New(proj.Name.String(), opts.Stack, region)
 	var (
 		mu      sync.Mutex
 		outputs map[string]any
@@ -95,7 +120,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 		return nil, fmt.Errorf("running the program for stack %s: %w", opts.Stack, err)
 	}
-	dep, err := deployment(ctx, m, proj.Name.String(), opts.Stack, region, outputs)
+	dep, err := deployment(ctx, m, m.Project, opts.Stack, region, outputs)
 	if err != nil {
 		return nil, fmt.Errorf("writing the state of stack %s: %w", opts.Stack, err)
 	}
@@ -107,7 +132,50 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding the state of stack %s: %w", opts.Stack, err)
 	}
-	return &Result{State: append(state, '\n'), Summary: Summarize(opts.Stack, dep), Deployment: dep}, nil
+	return &Result{State: append(state, '\n'), Summary: Summarize(opts.Stack, dep), Deployment: dep, Outputs: outputs}, nil
+}
+
+// peerOutputs returns the outputs of the owner's stack: from opts.PeerPlan, or by planning the
+// owner's stack file (the last part of peer, which may be org/project/stack) from the same project
+// files, without the member's overrides.
+func peerOutputs(ctx context.Context, opts Options, peer string) (map[string]any, error) {
+	if len(opts.PeerPlan) > 0 {
+		return StackOutputs(ctx, opts.PeerPlan)
+	}
+	name := peer[strings.LastIndex(peer, "/")+1:]
+	if name == opts.Stack {
+		return nil, fmt.Errorf("stack %s names itself as its peer", opts.Stack)
+	}
+	res, err := Run(ctx, Options{Stack: name, ProjectDir: opts.ProjectDir})
+	if err != nil {
+		return nil, fmt.Errorf("planning the owner's stack %s first: %w (or pass its state file with --peer-plan)", name, err)
+	}
+	return res.Outputs, nil
+}
+
+// StackOutputs returns the outputs of the stack resource of a state file (deployment version 3, as
+// `pulumi stack export` and `essha plan` write it).
+func StackOutputs(ctx context.Context, state []byte) (map[string]any, error) {
+	var untyped apitype.UntypedDeployment
+	if err := json.Unmarshal(state, &untyped); err != nil {
+		return nil, fmt.Errorf("reading the state file: %w", err)
+	}
+	if untyped.Version != 3 {
+		return nil, fmt.Errorf("reading the state file: deployment version %d, want 3 (as pulumi stack export writes)", untyped.Version)
+	}
+	var dep apitype.DeploymentV3
+	if err := json.Unmarshal(untyped.Deployment, &dep); err != nil {
+		return nil, fmt.Errorf("reading the state file's deployment: %w", err)
+	}
+	for _, r := range dep.Resources {
+		if r.Type == resource.RootStackType {
+			if r.Outputs == nil {
+				return map[string]any{}, nil
+			}
+			return r.Outputs, nil
+		}
+	}
+	return nil, errors.New("the state file has no stack resource (pulumi:pulumi:Stack): is it a stack export?")
 }
 
 // deployment assembles the state: the stack resource, a default provider per package, and every
@@ -177,6 +245,7 @@ func deployment(ctx context.Context, m *mocks.Mocks, project, stackName, region 
 		v := &apitype.ResourceV3{
 			URN: r.URN, Custom: r.Custom, ID: resource.ID(r.ID), Type: tokens.Type(r.Type),
 			Inputs: inputs, Outputs: out, Parent: parent, Protect: r.Protect,
+			RetainOnDelete: r.RetainOnDelete, External: r.External,
 			Dependencies: sortedURNs(r.Dependencies),
 		}
 		if len(r.PropertyDependencies) > 0 {
@@ -185,7 +254,7 @@ func deployment(ctx context.Context, m *mocks.Mocks, project, stackName, region 
 				v.PropertyDependencies[k] = sortedURNs(deps)
 			}
 		}
-		if r.Custom {
+		if r.Custom && !strings.HasPrefix(r.Type, "pulumi:providers:") {
 			v.Provider = r.Provider
 			if v.Provider == "" {
 				v.Provider = providerFor(strings.SplitN(r.Type, ":", 2)[0], r.Version)
@@ -222,6 +291,12 @@ func topological(rs []*apitype.ResourceV3, byURN map[resource.URN]*apitype.Resou
 		}
 		state[r.URN] = 1
 		deps := append([]resource.URN{r.Parent}, r.Dependencies...)
+		if r.Provider != "" {
+			// An explicit provider must precede the resources it manages.
+			if ref, err := providers.ParseReference(r.Provider); err == nil {
+				deps = append(deps, ref.URN())
+			}
+		}
 		for _, ds := range r.PropertyDependencies {
 			deps = append(deps, ds...)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ess-ha/ess-ha/components/region"
 	"github.com/ess-ha/ess-ha/internal/config"
+	"github.com/ess-ha/ess-ha/internal/pairing"
 )
 
 // Build reads the configuration and creates the region, and returns the stack outputs without
@@ -20,7 +21,16 @@ func Build(ctx *pulumi.Context) (*region.Region, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := region.NewRegion(ctx, "ess", &region.RegionArgs{Config: cfg})
+	// The member of a pair reads its owner's outputs before it registers anything else: deploying the
+	// member first fails here, before any resource is created.
+	var owner *pairing.Owner
+	if cfg.Member() {
+		owner, err = pairing.Read(ctx, cfg.PeerStack, pairing.Expect{Deployment: cfg.Deployment, AccountID: cfg.AccountID, Region: cfg.PeerRegion})
+		if err != nil {
+			return nil, fmt.Errorf("stack %s: %w", ctx.Stack(), err)
+		}
+	}
+	r, err := region.NewRegion(ctx, "ess", &region.RegionArgs{Config: cfg, Owner: owner})
 	if err != nil {
 		return nil, fmt.Errorf("stack %s: %w", ctx.Stack(), err)
 	}
