@@ -156,15 +156,15 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 		routes = append(routes, edge.Route{Name: c.Name, Hostname: config.Hostname(c.Host, cfg.Domain), Port: c.Port, HealthPath: health})
 	}
 	if r.Edge, err = edge.NewEdge(ctx, name+"-edge", &edge.EdgeArgs{
-		Domain:          cfg.Domain,
-		Hostnames:       cfg.Hostnames(),
-		ZoneID:          r.Zone.ZoneID,
-		VpcID:           r.Network.VpcID.ToStringOutput(),
-		VpcCidr:         r.Network.VpcCidr,
-		PublicSubnetIDs: network.IDs(r.Network.PublicSubnets),
-		Zones:           zones,
-		LoadBalancers:   cfg.LoadBalancers,
-		Gateway:         cfg.Gateway,
+		Domain:            cfg.Domain,
+		Hostnames:         cfg.Hostnames(),
+		ZoneID:            r.Zone.ZoneID,
+		VpcID:             r.Network.VpcID.ToStringOutput(),
+		VpcCidr:           r.Network.VpcCidr,
+		PublicSubnetIDs:   network.IDs(r.Network.PublicSubnets),
+		Zones:             zones,
+		LoadBalancers:     cfg.LoadBalancers,
+		Gateway:           cfg.Gateway,
 		Routes:            routes,
 		Tags:              tags,
 		ValidationRecords: validationRecords(cfg),
@@ -445,14 +445,14 @@ func (r *Region) newRouting(ctx *pulumi.Context, name string, cfg *config.Config
 	}
 	weight := cfg.RoutingWeight
 	r.Traffic, err = traffic.NewTraffic(ctx, name+"-traffic", &traffic.TrafficArgs{
-		Deployment:                cfg.Deployment,
-		AccountID:                 cfg.AccountID,
-		Region:                    cfg.Region,
-		PeerRegion:                cfg.PeerRegion,
-		Hostnames:                 cfg.Hostnames(),
-		ZoneID:                    r.Zone.ZoneID,
-		AliasDNSName:              r.Edge.AliasDNSName,
-		AliasZoneID:               r.Edge.AliasZoneID,
+		Deployment:   cfg.Deployment,
+		AccountID:    cfg.AccountID,
+		Region:       cfg.Region,
+		PeerRegion:   cfg.PeerRegion,
+		Hostnames:    cfg.Hostnames(),
+		ZoneID:       r.Zone.ZoneID,
+		AliasDNSName: r.Edge.AliasDNSName,
+		AliasZoneID:  r.Edge.AliasZoneID,
 		// The load-balancer check probes what clients reach: the accelerator when there is one (it
 		// routes around a failed load balancer, so the loss of one ALB of a perAz edge does not drain
 		// the region), else the load balancer.

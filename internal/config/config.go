@@ -180,8 +180,8 @@ func Defaults() Config {
 		LogRetentionDays:  90,
 		EssPool: Pool{
 			InstanceTypes: []string{"m6i.large", "m6a.large", "m5.large"},
-			MinPerZone:   1,
-			MaxSize:      9,
+			MinPerZone:    1,
+			MaxSize:       9,
 			Containers: []Container{
 				{Name: "ess-ldp", Repository: "inrupt/ess-ldp", Tag: "2.3.1", Port: 8081, Host: "@", HealthPath: "/health"},
 				{Name: "ess-identity", Repository: "inrupt/ess-identity", Tag: "2.3.1", Port: 8082, Host: "identity", HealthPath: "/health"},
@@ -190,8 +190,8 @@ func Defaults() Config {
 		},
 		BackendPool: Pool{
 			InstanceTypes: []string{"m6i.large", "m6a.large", "m5.large"},
-			MinPerZone:   0,
-			MaxSize:      3,
+			MinPerZone:    0,
+			MaxSize:       3,
 			Containers: []Container{
 				{Name: "prometheus", Repository: "backend/prometheus", Tag: "v2.53.0"},
 				{Name: "fluent-bit", Repository: "backend/fluent-bit", Tag: "3.1.4"},
@@ -437,7 +437,9 @@ func (c *Config) Validate() error {
 // and for the member the owner's stack.
 func (c *Config) validatePair() error {
 	var errs []error
-	bad := func(key string, v any, allowed string) { errs = append(errs, &Error{Key: key, Value: v, Allowed: allowed}) }
+	bad := func(key string, v any, allowed string) {
+		errs = append(errs, &Error{Key: key, Value: v, Allowed: allowed})
+	}
 	if c.PeerRegion == "" {
 		if c.PairRole != "" {
 			bad("pairRole", c.PairRole, "must be empty without peerRegion: a role only means something in an active-active pair")
