@@ -14,13 +14,13 @@ import (
 const MaxRepositoryFilters = 100
 
 var (
-	// replicationRegionPattern is an AWS region name such as us-west-2.
-	replicationRegionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	// regionPattern is an AWS region name such as us-west-2.
+	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	// prefixPattern is ECR's rule for a PREFIX_MATCH repository filter: a repository name prefix,
 	// possibly ending in "/" (e.g. "inrupt/").
 	prefixPattern = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*$`)
-	// registryIDPattern is an AWS account id, which is what a private registry's id is.
-	registryIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	// accountIDPattern is an AWS account ID, which is also what a private registry's ID is.
+	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
 // ReplicationArgs configures a Replication.
@@ -47,11 +47,18 @@ type ReplicationArgs struct {
 //     else (console, another stack in the same account and region) may set it.
 //   - Only images pushed after the configuration exists are replicated; push (or re-push) the images
 //     after the first `pulumi up`, or start a replication backfill.
-//   - Replication writes into the destination's repository of the same name. When the peer stack's
-//     Registry created it, its settings apply there (KMS key, immutable tags, lifecycle); otherwise
-//     ECR creates it with the registry's repository creation template, or defaults.
-//   - With tag immutability, an image tag pushed to both regions cannot also be replicated: push every
-//     image to one region and let replication carry it.
+//   - Replication writes into the destination's repository of the same name. When it exists (the
+//     Owner's repositories always do), its settings apply (KMS key, immutable tags, lifecycle).
+//     Otherwise ECR creates it, from the destination registry's repository creation template for
+//     REPLICATION that covers it (what a Member Registry sets up) if one exists at that moment, else
+//     with none of the source's settings (no KMS, mutable tags, no scanning) for good.
+//   - Both stacks of a pair replicate outward (Owner to Member, Member to Owner). That is not a loop:
+//     ECR replicates an image once per push, and the copy it writes in the destination is not
+//     replicated again, "an image pushed to us-west-2 replicates to only us-east-1, it doesn't
+//     replicate again" (https://docs.aws.amazon.com/AmazonECR/latest/userguide/replication.html,
+//     Considerations). So each push lands in both regions exactly once, whichever region takes it.
+//   - With tag immutability, an image tag pushed to both regions cannot also be replicated (the copy
+//     arrives without the duplicate tag): push every image to one region and let replication carry it.
 type Replication struct {
 	pulumi.ResourceState
 
@@ -71,7 +78,7 @@ func (a *ReplicationArgs) Validate() error {
 	}
 	var errs []error
 	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
-	if !replicationRegionPattern.MatchString(a.DestinationRegion) {
+	if !regionPattern.MatchString(a.DestinationRegion) {
 		bad("ReplicationArgs.DestinationRegion %q is invalid: use the peer region's name, such as us-west-2", a.DestinationRegion)
 	}
 	switch n := len(a.RepositoryPrefixes); {
@@ -90,7 +97,7 @@ func (a *ReplicationArgs) Validate() error {
 		}
 		seen[p] = true
 	}
-	if a.RegistryID != "" && !registryIDPattern.MatchString(a.RegistryID) {
+	if a.RegistryID != "" && !accountIDPattern.MatchString(a.RegistryID) {
 		bad("ReplicationArgs.RegistryID %q is invalid: use the destination's 12-digit AWS account id, or leave it empty for this account", a.RegistryID)
 	}
 	return errors.Join(errs...)
