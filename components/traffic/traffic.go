@@ -16,16 +16,21 @@
 //     the calculated check, so Route 53 stops answering with a region that fails or is drained.
 //
 // The program never creates, updates or deletes a drain object: a `pulumi up` cannot undo a
-// failover. Whatever Route 53's health checkers read anonymously is scoped by the bucket policy to
-// the one drain object.
+// failover. Route 53's checkers read the drain object anonymously, so the bucket policy grants
+// s3:GetObject on that one object, and only to the published address ranges of the checker regions
+// the health checks use: a grant limited to fixed source ranges is not public in S3's terms, so the
+// bucket keeps all four S3 Block Public Access settings on.
 package traffic
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"regexp"
+	"slices"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
@@ -50,7 +55,28 @@ const (
 	// HealthCheckRulePriority is the priority of the listener rule that answers the load-balancer
 	// check (edge's host rules use 10, 20, 30...).
 	HealthCheckRulePriority = 1
+	// CheckerIPRangesService is the service of the Route 53 health checkers' addresses in AWS's
+	// ip-ranges.json (ROUTE53_HEALTHCHECKS), as aws.GetIpRanges takes it. The provider compares it
+	// case-insensitively with the file's service field; its generated docs' spelling
+	// "route53Healthchecks" matches nothing.
+	// https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/meta/ip_ranges_data_source.go
+	CheckerIPRangesService = "route53_healthchecks"
 )
+
+// maxBucketPolicyBytes is S3's limit on the size of a bucket policy (20 KB).
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html
+const maxBucketPolicyBytes = 20 * 1024
+
+// checkerRegions are the regions Route 53 health checkers run in: the only values a health check's
+// regions accept (HealthCheckRegion in the Route 53 API).
+// https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
+var checkerRegions = []string{"us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"}
+
+// DefaultHealthCheckRegions returns the checker regions used when TrafficArgs.HealthCheckRegions is
+// empty: three, Route 53's minimum, on two continents.
+func DefaultHealthCheckRegions() []string {
+	return []string{"us-east-1", "us-west-1", "eu-west-1"}
+}
 
 var (
 	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
@@ -95,8 +121,17 @@ type TrafficArgs struct {
 	HealthCheckFQDN pulumi.StringInput
 	// HealthCheckPath is the path checked through the load balancer; empty means "/health".
 	HealthCheckPath string
-	// HealthCheckRegions are the Route 53 checker regions (at least 3, e.g. us-east-1, us-west-1,
-	// eu-west-1); empty uses Route 53's default set.
+	// HealthCheckRegions are the Route 53 checker regions of the endpoint checks: at least 3 of
+	// us-east-1, us-west-1, us-west-2, eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1 and
+	// sa-east-1; empty means DefaultHealthCheckRegions. The same list selects the checkers' address
+	// ranges (aws.GetIpRanges, service route53_healthchecks) that the stop bucket lets read the drain
+	// object, so the allowed ranges are exactly those of the checkers in use. AWS changes those
+	// ranges now and then; the lookup runs on every `pulumi up`, which updates the policy, so run one
+	// after AWS announces a change. A checker whose address is not allowed gets 403, which the
+	// inverted drain check reads as "not drained".
+	//
+	// The bucket in this region is read by the PEER's drain check, with the peer stack's list: both
+	// stacks of a pair must use the same HealthCheckRegions.
 	HealthCheckRegions []string
 	// HealthCheckListenerArns, when set, are the HTTPS listeners (one per load balancer) that get a
 	// rule forwarding Host = HealthCheckFQDN and path = HealthCheckPath to HealthCheckTargetGroupArn,
@@ -127,6 +162,9 @@ type Traffic struct {
 	LBHealthCheckID pulumi.StringOutput `pulumi:"lbHealthCheckId"`
 	// DrainHealthCheckID is the inverted check of this region's drain object.
 	DrainHealthCheckID pulumi.StringOutput `pulumi:"drainHealthCheckId"`
+	// CheckerCidrs are the address ranges (IPv4, then IPv6) the stop bucket lets read the peer's drain
+	// object: those of the Route 53 checkers in HealthCheckRegions, as published when the stack ran.
+	CheckerCidrs pulumi.StringArrayOutput `pulumi:"checkerCidrs"`
 	// RecordFqdns are the names of the weighted records, in Hostnames order.
 	RecordFqdns pulumi.StringArrayOutput `pulumi:"recordFqdns"`
 
@@ -134,6 +172,8 @@ type Traffic struct {
 	Records *dns.Records
 	// Weight is the weight the records were given.
 	Weight int
+	// HealthCheckRegions are the checker regions the endpoint checks use.
+	HealthCheckRegions []string
 }
 
 // Validate checks the arguments and reports every problem, each naming the field and the fix.
@@ -188,12 +228,12 @@ func (a *TrafficArgs) Validate() error {
 		bad("TrafficArgs.HealthCheckPath %q is invalid: use an absolute URL path of up to 255 characters such as /health, or leave it empty", a.HealthCheckPath)
 	}
 	if n := len(a.HealthCheckRegions); n > 0 && n < 3 {
-		bad("TrafficArgs.HealthCheckRegions lists %d region(s): Route 53 needs at least 3 checker regions, or leave it empty for the default set", n)
+		bad("TrafficArgs.HealthCheckRegions lists %d region(s): Route 53 needs at least 3 checker regions, or leave it empty for %v", n, DefaultHealthCheckRegions())
 	}
 	seenRegion := map[string]bool{}
 	for i, r := range a.HealthCheckRegions {
-		if !regionPattern.MatchString(r) {
-			bad("TrafficArgs.HealthCheckRegions[%d] %q is invalid: use a Route 53 checker region such as us-west-1", i, r)
+		if !slices.Contains(checkerRegions, r) {
+			bad("TrafficArgs.HealthCheckRegions[%d] %q is not a Route 53 checker region: use some of %v", i, r, checkerRegions)
 		}
 		if seenRegion[r] {
 			bad("TrafficArgs.HealthCheckRegions[%d] %q is listed twice: list every region once", i, r)
@@ -221,10 +261,33 @@ func DrainCheckFQDN(deployment, account, bucketRegion string) string {
 	return failover.BucketName(deployment, account, bucketRegion) + ".s3." + bucketRegion + ".amazonaws.com"
 }
 
-// BucketPolicy returns the stop bucket's policy: anonymous s3:GetObject on exactly the one drain
-// object it holds (what Route 53's checkers read), and a denial of every request not made over TLS.
-// Nothing else is public: not listing, not other keys, not writes.
-func BucketPolicy(bucket, peerRegion string) (string, error) {
+// BucketPolicy returns the stop bucket's policy: s3:GetObject on exactly the one drain object it
+// holds, for requests from the Route 53 checkers' address ranges checkerCIDRs only (IPv4 and IPv6,
+// an aws:SourceIp condition), and a denial of every request not made over TLS. Not listing, not other
+// keys, not writes, not other addresses.
+//
+// S3 does not count a policy that limits access to a set of CIDRs with aws:SourceIp as public, so
+// BlockPublicPolicy accepts it and RestrictPublicBuckets lets it work ("The meaning of public",
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html).
+// It is an error to pass no ranges (the drain switch could never be read: no drain), a range that
+// does not parse, a range that allows every address, or so many that the policy passes S3's 20 KB.
+func BucketPolicy(bucket, peerRegion string, checkerCIDRs []string) (string, error) {
+	if len(checkerCIDRs) == 0 {
+		return "", errors.New("the stop bucket policy needs the Route 53 checkers' address ranges: none were given, and without them no checker could read the drain object")
+	}
+	cidrs := make([]string, 0, len(checkerCIDRs))
+	for _, c := range checkerCIDRs {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return "", fmt.Errorf("the stop bucket policy's checker range %q is not a CIDR block: %w", c, err)
+		}
+		if p.Bits() == 0 {
+			return "", fmt.Errorf("the stop bucket policy's checker range %q allows every address: pass the Route 53 checkers' ranges", c)
+		}
+		if s := p.Masked().String(); !slices.Contains(cidrs, s) {
+			cidrs = append(cidrs, s)
+		}
+	}
 	arn := "arn:aws:s3:::" + bucket
 	doc, err := json.Marshal(map[string]any{
 		"Version": "2012-10-17",
@@ -235,6 +298,7 @@ func BucketPolicy(bucket, peerRegion string) (string, error) {
 				"Principal": "*",
 				"Action":    "s3:GetObject",
 				"Resource":  arn + "/" + failover.ObjectKey(peerRegion),
+				"Condition": map[string]any{"IpAddress": map[string]any{"aws:SourceIp": cidrs}},
 			},
 			map[string]any{
 				"Sid":       "DenyInsecureTransport",
@@ -248,6 +312,9 @@ func BucketPolicy(bucket, peerRegion string) (string, error) {
 	})
 	if err != nil {
 		return "", fmt.Errorf("encoding the stop bucket policy: %w", err)
+	}
+	if len(doc) > maxBucketPolicyBytes {
+		return "", fmt.Errorf("the stop bucket policy has %d bytes with %d checker ranges, S3 allows %d: use fewer TrafficArgs.HealthCheckRegions", len(doc), len(cidrs), maxBucketPolicyBytes)
 	}
 	return string(doc), nil
 }
@@ -266,17 +333,33 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 	if path == "" {
 		path = DefaultHealthCheckPath
 	}
-	bucketName := failover.BucketName(args.Deployment, args.AccountID, args.Region)
-	policy, err := BucketPolicy(bucketName, args.PeerRegion)
-	if err != nil {
-		return nil, fmt.Errorf("traffic %s: %w", name, err)
+	checkers := slices.Clone(args.HealthCheckRegions)
+	if len(checkers) == 0 {
+		checkers = DefaultHealthCheckRegions()
 	}
+	bucketName := failover.BucketName(args.Deployment, args.AccountID, args.Region)
 
-	comp := &Traffic{Weight: weight}
+	comp := &Traffic{Weight: weight, HealthCheckRegions: checkers}
 	if err := ctx.RegisterComponentResource("ess-ha:traffic:Traffic", name, comp, opts...); err != nil {
 		return nil, fmt.Errorf("registering traffic %s: %w", name, err)
 	}
 	parent := pulumi.Parent(comp)
+
+	// The checkers' current ranges, read from AWS's ip-ranges.json on every run (preview included).
+	ranges := aws.GetIpRangesOutput(ctx, aws.GetIpRangesOutputArgs{
+		Services: pulumi.ToStringArray([]string{CheckerIPRangesService}),
+		Regions:  pulumi.ToStringArray(checkers),
+	}, parent)
+	comp.CheckerCidrs = pulumi.All(ranges.CidrBlocks(), ranges.Ipv6CidrBlocks()).ApplyT(func(v []any) []string {
+		return append(slices.Clone(v[0].([]string)), v[1].([]string)...)
+	}).(pulumi.StringArrayOutput)
+	policy := comp.CheckerCidrs.ApplyT(func(cidrs []string) (string, error) {
+		doc, err := BucketPolicy(bucketName, args.PeerRegion, cidrs)
+		if err != nil {
+			return "", fmt.Errorf("traffic %s: checker regions %v: %w", name, checkers, err)
+		}
+		return doc, nil
+	}).(pulumi.StringOutput)
 
 	bucket, err := newStopBucket(ctx, name, bucketName, policy, args.Tags, parent)
 	if err != nil {
@@ -284,10 +367,7 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 	}
 
 	// The load-balancer path: an HTTPS request for the health path through the region's edge.
-	var regions pulumi.StringArrayInput
-	if len(args.HealthCheckRegions) > 0 {
-		regions = pulumi.ToStringArray(args.HealthCheckRegions)
-	}
+	regions := pulumi.ToStringArray(checkers)
 	if len(args.HealthCheckListenerArns) > 0 {
 		for i, listener := range args.HealthCheckListenerArns {
 			ruleName := fmt.Sprintf("%s-health-rule-%d", name, i)
@@ -384,6 +464,7 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 		"healthCheckId":      comp.HealthCheckID,
 		"lbHealthCheckId":    comp.LBHealthCheckID,
 		"drainHealthCheckId": comp.DrainHealthCheckID,
+		"checkerCidrs":       comp.CheckerCidrs,
 		"recordFqdns":        comp.RecordFqdns,
 	}); err != nil {
 		return nil, fmt.Errorf("traffic %s: registering outputs: %w", name, err)
@@ -392,11 +473,11 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 }
 
 // newStopBucket creates the stop bucket of this region: versioned (every drain and restore leaves a
-// version, an audit trail), SSE-S3 encrypted, owner-enforced (no ACLs), with public ACLs blocked and
-// ignored but a public POLICY allowed, because the policy is what grants Route 53's anonymous
-// checkers s3:GetObject on the one drain object. The bucket is never force-destroyed, and no object
-// in it is ever managed here.
-func newStopBucket(ctx *pulumi.Context, name, bucketName, policy string, common map[string]string, parent pulumi.ResourceOrInvokeOption) (*s3.BucketV2, error) {
+// version, an audit trail), SSE-S3 encrypted, owner-enforced (no ACLs), with all four Block Public
+// Access settings on: its policy (BucketPolicy) grants Route 53's anonymous checkers s3:GetObject on
+// the one drain object from their address ranges only, which S3 does not count as public. The bucket
+// is never force-destroyed, and no object in it is ever managed here.
+func newStopBucket(ctx *pulumi.Context, name, bucketName string, policy pulumi.StringInput, common map[string]string, parent pulumi.ResourceOrInvokeOption) (*s3.BucketV2, error) {
 	bname := name + "-stop-bucket"
 	bucket, err := s3.NewBucketV2(ctx, bname, &s3.BucketV2Args{
 		Bucket:       pulumi.String(bucketName),
@@ -432,20 +513,21 @@ func newStopBucket(ctx *pulumi.Context, name, bucketName, policy string, common 
 	if err != nil {
 		return nil, fmt.Errorf("enforcing bucket ownership of %s: %w", bname, err)
 	}
+	// All four on, as AWS recommends for every bucket (Security Hub control S3.8): the policy below is
+	// not public, because its one grant is limited to fixed source ranges.
 	pab, err := s3.NewBucketPublicAccessBlock(ctx, bname+"-public-access", &s3.BucketPublicAccessBlockArgs{
-		Bucket:           bucket.ID(),
-		BlockPublicAcls:  pulumi.Bool(true),
-		IgnorePublicAcls: pulumi.Bool(true),
-		// The policy below is public (Principal "*" on the drain object): it must not be blocked.
-		BlockPublicPolicy:     pulumi.Bool(false),
-		RestrictPublicBuckets: pulumi.Bool(false),
+		Bucket:                bucket.ID(),
+		BlockPublicAcls:       pulumi.Bool(true),
+		IgnorePublicAcls:      pulumi.Bool(true),
+		BlockPublicPolicy:     pulumi.Bool(true),
+		RestrictPublicBuckets: pulumi.Bool(true),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("setting the public access block of %s: %w", bname, err)
 	}
 	if _, err := s3.NewBucketPolicy(ctx, bname+"-policy", &s3.BucketPolicyArgs{
 		Bucket: bucket.ID(),
-		Policy: pulumi.String(policy),
+		Policy: policy,
 	}, parent, pulumi.DependsOn([]pulumi.Resource{pab, own})); err != nil {
 		return nil, fmt.Errorf("creating the policy of %s: %w", bname, err)
 	}
