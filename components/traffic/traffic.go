@@ -11,7 +11,10 @@
 //   - Route 53 health checks are global, so each stack creates its own region's checks: an HTTPS
 //     check of the services' health path through the region's load balancer, an INVERTED HTTPS
 //     check of the region's drain object (present: S3 answers 200, inverted to unhealthy; absent:
-//     S3 answers 403, inverted to healthy), and a CALCULATED check that is healthy only when both are.
+//     S3 answers 403, inverted to healthy), a CLOUDWATCH_METRIC check per dependency alarm (the
+//     database, each cache member: what the services need to serve), and a CALCULATED check that is
+//     healthy only when all of them are. A dependency with several alarms (the cache, healthy while
+//     any member is) is a nested CALCULATED check that needs one of them.
 //   - Each stack creates its region's weighted alias records (set identifier = the region) tied to
 //     the calculated check, so Route 53 stops answering with a region that fails or is drained.
 //
@@ -55,6 +58,13 @@ const (
 	// HealthCheckRulePriority is the priority of the listener rule that answers the load-balancer
 	// check (edge's host rules use 10, 20, 30...).
 	HealthCheckRulePriority = 1
+	// InsufficientDataHealthStatus is what a dependency check reports while its alarm has too little
+	// data: the last status the alarm gave, and healthy for a new check. The dependency alarms treat
+	// missing data as breaching, so this covers only a new or re-created alarm.
+	// https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
+	InsufficientDataHealthStatus = "LastKnownStatus"
+	// maxChildHealthChecks is Route 53's limit on the children of a CALCULATED check.
+	maxChildHealthChecks = 256
 	// CheckerIPRangesService is the service of the Route 53 health checkers' addresses in AWS's
 	// ip-ranges.json (ROUTE53_HEALTHCHECKS), as aws.GetIpRanges takes it. The provider compares it
 	// case-insensitively with the file's service field; its generated docs' spelling
@@ -84,7 +94,34 @@ var (
 	hostnamePattern   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 	pathPattern       = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
 	accountPattern    = regexp.MustCompile(`^[0-9]{12}$`)
+	dependencyPattern = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$`)
 )
+
+// AlarmCheck is a CloudWatch alarm that a Route 53 health check of type CLOUDWATCH_METRIC follows:
+// unhealthy while the alarm is in ALARM. Route 53 follows only standard-resolution alarms on one
+// metric with a simple statistic (see observability.DependencyAlarms).
+type AlarmCheck struct {
+	// Name is the alarm's name (observability.HealthAlarm.Name).
+	Name pulumi.StringInput
+	// Region is the region the alarm lives in (observability.HealthAlarm.Region).
+	Region string
+	// Revision, when set, changes whenever the alarm's settings change
+	// (observability.HealthAlarm.Revision): the health check is then updated, which makes Route 53
+	// re-read the alarm, as it does not follow changes by itself.
+	Revision pulumi.StringInput
+}
+
+// Dependency is something the region's services need to serve, such as the database or the cache:
+// present while at least one of its alarms is OK. The region's health check needs every dependency
+// present.
+type Dependency struct {
+	// Name is a short lower-case key, such as database or cache: it names the health checks.
+	Name string
+	// Alarms are the dependency's alarms. One alarm is a direct child of the region's check; several
+	// (one per cache member) are the children of a nested CALCULATED check that needs one of them,
+	// since a failover moves the primary to another member and the cache is gone only when all are.
+	Alarms []AlarmCheck
+}
 
 // maxBucketName is S3's limit on the length of a bucket name.
 const maxBucketName = 63
@@ -139,6 +176,11 @@ type TrafficArgs struct {
 	HealthCheckListenerArns   pulumi.StringArray
 	HealthCheckTargetGroupArn pulumi.StringInput
 
+	// Dependencies are what the services need to serve besides the load-balancer path, each followed
+	// through CloudWatch alarms (observability.DependencyAlarms): the region drains when one of them
+	// is gone. Empty: only the load-balancer path and the drain switch decide.
+	Dependencies []Dependency
+
 	// Weight is the region's weight, 0 to 255. nil means DefaultWeight (100, equal shares). A weight
 	// of 0 is explicit (pulumi.IntRef(0)): the region takes no traffic while the other region's
 	// records are healthy, and all of it when they are not (a warm standby).
@@ -162,6 +204,9 @@ type Traffic struct {
 	LBHealthCheckID pulumi.StringOutput `pulumi:"lbHealthCheckId"`
 	// DrainHealthCheckID is the inverted check of this region's drain object.
 	DrainHealthCheckID pulumi.StringOutput `pulumi:"drainHealthCheckId"`
+	// DependencyHealthCheckIDs are the health checks of TrafficArgs.Dependencies, keyed by Name: the
+	// CLOUDWATCH_METRIC check of a dependency with one alarm, the nested CALCULATED check otherwise.
+	DependencyHealthCheckIDs pulumi.StringMapOutput `pulumi:"dependencyHealthCheckIds"`
 	// CheckerCidrs are the address ranges (IPv4, then IPv6) the stop bucket lets read the peer's drain
 	// object: those of the Route 53 checkers in HealthCheckRegions, as published when the stack ran.
 	CheckerCidrs pulumi.StringArrayOutput `pulumi:"checkerCidrs"`
@@ -239,6 +284,30 @@ func (a *TrafficArgs) Validate() error {
 			bad("TrafficArgs.HealthCheckRegions[%d] %q is listed twice: list every region once", i, r)
 		}
 		seenRegion[r] = true
+	}
+	seenDep := map[string]bool{}
+	for i, d := range a.Dependencies {
+		if !dependencyPattern.MatchString(d.Name) {
+			bad("TrafficArgs.Dependencies[%d].Name %q is invalid: use a short lower-case key such as database or cache", i, d.Name)
+		}
+		if seenDep[d.Name] {
+			bad("TrafficArgs.Dependencies[%d].Name %q is listed twice: give every dependency its own name", i, d.Name)
+		}
+		seenDep[d.Name] = true
+		if len(d.Alarms) == 0 || len(d.Alarms) > maxChildHealthChecks {
+			bad("TrafficArgs.Dependencies[%d] (%s) has %d alarms: pass 1 to %d, e.g. observability.DependencyAlarms' Database or Cache", i, d.Name, len(d.Alarms), maxChildHealthChecks)
+		}
+		for j, al := range d.Alarms {
+			if al.Name == nil {
+				bad("TrafficArgs.Dependencies[%d].Alarms[%d].Name is not set: pass the alarm's name (observability.HealthAlarm.Name)", i, j)
+			}
+			if !regionPattern.MatchString(al.Region) {
+				bad("TrafficArgs.Dependencies[%d].Alarms[%d].Region %q is invalid: pass the region the alarm lives in, such as us-east-1", i, j, al.Region)
+			}
+		}
+	}
+	if n := 2 + len(a.Dependencies); n > maxChildHealthChecks {
+		bad("TrafficArgs.Dependencies lists %d dependencies: the region's check would have %d children, Route 53 allows %d", len(a.Dependencies), n, maxChildHealthChecks)
 	}
 	if (len(a.HealthCheckListenerArns) > 0) != (a.HealthCheckTargetGroupArn != nil) {
 		bad("TrafficArgs.HealthCheckListenerArns and HealthCheckTargetGroupArn go together: set both (to add the health-check listener rule) or neither")
@@ -426,12 +495,25 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 		return nil, fmt.Errorf("traffic %s: creating health check %s: %w", name, drainName, err)
 	}
 
-	// The region: healthy only while the load-balancer path is healthy AND the region is not drained.
+	// What the services need: a check per dependency.
+	children := pulumi.StringArray{lbCheck.ID().ToStringOutput(), drainCheck.ID().ToStringOutput()}
+	depIDs := pulumi.StringMap{}
+	for _, d := range args.Dependencies {
+		id, err := newDependencyCheck(ctx, name, args.Region, d, args.Tags, parent)
+		if err != nil {
+			return nil, fmt.Errorf("traffic %s: %w", name, err)
+		}
+		children = append(children, id)
+		depIDs[d.Name] = id
+	}
+
+	// The region: healthy only while the load-balancer path is healthy AND the region is not drained
+	// AND every dependency is there. ALL children must be healthy.
 	regionName := name + "-region-check"
 	regionCheck, err := route53.NewHealthCheck(ctx, regionName, &route53.HealthCheckArgs{
 		Type:                 pulumi.String("CALCULATED"),
-		ChildHealthchecks:    pulumi.StringArray{lbCheck.ID().ToStringOutput(), drainCheck.ID().ToStringOutput()},
-		ChildHealthThreshold: pulumi.Int(2),
+		ChildHealthchecks:    children,
+		ChildHealthThreshold: pulumi.Int(len(children)),
 		Tags:                 awstags.With(args.Tags, "Name", regionName, "region", args.Region, "check", "region"),
 	}, parent)
 	if err != nil {
@@ -456,20 +538,72 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 	comp.HealthCheckID = regionCheck.ID().ToStringOutput()
 	comp.LBHealthCheckID = lbCheck.ID().ToStringOutput()
 	comp.DrainHealthCheckID = drainCheck.ID().ToStringOutput()
+	comp.DependencyHealthCheckIDs = depIDs.ToStringMapOutput()
 	comp.RecordFqdns = records.Fqdns
 	comp.Records = records
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"drainBucket":        comp.DrainBucket,
-		"drainObjectUrl":     comp.DrainObjectURL,
-		"healthCheckId":      comp.HealthCheckID,
-		"lbHealthCheckId":    comp.LBHealthCheckID,
-		"drainHealthCheckId": comp.DrainHealthCheckID,
-		"checkerCidrs":       comp.CheckerCidrs,
-		"recordFqdns":        comp.RecordFqdns,
+		"drainBucket":              comp.DrainBucket,
+		"drainObjectUrl":           comp.DrainObjectURL,
+		"healthCheckId":            comp.HealthCheckID,
+		"lbHealthCheckId":          comp.LBHealthCheckID,
+		"drainHealthCheckId":       comp.DrainHealthCheckID,
+		"checkerCidrs":             comp.CheckerCidrs,
+		"dependencyHealthCheckIds": comp.DependencyHealthCheckIDs,
+		"recordFqdns":              comp.RecordFqdns,
 	}); err != nil {
 		return nil, fmt.Errorf("traffic %s: registering outputs: %w", name, err)
 	}
 	return comp, nil
+}
+
+// newDependencyCheck creates the health check of one dependency and returns its ID: a
+// CLOUDWATCH_METRIC check of its alarm, or, for several alarms, a CALCULATED check that needs one of
+// the CLOUDWATCH_METRIC checks of its alarms (present while any alarm is OK). The nested check does
+// not contain the drain check, which stays a direct child of the region's check.
+func newDependencyCheck(ctx *pulumi.Context, name, region string, d Dependency, common map[string]string, parent pulumi.ResourceOrInvokeOption) (pulumi.StringOutput, error) {
+	base := name + "-dep-" + d.Name
+	check := "dependency:" + d.Name
+	alarmCheck := func(rname, tag string, a AlarmCheck) (pulumi.StringOutput, error) {
+		hargs := &route53.HealthCheckArgs{
+			Type:                         pulumi.String("CLOUDWATCH_METRIC"),
+			CloudwatchAlarmName:          a.Name,
+			CloudwatchAlarmRegion:        pulumi.String(a.Region),
+			InsufficientDataHealthStatus: pulumi.String(InsufficientDataHealthStatus),
+			Tags:                         awstags.With(common, "Name", rname, "region", region, "check", tag),
+		}
+		if a.Revision != nil {
+			// An update makes Route 53 re-read the alarm's settings.
+			// https://github.com/hashicorp/terraform-provider-aws/issues/29251
+			hargs.Triggers = pulumi.StringMap{"alarmRevision": a.Revision}
+		}
+		hc, err := route53.NewHealthCheck(ctx, rname, hargs, parent)
+		if err != nil {
+			return pulumi.StringOutput{}, fmt.Errorf("creating health check %s: %w", rname, err)
+		}
+		return hc.ID().ToStringOutput(), nil
+	}
+	if len(d.Alarms) == 1 {
+		return alarmCheck(base+"-check", check, d.Alarms[0])
+	}
+	members := pulumi.StringArray{}
+	for i, a := range d.Alarms {
+		id, err := alarmCheck(fmt.Sprintf("%s-%d-check", base, i+1), fmt.Sprintf("%s:%d", check, i+1), a)
+		if err != nil {
+			return pulumi.StringOutput{}, err
+		}
+		members = append(members, id)
+	}
+	rname := base + "-check"
+	hc, err := route53.NewHealthCheck(ctx, rname, &route53.HealthCheckArgs{
+		Type:                 pulumi.String("CALCULATED"),
+		ChildHealthchecks:    members,
+		ChildHealthThreshold: pulumi.Int(1),
+		Tags:                 awstags.With(common, "Name", rname, "region", region, "check", check),
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("creating health check %s: %w", rname, err)
+	}
+	return hc.ID().ToStringOutput(), nil
 }
 
 // newStopBucket creates the stop bucket of this region: versioned (every drain and restore leaves a

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ess-ha/ess-ha/components/observability"
 	"github.com/ess-ha/ess-ha/components/traffic"
 	"github.com/ess-ha/ess-ha/internal/failover"
 	"github.com/ess-ha/ess-ha/internal/mocks"
@@ -94,18 +95,47 @@ func num(r *mocks.Registration, key string) int {
 	return int(v.NumberValue())
 }
 
-// checks returns the health checks of a run keyed by their "check" tag.
+// checks returns the health checks of a run keyed by their "check" tag: load-balancer, drain,
+// region, and dependency:<name>[:<n>] for each dependency.
 func checks(t *testing.T, m *mocks.Mocks) map[string]*mocks.Registration {
 	t.Helper()
 	out := map[string]*mocks.Registration{}
 	for _, r := range m.ByType("aws:route53/healthCheck:HealthCheck") {
 		tags := r.Inputs["tags"].ObjectValue()
-		out[tags["check"].StringValue()] = r
+		k := tags["check"].StringValue()
+		require.NotContains(t, out, k, "one check per tag")
+		out[k] = r
 		assert.Equal(t, r.Name, tags["Name"].StringValue(), "every check is tagged with its Name")
 		assert.Equal(t, "ess-ha", tags["project"].StringValue())
 	}
-	require.Len(t, out, 3)
+	for _, k := range []string{"load-balancer", "drain", "region"} {
+		require.Contains(t, out, k)
+	}
 	return out
+}
+
+// childrenOf returns the child health check IDs of a CALCULATED check.
+func childrenOf(r *mocks.Registration) []string {
+	var out []string
+	for _, v := range r.Inputs["childHealthchecks"].ArrayValue() {
+		out = append(out, v.StringValue())
+	}
+	return out
+}
+
+// dependencies are a database with one alarm and a cache with three members, as
+// observability.DependencyAlarms gives them.
+func dependencies() []traffic.Dependency {
+	return []traffic.Dependency{
+		{Name: "database", Alarms: []traffic.AlarmCheck{
+			{Name: pulumi.String("prod-database-gone"), Region: "us-east-1", Revision: pulumi.String("r-db")},
+		}},
+		{Name: "cache", Alarms: []traffic.AlarmCheck{
+			{Name: pulumi.String("prod-cache1-gone"), Region: "us-east-1", Revision: pulumi.String("r-c1")},
+			{Name: pulumi.String("prod-cache2-gone"), Region: "us-east-1", Revision: pulumi.String("r-c2")},
+			{Name: pulumi.String("prod-cache3-gone"), Region: "us-east-1"},
+		}},
+	}
 }
 
 type statement struct {
@@ -562,4 +592,168 @@ func TestCheckerRangesOutput(t *testing.T) {
 	_, comp := mustRun(t, "us-west-2", baseArgs("us-west-2", "us-east-1"))
 	assert.Equal(t, checkerRanges(t, traffic.DefaultHealthCheckRegions()...), mockstest.Await[[]string](t, comp.CheckerCidrs))
 	assert.Equal(t, traffic.DefaultHealthCheckRegions(), comp.HealthCheckRegions)
+}
+
+func TestDependencyChecks(t *testing.T) {
+	args := baseArgs("us-east-1", "us-west-2")
+	args.Dependencies = dependencies()
+	m, comp := mustRun(t, "us-east-1", args)
+	c := checks(t, m)
+	require.Len(t, c, 3+1+1+3, "load balancer, drain, region, database, cache and its three members")
+
+	db := c["dependency:database"]
+	assert.Equal(t, "traffic-dep-database-check", db.Name)
+	assert.Equal(t, "CLOUDWATCH_METRIC", str(db, "type"))
+	assert.Equal(t, "prod-database-gone", str(db, "cloudwatchAlarmName"))
+	assert.Equal(t, "us-east-1", str(db, "cloudwatchAlarmRegion"))
+	assert.Equal(t, "LastKnownStatus", str(db, "insufficientDataHealthStatus"), "a new check is healthy, then follows the alarm")
+	assert.Equal(t, "r-db", db.Inputs["triggers"].ObjectValue()["alarmRevision"].StringValue(), "a changed alarm updates the check")
+	assert.False(t, boolean(db, "invertHealthcheck"))
+	assert.NotContains(t, db.Inputs, resource.PropertyKey("regions"), "no checkers: Route 53 reads the alarm")
+
+	cache := c["dependency:cache"]
+	assert.Equal(t, "traffic-dep-cache-check", cache.Name)
+	assert.Equal(t, "CALCULATED", str(cache, "type"))
+	assert.Equal(t, 1, num(cache, "childHealthThreshold"), "the cache is there while any member is")
+	var members []string
+	for i := 1; i <= 3; i++ {
+		mc := c[fmt.Sprintf("dependency:cache:%d", i)]
+		require.NotNil(t, mc)
+		assert.Equal(t, fmt.Sprintf("traffic-dep-cache-%d-check", i), mc.Name)
+		assert.Equal(t, "CLOUDWATCH_METRIC", str(mc, "type"))
+		assert.Equal(t, fmt.Sprintf("prod-cache%d-gone", i), str(mc, "cloudwatchAlarmName"))
+		assert.Equal(t, "LastKnownStatus", str(mc, "insufficientDataHealthStatus"))
+		members = append(members, mc.ID)
+	}
+	assert.Equal(t, members, childrenOf(cache))
+	assert.NotContains(t, c["dependency:cache:3"].Inputs, resource.PropertyKey("triggers"), "no revision, no triggers")
+
+	region := c["region"]
+	assert.Equal(t, []string{c["load-balancer"].ID, c["drain"].ID, db.ID, cache.ID}, childrenOf(region))
+	assert.Equal(t, 4, num(region, "childHealthThreshold"), "every child must be healthy")
+	assert.Equal(t, map[string]string{"database": db.ID, "cache": cache.ID}, mockstest.Await[map[string]string](t, comp.DependencyHealthCheckIDs))
+
+	for _, r := range m.ByType("aws:route53/healthCheck:HealthCheck") {
+		assert.Equal(t, mockstest.One(t, m, "ess-ha:traffic:Traffic").URN, r.Parent, "%s is the component's child", r.Name)
+	}
+}
+
+// TestRegionCheckCanBeDrained encodes what ha-drain-check-inverted accepts
+// (policies/internal/rules/drain-check-inverted.go): the health check of the weighted records is a
+// CALCULATED check, neither inverted nor disabled, with childHealthThreshold equal to its number of
+// children and the drain check (an inverted, enabled HTTPS check of an *.s3.*.amazonaws.com name)
+// among them; a nested CALCULATED check (a dependency with several alarms) does not contain the
+// drain check.
+func TestRegionCheckCanBeDrained(t *testing.T) {
+	for name, deps := range map[string][]traffic.Dependency{"without dependencies": nil, "with dependencies": dependencies()} {
+		t.Run(name, func(t *testing.T) {
+			args := baseArgs("us-west-2", "us-east-1")
+			args.Dependencies = deps
+			m, _ := mustRun(t, "us-west-2", args)
+			byID := map[string]*mocks.Registration{}
+			for _, r := range m.ByType("aws:route53/healthCheck:HealthCheck") {
+				byID[r.ID] = r
+			}
+			isDrain := func(r *mocks.Registration) bool {
+				return str(r, "type") == "HTTPS" && strings.Contains(str(r, "fqdn"), ".s3.") && strings.HasSuffix(str(r, "fqdn"), ".amazonaws.com")
+			}
+			for _, rec := range m.ByType("aws:route53/record:Record") {
+				hc := byID[str(rec, "healthCheckId")]
+				require.NotNil(t, hc, "record %s has a health check of the stack", rec.Name)
+				assert.Equal(t, "CALCULATED", str(hc, "type"))
+				assert.False(t, boolean(hc, "invertHealthcheck"))
+				assert.False(t, boolean(hc, "disabled"))
+				kids := childrenOf(hc)
+				assert.Equal(t, len(kids), num(hc, "childHealthThreshold"), "needs all %d children", len(kids))
+				var drains int
+				for _, id := range kids {
+					child := byID[id]
+					require.NotNil(t, child)
+					if isDrain(child) {
+						drains++
+						assert.True(t, boolean(child, "invertHealthcheck"), "the drain check is inverted")
+						assert.False(t, boolean(child, "disabled"))
+					}
+					if str(child, "type") == "CALCULATED" {
+						for _, g := range childrenOf(child) {
+							assert.False(t, isDrain(byID[g]), "the drain check is not nested")
+						}
+					}
+				}
+				assert.Equal(t, 1, drains, "the drain check is a direct child")
+			}
+		})
+	}
+}
+
+func TestDependencyArgsErrors(t *testing.T) {
+	for name, c := range map[string]struct {
+		deps []traffic.Dependency
+		want string
+	}{
+		"bad name":  {[]traffic.Dependency{{Name: "Data Base", Alarms: dependencies()[0].Alarms}}, `TrafficArgs.Dependencies[0].Name "Data Base" is invalid`},
+		"twice":     {[]traffic.Dependency{dependencies()[0], dependencies()[0]}, `TrafficArgs.Dependencies[1].Name "database" is listed twice`},
+		"no alarms": {[]traffic.Dependency{{Name: "cache"}}, "TrafficArgs.Dependencies[0] (cache) has 0 alarms"},
+		"no alarm name": {[]traffic.Dependency{{Name: "cache", Alarms: []traffic.AlarmCheck{{Region: "us-east-1"}}}},
+			"TrafficArgs.Dependencies[0].Alarms[0].Name is not set"},
+		"bad alarm region": {[]traffic.Dependency{{Name: "cache", Alarms: []traffic.AlarmCheck{{Name: pulumi.String("a"), Region: "east"}}}},
+			`TrafficArgs.Dependencies[0].Alarms[0].Region "east" is invalid`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			args := baseArgs("us-east-1", "us-west-2")
+			args.Dependencies = c.deps
+			m, _, err := run(t, "us-east-1", args)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Empty(t, m.Registrations())
+		})
+	}
+}
+
+// TestDependenciesFromObservability wires observability.DependencyAlarms into the region's check, as
+// components/region does: each health check follows the alarm it names, in the alarm's region.
+func TestDependenciesFromObservability(t *testing.T) {
+	m := mocks.New("ess-ha", "prod-us-west-2", "us-west-2")
+	err := m.Run(nil, func(ctx *pulumi.Context) error {
+		deps, err := observability.NewDependencyAlarms(ctx, "deps", &observability.DependencyAlarmsArgs{
+			Region:                    "us-west-2",
+			DatabaseClusterIdentifier: pulumi.String("ess-globaldb-us-west-2"),
+			CacheReplicationGroupID:   pulumi.String("ess-cache"),
+			CacheClusters:             2,
+		})
+		if err != nil {
+			return err
+		}
+		alarm := func(h observability.HealthAlarm) traffic.AlarmCheck {
+			return traffic.AlarmCheck{Name: h.Name, Region: h.Region, Revision: h.Revision}
+		}
+		cache := traffic.Dependency{Name: "cache"}
+		for _, h := range deps.Cache {
+			cache.Alarms = append(cache.Alarms, alarm(h))
+		}
+		args := baseArgs("us-west-2", "us-east-1")
+		args.Dependencies = []traffic.Dependency{{Name: "database", Alarms: []traffic.AlarmCheck{alarm(deps.Database)}}, cache}
+		_, err = traffic.NewTraffic(ctx, "traffic", args)
+		return err
+	})
+	require.NoError(t, err)
+
+	alarms := map[string]*mocks.Registration{}
+	for _, a := range m.ByType("aws:cloudwatch/metricAlarm:MetricAlarm") {
+		alarms[str(a, "name")] = a
+	}
+	c := checks(t, m)
+	for key, alarmName := range map[string]string{
+		"dependency:database": "ess-ha-prod-us-west-2-deps-database-gone",
+		"dependency:cache:1":  "ess-ha-prod-us-west-2-deps-cache1-gone",
+		"dependency:cache:2":  "ess-ha-prod-us-west-2-deps-cache2-gone",
+	} {
+		require.Contains(t, c, key)
+		require.Contains(t, alarms, alarmName)
+		assert.Equal(t, alarmName, str(c[key], "cloudwatchAlarmName"), key)
+		assert.Equal(t, "us-west-2", str(c[key], "cloudwatchAlarmRegion"), key)
+		assert.Contains(t, c[key].PropertyDependencies["cloudwatchAlarmName"], alarms[alarmName].URN, "%s is created after its alarm", key)
+		assert.Len(t, c[key].Inputs["triggers"].ObjectValue()["alarmRevision"].StringValue(), 16, key)
+	}
+	assert.Len(t, childrenOf(c["region"]), 4)
 }
