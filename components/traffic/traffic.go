@@ -74,12 +74,12 @@ const (
 )
 
 // maxBucketPolicyBytes is S3's limit on the size of a bucket policy (20 KB).
-// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-iam-policies.html
 const maxBucketPolicyBytes = 20 * 1024
 
 // checkerRegions are the regions Route 53 health checkers run in: the only values a health check's
-// regions accept (HealthCheckRegion in the Route 53 API).
-// https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
+// regions accept (the HealthCheckRegion enum of the Route 53 API, e.g.
+// https://boto3.amazonaws.com/v1/documentation/api/1.26.87/reference/services/route53/client/create_health_check.html).
 var checkerRegions = []string{"us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"}
 
 // DefaultHealthCheckRegions returns the checker regions used when TrafficArgs.HealthCheckRegions is
@@ -163,9 +163,11 @@ type TrafficArgs struct {
 	// sa-east-1; empty means DefaultHealthCheckRegions. The same list selects the checkers' address
 	// ranges (aws.GetIpRanges, service route53_healthchecks) that the stop bucket lets read the drain
 	// object, so the allowed ranges are exactly those of the checkers in use. AWS changes those
-	// ranges now and then; the lookup runs on every `pulumi up`, which updates the policy, so run one
-	// after AWS announces a change. A checker whose address is not allowed gets 403, which the
-	// inverted drain check reads as "not drained".
+	// ranges now and then; the lookup runs on every `pulumi up` (and preview), which updates the
+	// policy, so run one after AWS announces a change. A checker whose address is not allowed gets
+	// 403, which the inverted drain check reads as "not drained"; a drain takes while more than 18%
+	// of the checkers can read the object (Route 53 counts an endpoint healthy above 18%,
+	// https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html).
 	//
 	// The bucket in this region is read by the PEER's drain check, with the peer stack's list: both
 	// stacks of a pair must use the same HealthCheckRegions.
