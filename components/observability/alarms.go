@@ -110,6 +110,8 @@ func (a *AlarmsArgs) Validate() error {
 
 // alarm is one metric alarm to create.
 type alarm struct {
+	// name, when set, is the alarm's name; otherwise Pulumi names it after the resource.
+	name        pulumi.StringInput
 	suffix      string
 	description string
 	namespace   string
@@ -136,37 +138,9 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 	parent := pulumi.Parent(comp)
 	tags := pulumi.ToStringMap(args.Tags)
 
-	// CloudWatch cannot publish to a topic encrypted with the AWS managed key alias/aws/sns, whose
-	// policy cannot be changed: the topic gets a customer-managed key that lets CloudWatch use it.
-	caller := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, parent)
-	policy := pulumi.All(caller.AccountId(), caller.Arn()).ApplyT(func(v []any) (string, error) {
-		return TopicKeyPolicy(partitionOf(v[1].(string)), v[0].(string))
-	}).(pulumi.StringOutput)
-	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
-		Description:          pulumi.Sprintf("ess-ha %s: encrypts the alarm topic", name),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Policy:               policy,
-		Tags:                 tags,
-	}, parent)
+	topic, key, err := newAlarmTopic(ctx, name, args.Email, tags, parent)
 	if err != nil {
-		return nil, fmt.Errorf("alarms %s: creating the KMS key: %w", name, err)
-	}
-	topic, err := sns.NewTopic(ctx, name+"-topic", &sns.TopicArgs{
-		KmsMasterKeyId: key.Arn,
-		Tags:           tags,
-	}, parent)
-	if err != nil {
-		return nil, fmt.Errorf("alarms %s: creating the SNS topic: %w", name, err)
-	}
-	if args.Email != "" {
-		if _, err := sns.NewTopicSubscription(ctx, name+"-email", &sns.TopicSubscriptionArgs{
-			Topic:    topic.Arn,
-			Protocol: pulumi.String("email"),
-			Endpoint: pulumi.String(args.Email),
-		}, parent); err != nil {
-			return nil, fmt.Errorf("alarms %s: subscribing %s: %w", name, args.Email, err)
-		}
+		return nil, fmt.Errorf("alarms %s: %w", name, err)
 	}
 	comp.TopicArn, comp.KmsKeyArn = topic.Arn, key.Arn
 
@@ -276,23 +250,7 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 	actions := pulumi.Array{topic.Arn}
 	alarmArns := pulumi.StringArray{}
 	for _, s := range specs {
-		a, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+s.suffix, &cloudwatch.MetricAlarmArgs{
-			AlarmDescription:   pulumi.String(s.description),
-			Namespace:          pulumi.String(s.namespace),
-			MetricName:         pulumi.String(s.metric),
-			Statistic:          pulumi.String(s.statistic),
-			Dimensions:         s.dimensions,
-			Period:             pulumi.Int(s.period),
-			EvaluationPeriods:  pulumi.Int(s.evaluations),
-			DatapointsToAlarm:  pulumi.Int(s.datapoints),
-			ComparisonOperator: pulumi.String(s.comparison),
-			Threshold:          pulumi.Float64(s.threshold),
-			TreatMissingData:   pulumi.String(s.missing),
-			ActionsEnabled:     pulumi.Bool(true),
-			AlarmActions:       actions,
-			OkActions:          actions,
-			Tags:               tags,
-		}, parent)
+		a, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+s.suffix, s.args(actions, tags), parent)
 		if err != nil {
 			return nil, fmt.Errorf("alarms %s: creating alarm %s: %w", name, s.suffix, err)
 		}
@@ -308,6 +266,74 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 		return nil, fmt.Errorf("alarms %s: registering outputs: %w", name, err)
 	}
 	return comp, nil
+}
+
+// args returns the alarm's arguments; it notifies actions on ALARM and on OK (none when empty).
+func (s alarm) args(actions pulumi.Array, tags pulumi.StringMap) *cloudwatch.MetricAlarmArgs {
+	a := &cloudwatch.MetricAlarmArgs{
+		Name:               s.name,
+		AlarmDescription:   pulumi.String(s.description),
+		Namespace:          pulumi.String(s.namespace),
+		MetricName:         pulumi.String(s.metric),
+		Statistic:          pulumi.String(s.statistic),
+		Dimensions:         s.dimensions,
+		Period:             pulumi.Int(s.period),
+		EvaluationPeriods:  pulumi.Int(s.evaluations),
+		DatapointsToAlarm:  pulumi.Int(s.datapoints),
+		ComparisonOperator: pulumi.String(s.comparison),
+		Threshold:          pulumi.Float64(s.threshold),
+		TreatMissingData:   pulumi.String(s.missing),
+		ActionsEnabled:     pulumi.Bool(len(actions) > 0),
+		Tags:               tags,
+	}
+	if len(actions) > 0 {
+		a.AlarmActions, a.OkActions = actions, actions
+	}
+	return a
+}
+
+// newAlarmTopic creates an SNS topic for alarm notifications, encrypted with its own customer-managed
+// key, and subscribes email to it (none when empty). CloudWatch cannot publish to a topic encrypted
+// with the AWS managed key alias/aws/sns, whose policy cannot be changed: the key's policy lets
+// CloudWatch use it. The resources are named <name>-key, <name>-topic and <name>-email.
+func newAlarmTopic(ctx *pulumi.Context, name, email string, tags pulumi.StringMap, opts ...pulumi.ResourceOption) (*sns.Topic, *kms.Key, error) {
+	var invokeOpts []pulumi.InvokeOption
+	for _, o := range opts {
+		if io, ok := o.(pulumi.InvokeOption); ok {
+			invokeOpts = append(invokeOpts, io)
+		}
+	}
+	caller := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, invokeOpts...)
+	policy := pulumi.All(caller.AccountId(), caller.Arn()).ApplyT(func(v []any) (string, error) {
+		return TopicKeyPolicy(partitionOf(v[1].(string)), v[0].(string))
+	}).(pulumi.StringOutput)
+	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
+		Description:          pulumi.Sprintf("ess-ha %s: encrypts the alarm topic", name),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(30),
+		Policy:               policy,
+		Tags:                 tags,
+	}, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating the KMS key: %w", err)
+	}
+	topic, err := sns.NewTopic(ctx, name+"-topic", &sns.TopicArgs{
+		KmsMasterKeyId: key.Arn,
+		Tags:           tags,
+	}, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating the SNS topic: %w", err)
+	}
+	if email != "" {
+		if _, err := sns.NewTopicSubscription(ctx, name+"-email", &sns.TopicSubscriptionArgs{
+			Topic:    topic.Arn,
+			Protocol: pulumi.String("email"),
+			Endpoint: pulumi.String(email),
+		}, opts...); err != nil {
+			return nil, nil, fmt.Errorf("subscribing %s: %w", email, err)
+		}
+	}
+	return topic, key, nil
 }
 
 // CacheMemberID returns the id of the k-th (from 0) member cluster of a replication group, as

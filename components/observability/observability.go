@@ -1,5 +1,8 @@
 // Package observability provides the backend side of the deployment: the Logs component (log groups
-// with retention) and the Alarms component (alarms and the SNS topic they notify).
+// with retention), the Alarms component (alarms and the SNS topic they notify), the
+// DependencyAlarms component (alarms that mean "the database or the cache is gone", which the
+// region's Route 53 health check follows) and the HealthCheckAlarms component (alarms in us-east-1 on
+// the region's Route 53 health checks: unhealthy, drained).
 package observability
 
 import (

@@ -11,21 +11,29 @@
 //   - Route 53 health checks are global, so each stack creates its own region's checks: an HTTPS
 //     check of the services' health path through the region's load balancer, an INVERTED HTTPS
 //     check of the region's drain object (present: S3 answers 200, inverted to unhealthy; absent:
-//     S3 answers 403, inverted to healthy), and a CALCULATED check that is healthy only when both are.
+//     S3 answers 403, inverted to healthy), a CLOUDWATCH_METRIC check per dependency alarm (the
+//     database, each cache member: what the services need to serve), and a CALCULATED check that is
+//     healthy only when all of them are. A dependency with several alarms (the cache, healthy while
+//     any member is) is a nested CALCULATED check that needs one of them.
 //   - Each stack creates its region's weighted alias records (set identifier = the region) tied to
 //     the calculated check, so Route 53 stops answering with a region that fails or is drained.
 //
 // The program never creates, updates or deletes a drain object: a `pulumi up` cannot undo a
-// failover. Whatever Route 53's health checkers read anonymously is scoped by the bucket policy to
-// the one drain object.
+// failover. Route 53's checkers read the drain object anonymously, so the bucket policy grants
+// s3:GetObject on that one object, and only to the published address ranges of the checker regions
+// the health checks use: a grant limited to fixed source ranges is not public in S3's terms, so the
+// bucket keeps all four S3 Block Public Access settings on.
 package traffic
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"regexp"
+	"slices"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
@@ -50,7 +58,35 @@ const (
 	// HealthCheckRulePriority is the priority of the listener rule that answers the load-balancer
 	// check (edge's host rules use 10, 20, 30...).
 	HealthCheckRulePriority = 1
+	// InsufficientDataHealthStatus is what a dependency check reports while its alarm has too little
+	// data: the last status the alarm gave, and healthy for a new check. The dependency alarms treat
+	// missing data as breaching, so this covers only a new or re-created alarm.
+	// https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
+	InsufficientDataHealthStatus = "LastKnownStatus"
+	// maxChildHealthChecks is Route 53's limit on the children of a CALCULATED check.
+	maxChildHealthChecks = 256
+	// CheckerIPRangesService is the service of the Route 53 health checkers' addresses in AWS's
+	// ip-ranges.json (ROUTE53_HEALTHCHECKS), as aws.GetIpRanges takes it. The provider compares it
+	// case-insensitively with the file's service field; its generated docs' spelling
+	// "route53Healthchecks" matches nothing.
+	// https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/meta/ip_ranges_data_source.go
+	CheckerIPRangesService = "route53_healthchecks"
 )
+
+// maxBucketPolicyBytes is S3's limit on the size of a bucket policy (20 KB).
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-iam-policies.html
+const maxBucketPolicyBytes = 20 * 1024
+
+// checkerRegions are the regions Route 53 health checkers run in: the only values a health check's
+// regions accept (the HealthCheckRegion enum of the Route 53 API, e.g.
+// https://boto3.amazonaws.com/v1/documentation/api/1.26.87/reference/services/route53/client/create_health_check.html).
+var checkerRegions = []string{"us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"}
+
+// DefaultHealthCheckRegions returns the checker regions used when TrafficArgs.HealthCheckRegions is
+// empty: three, Route 53's minimum, on two continents.
+func DefaultHealthCheckRegions() []string {
+	return []string{"us-east-1", "us-west-1", "eu-west-1"}
+}
 
 var (
 	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
@@ -58,7 +94,34 @@ var (
 	hostnamePattern   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 	pathPattern       = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
 	accountPattern    = regexp.MustCompile(`^[0-9]{12}$`)
+	dependencyPattern = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$`)
 )
+
+// AlarmCheck is a CloudWatch alarm that a Route 53 health check of type CLOUDWATCH_METRIC follows:
+// unhealthy while the alarm is in ALARM. Route 53 follows only standard-resolution alarms on one
+// metric with a simple statistic (see observability.DependencyAlarms).
+type AlarmCheck struct {
+	// Name is the alarm's name (observability.HealthAlarm.Name).
+	Name pulumi.StringInput
+	// Region is the region the alarm lives in (observability.HealthAlarm.Region).
+	Region string
+	// Revision, when set, changes whenever the alarm's settings change
+	// (observability.HealthAlarm.Revision): the health check is then updated, which makes Route 53
+	// re-read the alarm, as it does not follow changes by itself.
+	Revision pulumi.StringInput
+}
+
+// Dependency is something the region's services need to serve, such as the database or the cache:
+// present while at least one of its alarms is OK. The region's health check needs every dependency
+// present.
+type Dependency struct {
+	// Name is a short lower-case key, such as database or cache: it names the health checks.
+	Name string
+	// Alarms are the dependency's alarms. One alarm is a direct child of the region's check; several
+	// (one per cache member) are the children of a nested CALCULATED check that needs one of them,
+	// since a failover moves the primary to another member and the cache is gone only when all are.
+	Alarms []AlarmCheck
+}
 
 // maxBucketName is S3's limit on the length of a bucket name.
 const maxBucketName = 63
@@ -95,14 +158,30 @@ type TrafficArgs struct {
 	HealthCheckFQDN pulumi.StringInput
 	// HealthCheckPath is the path checked through the load balancer; empty means "/health".
 	HealthCheckPath string
-	// HealthCheckRegions are the Route 53 checker regions (at least 3, e.g. us-east-1, us-west-1,
-	// eu-west-1); empty uses Route 53's default set.
+	// HealthCheckRegions are the Route 53 checker regions of the endpoint checks: at least 3 of
+	// us-east-1, us-west-1, us-west-2, eu-west-1, ap-southeast-1, ap-southeast-2, ap-northeast-1 and
+	// sa-east-1; empty means DefaultHealthCheckRegions. The same list selects the checkers' address
+	// ranges (aws.GetIpRanges, service route53_healthchecks) that the stop bucket lets read the drain
+	// object, so the allowed ranges are exactly those of the checkers in use. AWS changes those
+	// ranges now and then; the lookup runs on every `pulumi up` (and preview), which updates the
+	// policy, so run one after AWS announces a change. A checker whose address is not allowed gets
+	// 403, which the inverted drain check reads as "not drained"; a drain takes while more than 18%
+	// of the checkers can read the object (Route 53 counts an endpoint healthy above 18%,
+	// https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html).
+	//
+	// The bucket in this region is read by the PEER's drain check, with the peer stack's list: both
+	// stacks of a pair must use the same HealthCheckRegions.
 	HealthCheckRegions []string
 	// HealthCheckListenerArns, when set, are the HTTPS listeners (one per load balancer) that get a
 	// rule forwarding Host = HealthCheckFQDN and path = HealthCheckPath to HealthCheckTargetGroupArn,
 	// so that the load-balancer check reaches a service. Set both or neither.
 	HealthCheckListenerArns   pulumi.StringArray
 	HealthCheckTargetGroupArn pulumi.StringInput
+
+	// Dependencies are what the services need to serve besides the load-balancer path, each followed
+	// through CloudWatch alarms (observability.DependencyAlarms): the region drains when one of them
+	// is gone. Empty: only the load-balancer path and the drain switch decide.
+	Dependencies []Dependency
 
 	// Weight is the region's weight, 0 to 255. nil means DefaultWeight (100, equal shares). A weight
 	// of 0 is explicit (pulumi.IntRef(0)): the region takes no traffic while the other region's
@@ -127,6 +206,12 @@ type Traffic struct {
 	LBHealthCheckID pulumi.StringOutput `pulumi:"lbHealthCheckId"`
 	// DrainHealthCheckID is the inverted check of this region's drain object.
 	DrainHealthCheckID pulumi.StringOutput `pulumi:"drainHealthCheckId"`
+	// DependencyHealthCheckIDs are the health checks of TrafficArgs.Dependencies, keyed by Name: the
+	// CLOUDWATCH_METRIC check of a dependency with one alarm, the nested CALCULATED check otherwise.
+	DependencyHealthCheckIDs pulumi.StringMapOutput `pulumi:"dependencyHealthCheckIds"`
+	// CheckerCidrs are the address ranges (IPv4, then IPv6) the stop bucket lets read the peer's drain
+	// object: those of the Route 53 checkers in HealthCheckRegions, as published when the stack ran.
+	CheckerCidrs pulumi.StringArrayOutput `pulumi:"checkerCidrs"`
 	// RecordFqdns are the names of the weighted records, in Hostnames order.
 	RecordFqdns pulumi.StringArrayOutput `pulumi:"recordFqdns"`
 
@@ -134,6 +219,8 @@ type Traffic struct {
 	Records *dns.Records
 	// Weight is the weight the records were given.
 	Weight int
+	// HealthCheckRegions are the checker regions the endpoint checks use.
+	HealthCheckRegions []string
 }
 
 // Validate checks the arguments and reports every problem, each naming the field and the fix.
@@ -188,17 +275,41 @@ func (a *TrafficArgs) Validate() error {
 		bad("TrafficArgs.HealthCheckPath %q is invalid: use an absolute URL path of up to 255 characters such as /health, or leave it empty", a.HealthCheckPath)
 	}
 	if n := len(a.HealthCheckRegions); n > 0 && n < 3 {
-		bad("TrafficArgs.HealthCheckRegions lists %d region(s): Route 53 needs at least 3 checker regions, or leave it empty for the default set", n)
+		bad("TrafficArgs.HealthCheckRegions lists %d region(s): Route 53 needs at least 3 checker regions, or leave it empty for %v", n, DefaultHealthCheckRegions())
 	}
 	seenRegion := map[string]bool{}
 	for i, r := range a.HealthCheckRegions {
-		if !regionPattern.MatchString(r) {
-			bad("TrafficArgs.HealthCheckRegions[%d] %q is invalid: use a Route 53 checker region such as us-west-1", i, r)
+		if !slices.Contains(checkerRegions, r) {
+			bad("TrafficArgs.HealthCheckRegions[%d] %q is not a Route 53 checker region: use some of %v", i, r, checkerRegions)
 		}
 		if seenRegion[r] {
 			bad("TrafficArgs.HealthCheckRegions[%d] %q is listed twice: list every region once", i, r)
 		}
 		seenRegion[r] = true
+	}
+	seenDep := map[string]bool{}
+	for i, d := range a.Dependencies {
+		if !dependencyPattern.MatchString(d.Name) {
+			bad("TrafficArgs.Dependencies[%d].Name %q is invalid: use a short lower-case key such as database or cache", i, d.Name)
+		}
+		if seenDep[d.Name] {
+			bad("TrafficArgs.Dependencies[%d].Name %q is listed twice: give every dependency its own name", i, d.Name)
+		}
+		seenDep[d.Name] = true
+		if len(d.Alarms) == 0 || len(d.Alarms) > maxChildHealthChecks {
+			bad("TrafficArgs.Dependencies[%d] (%s) has %d alarms: pass 1 to %d, e.g. observability.DependencyAlarms' Database or Cache", i, d.Name, len(d.Alarms), maxChildHealthChecks)
+		}
+		for j, al := range d.Alarms {
+			if al.Name == nil {
+				bad("TrafficArgs.Dependencies[%d].Alarms[%d].Name is not set: pass the alarm's name (observability.HealthAlarm.Name)", i, j)
+			}
+			if !regionPattern.MatchString(al.Region) {
+				bad("TrafficArgs.Dependencies[%d].Alarms[%d].Region %q is invalid: pass the region the alarm lives in, such as us-east-1", i, j, al.Region)
+			}
+		}
+	}
+	if n := 2 + len(a.Dependencies); n > maxChildHealthChecks {
+		bad("TrafficArgs.Dependencies lists %d dependencies: the region's check would have %d children, Route 53 allows %d", len(a.Dependencies), n, maxChildHealthChecks)
 	}
 	if (len(a.HealthCheckListenerArns) > 0) != (a.HealthCheckTargetGroupArn != nil) {
 		bad("TrafficArgs.HealthCheckListenerArns and HealthCheckTargetGroupArn go together: set both (to add the health-check listener rule) or neither")
@@ -221,10 +332,33 @@ func DrainCheckFQDN(deployment, account, bucketRegion string) string {
 	return failover.BucketName(deployment, account, bucketRegion) + ".s3." + bucketRegion + ".amazonaws.com"
 }
 
-// BucketPolicy returns the stop bucket's policy: anonymous s3:GetObject on exactly the one drain
-// object it holds (what Route 53's checkers read), and a denial of every request not made over TLS.
-// Nothing else is public: not listing, not other keys, not writes.
-func BucketPolicy(bucket, peerRegion string) (string, error) {
+// BucketPolicy returns the stop bucket's policy: s3:GetObject on exactly the one drain object it
+// holds, for requests from the Route 53 checkers' address ranges checkerCIDRs only (IPv4 and IPv6,
+// an aws:SourceIp condition), and a denial of every request not made over TLS. Not listing, not other
+// keys, not writes, not other addresses.
+//
+// S3 does not count a policy that limits access to a set of CIDRs with aws:SourceIp as public, so
+// BlockPublicPolicy accepts it and RestrictPublicBuckets lets it work ("The meaning of public",
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html).
+// It is an error to pass no ranges (the drain switch could never be read: no drain), a range that
+// does not parse, a range that allows every address, or so many that the policy passes S3's 20 KB.
+func BucketPolicy(bucket, peerRegion string, checkerCIDRs []string) (string, error) {
+	if len(checkerCIDRs) == 0 {
+		return "", errors.New("the stop bucket policy needs the Route 53 checkers' address ranges: none were given, and without them no checker could read the drain object")
+	}
+	cidrs := make([]string, 0, len(checkerCIDRs))
+	for _, c := range checkerCIDRs {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return "", fmt.Errorf("the stop bucket policy's checker range %q is not a CIDR block: %w", c, err)
+		}
+		if p.Bits() == 0 {
+			return "", fmt.Errorf("the stop bucket policy's checker range %q allows every address: pass the Route 53 checkers' ranges", c)
+		}
+		if s := p.Masked().String(); !slices.Contains(cidrs, s) {
+			cidrs = append(cidrs, s)
+		}
+	}
 	arn := "arn:aws:s3:::" + bucket
 	doc, err := json.Marshal(map[string]any{
 		"Version": "2012-10-17",
@@ -235,6 +369,7 @@ func BucketPolicy(bucket, peerRegion string) (string, error) {
 				"Principal": "*",
 				"Action":    "s3:GetObject",
 				"Resource":  arn + "/" + failover.ObjectKey(peerRegion),
+				"Condition": map[string]any{"IpAddress": map[string]any{"aws:SourceIp": cidrs}},
 			},
 			map[string]any{
 				"Sid":       "DenyInsecureTransport",
@@ -248,6 +383,9 @@ func BucketPolicy(bucket, peerRegion string) (string, error) {
 	})
 	if err != nil {
 		return "", fmt.Errorf("encoding the stop bucket policy: %w", err)
+	}
+	if len(doc) > maxBucketPolicyBytes {
+		return "", fmt.Errorf("the stop bucket policy has %d bytes with %d checker ranges, S3 allows %d: use fewer TrafficArgs.HealthCheckRegions", len(doc), len(cidrs), maxBucketPolicyBytes)
 	}
 	return string(doc), nil
 }
@@ -266,17 +404,33 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 	if path == "" {
 		path = DefaultHealthCheckPath
 	}
-	bucketName := failover.BucketName(args.Deployment, args.AccountID, args.Region)
-	policy, err := BucketPolicy(bucketName, args.PeerRegion)
-	if err != nil {
-		return nil, fmt.Errorf("traffic %s: %w", name, err)
+	checkers := slices.Clone(args.HealthCheckRegions)
+	if len(checkers) == 0 {
+		checkers = DefaultHealthCheckRegions()
 	}
+	bucketName := failover.BucketName(args.Deployment, args.AccountID, args.Region)
 
-	comp := &Traffic{Weight: weight}
+	comp := &Traffic{Weight: weight, HealthCheckRegions: checkers}
 	if err := ctx.RegisterComponentResource("ess-ha:traffic:Traffic", name, comp, opts...); err != nil {
 		return nil, fmt.Errorf("registering traffic %s: %w", name, err)
 	}
 	parent := pulumi.Parent(comp)
+
+	// The checkers' current ranges, read from AWS's ip-ranges.json on every run (preview included).
+	ranges := aws.GetIpRangesOutput(ctx, aws.GetIpRangesOutputArgs{
+		Services: pulumi.ToStringArray([]string{CheckerIPRangesService}),
+		Regions:  pulumi.ToStringArray(checkers),
+	}, parent)
+	comp.CheckerCidrs = pulumi.All(ranges.CidrBlocks(), ranges.Ipv6CidrBlocks()).ApplyT(func(v []any) []string {
+		return append(slices.Clone(v[0].([]string)), v[1].([]string)...)
+	}).(pulumi.StringArrayOutput)
+	policy := comp.CheckerCidrs.ApplyT(func(cidrs []string) (string, error) {
+		doc, err := BucketPolicy(bucketName, args.PeerRegion, cidrs)
+		if err != nil {
+			return "", fmt.Errorf("traffic %s: checker regions %v: %w", name, checkers, err)
+		}
+		return doc, nil
+	}).(pulumi.StringOutput)
 
 	bucket, err := newStopBucket(ctx, name, bucketName, policy, args.Tags, parent)
 	if err != nil {
@@ -284,10 +438,7 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 	}
 
 	// The load-balancer path: an HTTPS request for the health path through the region's edge.
-	var regions pulumi.StringArrayInput
-	if len(args.HealthCheckRegions) > 0 {
-		regions = pulumi.ToStringArray(args.HealthCheckRegions)
-	}
+	regions := pulumi.ToStringArray(checkers)
 	if len(args.HealthCheckListenerArns) > 0 {
 		for i, listener := range args.HealthCheckListenerArns {
 			ruleName := fmt.Sprintf("%s-health-rule-%d", name, i)
@@ -346,12 +497,25 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 		return nil, fmt.Errorf("traffic %s: creating health check %s: %w", name, drainName, err)
 	}
 
-	// The region: healthy only while the load-balancer path is healthy AND the region is not drained.
+	// What the services need: a check per dependency.
+	children := pulumi.StringArray{lbCheck.ID().ToStringOutput(), drainCheck.ID().ToStringOutput()}
+	depIDs := pulumi.StringMap{}
+	for _, d := range args.Dependencies {
+		id, err := newDependencyCheck(ctx, name, args.Region, d, args.Tags, parent)
+		if err != nil {
+			return nil, fmt.Errorf("traffic %s: %w", name, err)
+		}
+		children = append(children, id)
+		depIDs[d.Name] = id
+	}
+
+	// The region: healthy only while the load-balancer path is healthy AND the region is not drained
+	// AND every dependency is there. ALL children must be healthy.
 	regionName := name + "-region-check"
 	regionCheck, err := route53.NewHealthCheck(ctx, regionName, &route53.HealthCheckArgs{
 		Type:                 pulumi.String("CALCULATED"),
-		ChildHealthchecks:    pulumi.StringArray{lbCheck.ID().ToStringOutput(), drainCheck.ID().ToStringOutput()},
-		ChildHealthThreshold: pulumi.Int(2),
+		ChildHealthchecks:    children,
+		ChildHealthThreshold: pulumi.Int(len(children)),
 		Tags:                 awstags.With(args.Tags, "Name", regionName, "region", args.Region, "check", "region"),
 	}, parent)
 	if err != nil {
@@ -376,27 +540,80 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 	comp.HealthCheckID = regionCheck.ID().ToStringOutput()
 	comp.LBHealthCheckID = lbCheck.ID().ToStringOutput()
 	comp.DrainHealthCheckID = drainCheck.ID().ToStringOutput()
+	comp.DependencyHealthCheckIDs = depIDs.ToStringMapOutput()
 	comp.RecordFqdns = records.Fqdns
 	comp.Records = records
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"drainBucket":        comp.DrainBucket,
-		"drainObjectUrl":     comp.DrainObjectURL,
-		"healthCheckId":      comp.HealthCheckID,
-		"lbHealthCheckId":    comp.LBHealthCheckID,
-		"drainHealthCheckId": comp.DrainHealthCheckID,
-		"recordFqdns":        comp.RecordFqdns,
+		"drainBucket":              comp.DrainBucket,
+		"drainObjectUrl":           comp.DrainObjectURL,
+		"healthCheckId":            comp.HealthCheckID,
+		"lbHealthCheckId":          comp.LBHealthCheckID,
+		"drainHealthCheckId":       comp.DrainHealthCheckID,
+		"checkerCidrs":             comp.CheckerCidrs,
+		"dependencyHealthCheckIds": comp.DependencyHealthCheckIDs,
+		"recordFqdns":              comp.RecordFqdns,
 	}); err != nil {
 		return nil, fmt.Errorf("traffic %s: registering outputs: %w", name, err)
 	}
 	return comp, nil
 }
 
+// newDependencyCheck creates the health check of one dependency and returns its ID: a
+// CLOUDWATCH_METRIC check of its alarm, or, for several alarms, a CALCULATED check that needs one of
+// the CLOUDWATCH_METRIC checks of its alarms (present while any alarm is OK). The nested check does
+// not contain the drain check, which stays a direct child of the region's check.
+func newDependencyCheck(ctx *pulumi.Context, name, region string, d Dependency, common map[string]string, parent pulumi.ResourceOrInvokeOption) (pulumi.StringOutput, error) {
+	base := name + "-dep-" + d.Name
+	check := "dependency:" + d.Name
+	alarmCheck := func(rname, tag string, a AlarmCheck) (pulumi.StringOutput, error) {
+		hargs := &route53.HealthCheckArgs{
+			Type:                         pulumi.String("CLOUDWATCH_METRIC"),
+			CloudwatchAlarmName:          a.Name,
+			CloudwatchAlarmRegion:        pulumi.String(a.Region),
+			InsufficientDataHealthStatus: pulumi.String(InsufficientDataHealthStatus),
+			Tags:                         awstags.With(common, "Name", rname, "region", region, "check", tag),
+		}
+		if a.Revision != nil {
+			// An update makes Route 53 re-read the alarm's settings.
+			// https://github.com/hashicorp/terraform-provider-aws/issues/29251
+			hargs.Triggers = pulumi.StringMap{"alarmRevision": a.Revision}
+		}
+		hc, err := route53.NewHealthCheck(ctx, rname, hargs, parent)
+		if err != nil {
+			return pulumi.StringOutput{}, fmt.Errorf("creating health check %s: %w", rname, err)
+		}
+		return hc.ID().ToStringOutput(), nil
+	}
+	if len(d.Alarms) == 1 {
+		return alarmCheck(base+"-check", check, d.Alarms[0])
+	}
+	members := pulumi.StringArray{}
+	for i, a := range d.Alarms {
+		id, err := alarmCheck(fmt.Sprintf("%s-%d-check", base, i+1), fmt.Sprintf("%s:%d", check, i+1), a)
+		if err != nil {
+			return pulumi.StringOutput{}, err
+		}
+		members = append(members, id)
+	}
+	rname := base + "-check"
+	hc, err := route53.NewHealthCheck(ctx, rname, &route53.HealthCheckArgs{
+		Type:                 pulumi.String("CALCULATED"),
+		ChildHealthchecks:    members,
+		ChildHealthThreshold: pulumi.Int(1),
+		Tags:                 awstags.With(common, "Name", rname, "region", region, "check", check),
+	}, parent)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("creating health check %s: %w", rname, err)
+	}
+	return hc.ID().ToStringOutput(), nil
+}
+
 // newStopBucket creates the stop bucket of this region: versioned (every drain and restore leaves a
-// version, an audit trail), SSE-S3 encrypted, owner-enforced (no ACLs), with public ACLs blocked and
-// ignored but a public POLICY allowed, because the policy is what grants Route 53's anonymous
-// checkers s3:GetObject on the one drain object. The bucket is never force-destroyed, and no object
-// in it is ever managed here.
-func newStopBucket(ctx *pulumi.Context, name, bucketName, policy string, common map[string]string, parent pulumi.ResourceOrInvokeOption) (*s3.BucketV2, error) {
+// version, an audit trail), SSE-S3 encrypted, owner-enforced (no ACLs), with all four Block Public
+// Access settings on: its policy (BucketPolicy) grants Route 53's anonymous checkers s3:GetObject on
+// the one drain object from their address ranges only, which S3 does not count as public. The bucket
+// is never force-destroyed, and no object in it is ever managed here.
+func newStopBucket(ctx *pulumi.Context, name, bucketName string, policy pulumi.StringInput, common map[string]string, parent pulumi.ResourceOrInvokeOption) (*s3.BucketV2, error) {
 	bname := name + "-stop-bucket"
 	bucket, err := s3.NewBucketV2(ctx, bname, &s3.BucketV2Args{
 		Bucket:       pulumi.String(bucketName),
@@ -432,20 +649,21 @@ func newStopBucket(ctx *pulumi.Context, name, bucketName, policy string, common 
 	if err != nil {
 		return nil, fmt.Errorf("enforcing bucket ownership of %s: %w", bname, err)
 	}
+	// All four on, as AWS recommends for every bucket (Security Hub control S3.8): the policy below is
+	// not public, because its one grant is limited to fixed source ranges.
 	pab, err := s3.NewBucketPublicAccessBlock(ctx, bname+"-public-access", &s3.BucketPublicAccessBlockArgs{
-		Bucket:           bucket.ID(),
-		BlockPublicAcls:  pulumi.Bool(true),
-		IgnorePublicAcls: pulumi.Bool(true),
-		// The policy below is public (Principal "*" on the drain object): it must not be blocked.
-		BlockPublicPolicy:     pulumi.Bool(false),
-		RestrictPublicBuckets: pulumi.Bool(false),
+		Bucket:                bucket.ID(),
+		BlockPublicAcls:       pulumi.Bool(true),
+		IgnorePublicAcls:      pulumi.Bool(true),
+		BlockPublicPolicy:     pulumi.Bool(true),
+		RestrictPublicBuckets: pulumi.Bool(true),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("setting the public access block of %s: %w", bname, err)
 	}
 	if _, err := s3.NewBucketPolicy(ctx, bname+"-policy", &s3.BucketPolicyArgs{
 		Bucket: bucket.ID(),
-		Policy: pulumi.String(policy),
+		Policy: policy,
 	}, parent, pulumi.DependsOn([]pulumi.Resource{pab, own})); err != nil {
 		return nil, fmt.Errorf("creating the policy of %s: %w", bname, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -115,6 +116,46 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		return resource.NewPropertyMapFromMap(map[string]any{"randomPassword": "plan-placeholder-token-0123456789abcdef", "id": "plan"}), nil
 	case "aws:elb/getServiceAccount:getServiceAccount":
 		return resource.NewPropertyMapFromMap(map[string]any{"arn": "arn:aws:iam::127311923021:root", "id": "127311923021"}), nil
+	case "aws:index/getIpRanges:getIpRanges":
+		// AWS's ip-ranges.json, reduced to the Route 53 health checkers (service ROUTE53_HEALTHCHECKS)
+		// in the eight checker regions, with documentation addresses (RFC 5737, RFC 3849): two IPv4
+		// ranges and one IPv6 range per region, distinct across regions. Like the provider, services
+		// and regions match case-insensitively, no regions means all, and the blocks come sorted; a
+		// filter that matches nothing fails, as a misspelt service would otherwise allow nothing.
+		checkers := []string{"us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"}
+		strs := func(key resource.PropertyKey) []string {
+			var out []string
+			if v, ok := args.Args[key]; ok && v.IsArray() {
+				for _, e := range v.ArrayValue() {
+					if e.IsString() {
+						out = append(out, strings.ToLower(e.StringValue()))
+					}
+				}
+			}
+			return out
+		}
+		services, regions := strs("services"), strs("regions")
+		if len(regions) == 0 {
+			regions = checkers
+		}
+		v4, v6 := []string{}, []string{}
+		if slices.Contains(services, "route53_healthchecks") {
+			for i, r := range checkers {
+				if slices.Contains(regions, r) {
+					v4 = append(v4, fmt.Sprintf("192.0.2.%d/28", 16*i), fmt.Sprintf("198.51.100.%d/28", 16*i))
+					v6 = append(v6, fmt.Sprintf("2001:db8:%x::/48", i+1))
+				}
+			}
+		}
+		if len(v4)+len(v6) == 0 {
+			return nil, fmt.Errorf("getIpRanges: no CIDR blocks for services %v in regions %v", services, regions)
+		}
+		sort.Strings(v4)
+		sort.Strings(v6)
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"cidrBlocks": v4, "ipv6CidrBlocks": v6, "services": services, "regions": regions,
+			"createDate": "2025-01-01-00-00-00", "syncToken": 1735689600, "id": "1735689600",
+		}), nil
 	}
 	return args.Args, nil
 }

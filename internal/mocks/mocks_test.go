@@ -3,6 +3,7 @@ package mocks
 import (
 	"testing"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
@@ -26,4 +27,57 @@ func TestRecordsDependenciesAndIDs(t *testing.T) {
 	assert.Regexp(t, `^vpc-[0-9a-f]{17}$`, vpcs[0].ID)
 	assert.Equal(t, vpcs[0].ID, subnets[0].Inputs["vpcId"].StringValue(), "the subnet's input holds the VPC's fake ID")
 	assert.Equal(t, vpcs[0].URN, subnets[0].PropertyDependencies["vpcId"][0], "property dependencies are recorded")
+}
+
+func TestGetIpRangesAnswersRoute53CheckersPerRegion(t *testing.T) {
+	m := New("ess-ha", "test", "us-east-1")
+	var east, two, all aws.GetIpRangesResult
+	err := m.Run(nil, func(ctx *pulumi.Context) error {
+		for _, q := range []struct {
+			regions []string
+			out     *aws.GetIpRangesResult
+		}{{[]string{"us-east-1"}, &east}, {[]string{"eu-west-1", "US-EAST-1"}, &two}, {nil, &all}} {
+			r, err := aws.GetIpRanges(ctx, &aws.GetIpRangesArgs{Services: []string{"ROUTE53_HEALTHCHECKS"}, Regions: q.regions})
+			if err != nil {
+				return err
+			}
+			*q.out = *r
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"192.0.2.0/28", "198.51.100.0/28"}, east.CidrBlocks)
+	assert.Equal(t, []string{"2001:db8:1::/48"}, east.Ipv6CidrBlocks)
+	assert.Equal(t, []string{"192.0.2.0/28", "192.0.2.48/28", "198.51.100.0/28", "198.51.100.48/28"}, two.CidrBlocks, "sorted, case-insensitive regions")
+	assert.Len(t, all.CidrBlocks, 16, "no regions: all eight checker regions")
+	assert.Len(t, all.Ipv6CidrBlocks, 8)
+
+	// The same answer every time.
+	var again aws.GetIpRangesResult
+	require.NoError(t, New("ess-ha", "test", "us-west-2").Run(nil, func(ctx *pulumi.Context) error {
+		r, err := aws.GetIpRanges(ctx, &aws.GetIpRangesArgs{Services: []string{"route53_healthchecks"}, Regions: []string{"us-east-1"}})
+		if err == nil {
+			again = *r
+		}
+		return err
+	}))
+	assert.Equal(t, east.CidrBlocks, again.CidrBlocks)
+}
+
+func TestGetIpRangesFailsWhenNothingMatches(t *testing.T) {
+	for name, args := range map[string]*aws.GetIpRangesArgs{
+		// The provider's generated docs spell the service route53Healthchecks; ip-ranges.json says
+		// ROUTE53_HEALTHCHECKS, which the provider compares case-insensitively.
+		"camel-case service":   {Services: []string{"route53Healthchecks"}, Regions: []string{"us-east-1"}},
+		"not a checker region": {Services: []string{"route53_healthchecks"}, Regions: []string{"eu-central-1"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := New("ess-ha", "test", "us-east-1").Run(nil, func(ctx *pulumi.Context) error {
+				_, err := aws.GetIpRanges(ctx, args)
+				return err
+			})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "no CIDR blocks")
+		})
+	}
 }
