@@ -59,6 +59,10 @@ type Region struct {
 	// Peering connects the pair's VPCs (member only: it creates both sides).
 	Peering *peering.Peering
 	Alarms  *observability.Alarms
+	// DependencyAlarms fire when the database or every cache node is gone; the region's health check
+	// follows them (pair only). HealthCheckAlarms alarm on the region's health checks (pair only).
+	DependencyAlarms  *observability.DependencyAlarms
+	HealthCheckAlarms *observability.HealthCheckAlarms
 
 	// Outputs are what an operator needs, keyed by stack output name. No secret is among them.
 	Outputs pulumi.Map
@@ -122,9 +126,17 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 		repos = append(repos, repo)
 	}
 	sort.Strings(repos)
-	if r.Registry, err = registry.NewRegistry(ctx, name+"-registry", &registry.RegistryArgs{
-		Repositories: repos, KeepImages: 30, Tags: tags,
-	}, parent); err != nil {
+	// Only the owner of a pair (or a single-region stack) creates repositories. The member's are
+	// created by ECR replication from creation templates its registry holds, so replication can never
+	// collide with a repository the member's stack creates (RepositoryAlreadyExists).
+	registryArgs := &registry.RegistryArgs{Repositories: repos, KeepImages: 30, Tags: tags}
+	if cfg.Member() {
+		registryArgs.Mode = registry.Member
+		registryArgs.AccountID = cfg.AccountID
+		registryArgs.Region = cfg.Region
+		registryArgs.RepositoryPrefixes = repositoryPrefixes(repos)
+	}
+	if r.Registry, err = registry.NewRegistry(ctx, name+"-registry", registryArgs, parent); err != nil {
 		return fmt.Errorf("creating the registry: %w", err)
 	}
 	if r.Logs, err = observability.NewLogs(ctx, name+"-logs", &observability.LogsArgs{
@@ -242,7 +254,7 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 			return err
 		}
 	}
-	if err := r.newRouting(ctx, name, cfg, tags); err != nil {
+	if err := r.newRouting(ctx, name, cfg, db, tags); err != nil {
 		return err
 	}
 	if cfg.MultiRegion() {
@@ -265,6 +277,11 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 		Tags:                    tags,
 	}, parent); err != nil {
 		return fmt.Errorf("creating the alarms: %w", err)
+	}
+	if r.Traffic != nil {
+		if err := r.newHealthCheckAlarms(ctx, name, cfg, tags); err != nil {
+			return err
+		}
 	}
 
 	repoURLs := pulumi.StringMap{}
@@ -292,6 +309,8 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 		r.Outputs["drainBucket"] = r.Traffic.DrainBucket
 		r.Outputs["drainObjectUrl"] = r.Traffic.DrainObjectURL
 		r.Outputs["regionHealthCheckId"] = r.Traffic.HealthCheckID
+		r.Outputs["drainHealthCheckId"] = r.Traffic.DrainHealthCheckID
+		r.Outputs["healthCheckerCidrs"] = r.Traffic.CheckerCidrs
 	}
 	if r.GlobalDatabase != nil {
 		r.Outputs[pairing.OutputGlobalClusterIdentifier] = r.GlobalDatabase.GlobalClusterIdentifier
@@ -372,6 +391,8 @@ func (r *Region) newPeering(ctx *pulumi.Context, name string, cfg *config.Config
 // dbOutputs are what the rest of the region needs from whichever database the stack has.
 type dbOutputs struct {
 	endpoint, secretArn, identifier, kmsKeyArn, securityGroupID pulumi.StringOutput
+	// clusterIdentifier is the Aurora cluster of a pair's region (empty for a single RDS instance).
+	clusterIdentifier pulumi.StringOutput
 }
 
 // newDatabase creates the regional Multi-AZ instance, or this region's member of the Aurora global
@@ -424,12 +445,12 @@ func (r *Region) newDatabase(ctx *pulumi.Context, name string, cfg *config.Confi
 		return nil, fmt.Errorf("creating the %s's cluster of global database %s: %w", cfg.PairRole, args.GlobalClusterIdentifier, err)
 	}
 	r.GlobalDatabase = db
-	return &dbOutputs{endpoint: db.WriterEndpoint, secretArn: db.SecretArn, identifier: db.Instances[0].Identifier, kmsKeyArn: db.KmsKeyArn, securityGroupID: db.SecurityGroupID}, nil
+	return &dbOutputs{endpoint: db.WriterEndpoint, secretArn: db.SecretArn, identifier: db.Instances[0].Identifier, kmsKeyArn: db.KmsKeyArn, securityGroupID: db.SecurityGroupID, clusterIdentifier: db.ClusterIdentifier}, nil
 }
 
 // newRouting points the three names at the edge: plain alias records in a single-region stack;
 // weighted records behind the region's health check and STOP drain switch when the stack has a peer.
-func (r *Region) newRouting(ctx *pulumi.Context, name string, cfg *config.Config, tags map[string]string) error {
+func (r *Region) newRouting(ctx *pulumi.Context, name string, cfg *config.Config, db *dbOutputs, tags map[string]string) error {
 	var err error
 	if !cfg.MultiRegion() {
 		r.Records, err = dns.NewRecords(ctx, name+"-records", &dns.RecordsArgs{
@@ -443,8 +464,30 @@ func (r *Region) newRouting(ctx *pulumi.Context, name string, cfg *config.Config
 		}
 		return nil
 	}
+	// The region must drain when what its services need is gone: the database, or every cache node.
+	r.DependencyAlarms, err = observability.NewDependencyAlarms(ctx, name+"-dependencies", &observability.DependencyAlarmsArgs{
+		Region:                    cfg.Region,
+		DatabaseClusterIdentifier: db.clusterIdentifier,
+		CacheReplicationGroupID:   r.Cache.ReplicationGroupID,
+		CacheClusters:             r.Cache.Clusters,
+		Tags:                      tags,
+	}, pulumi.Parent(r))
+	if err != nil {
+		return fmt.Errorf("creating the alarms the region's health follows: %w", err)
+	}
+	alarm := func(h observability.HealthAlarm) traffic.AlarmCheck {
+		return traffic.AlarmCheck{Name: h.Name, Region: h.Region, Revision: h.Revision}
+	}
+	cacheCheck := traffic.Dependency{Name: "cache"}
+	for _, h := range r.DependencyAlarms.Cache {
+		cacheCheck.Alarms = append(cacheCheck.Alarms, alarm(h))
+	}
 	weight := cfg.RoutingWeight
 	r.Traffic, err = traffic.NewTraffic(ctx, name+"-traffic", &traffic.TrafficArgs{
+		Dependencies: []traffic.Dependency{
+			{Name: "database", Alarms: []traffic.AlarmCheck{alarm(r.DependencyAlarms.Database)}},
+			cacheCheck,
+		},
 		Deployment:   cfg.Deployment,
 		AccountID:    cfg.AccountID,
 		Region:       cfg.Region,
@@ -465,6 +508,37 @@ func (r *Region) newRouting(ctx *pulumi.Context, name string, cfg *config.Config
 	}, pulumi.Parent(r))
 	if err != nil {
 		return fmt.Errorf("creating the weighted routing and STOP switch: %w", err)
+	}
+	return nil
+}
+
+// newHealthCheckAlarms alarms on the region's Route 53 health checks. Their metrics exist only in
+// us-east-1, so the alarms live there, through a provider for that region.
+func (r *Region) newHealthCheckAlarms(ctx *pulumi.Context, name string, cfg *config.Config, tags map[string]string) error {
+	var usEast1 pulumi.ProviderResource
+	if cfg.Region != observability.Route53MetricsRegion {
+		p, err := aws.NewProvider(ctx, name+"-"+observability.Route53MetricsRegion, &aws.ProviderArgs{
+			Region:            pulumi.String(observability.Route53MetricsRegion),
+			AllowedAccountIds: pulumi.ToStringArray([]string{cfg.AccountID}),
+		}, pulumi.Parent(r))
+		if err != nil {
+			return fmt.Errorf("creating the AWS provider for %s: %w", observability.Route53MetricsRegion, err)
+		}
+		usEast1 = p
+	}
+	var err error
+	r.HealthCheckAlarms, err = observability.NewHealthCheckAlarms(ctx, name+"-health-alarms", &observability.HealthCheckAlarmsArgs{
+		Region:                    cfg.Region,
+		RegionHealthCheckID:       r.Traffic.HealthCheckID,
+		DrainHealthCheckID:        r.Traffic.DrainHealthCheckID,
+		LoadBalancerHealthCheckID: r.Traffic.LBHealthCheckID,
+		TopicArn:                  r.Alarms.TopicArn,
+		Email:                     cfg.AlarmEmail,
+		USEast1:                   usEast1,
+		Tags:                      tags,
+	}, pulumi.Parent(r))
+	if err != nil {
+		return fmt.Errorf("creating the alarms on the Route 53 health checks: %w", err)
 	}
 	return nil
 }

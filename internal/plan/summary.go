@@ -80,11 +80,11 @@ func Summarize(stackName string, dep *apitype.DeploymentV3) string {
 	fmt.Fprintf(&b, "Stack %s: %d resources in %d components\n", stackName, total, components)
 	b.WriteString("\nResources per component:\n")
 	for _, k := range sortedKeys(perComponent) {
-		fmt.Fprintf(&b, "  %-36s %4d\n", k, perComponent[k])
+		fmt.Fprintf(&b, "  %-44s %4d\n", k, perComponent[k])
 	}
 	b.WriteString("\nResources placed in one AZ:\n")
 	for _, k := range sortedKeys(perZone) {
-		fmt.Fprintf(&b, "  %-36s %4d\n", k, perZone[k])
+		fmt.Fprintf(&b, "  %-44s %4d\n", k, perZone[k])
 	}
 	b.WriteString("\nResources spanning several AZs:\n")
 	var counts []int
@@ -93,7 +93,7 @@ func Summarize(stackName string, dep *apitype.DeploymentV3) string {
 	}
 	sort.Ints(counts)
 	for _, n := range counts {
-		fmt.Fprintf(&b, "  %-36s %4d\n", fmt.Sprintf("%d AZs", n), spanning[n])
+		fmt.Fprintf(&b, "  %-44s %4d\n", fmt.Sprintf("%d AZs", n), spanning[n])
 	}
 	return b.String()
 }
