@@ -168,7 +168,7 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config) err
 			VpcID:                  r.Network.VpcID.ToStringOutput(),
 			SubnetIDs:              network.IDs(r.Network.AppSubnets),
 			Zones:                  len(zones),
-			InstanceType:           p.InstanceType,
+			InstanceTypes:          []string{p.InstanceType},
 			AmiID:                  cfg.AmiID,
 			MinPerZone:             p.MinPerZone,
 			MaxSize:                p.MaxSize,
