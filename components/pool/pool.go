@@ -34,10 +34,13 @@ const PoolTagKey = "pool"
 const (
 	// RootVolumeGiB is the size of the encrypted gp3 root volume.
 	RootVolumeGiB = 30
-	// HealthCheckGracePeriod is how long (seconds) a new instance has to pull and start its containers
-	// before health checks count.
+	// HealthCheckGracePeriod is how long (seconds) the containers of a new instance have to become
+	// healthy once it is in service. Pulling the images and starting the containers happen before, in
+	// the launch lifecycle hook (LaunchHookName), which the grace period does not count.
 	HealthCheckGracePeriod = 300
-	// InstanceWarmup is the group's default instance warmup, in seconds.
+	// InstanceWarmup is the group's default instance warmup, in seconds: how long after going in
+	// service an instance's metrics start to count for scaling, and an instance refresh waits before
+	// the next replacement.
 	InstanceWarmup = 300
 )
 
@@ -98,7 +101,8 @@ type PoolArgs struct {
 }
 
 // Pool is a launch template, an IAM role and instance profile, a security group and an auto-scaling
-// group over the application subnets of every AZ.
+// group over the application subnets of every AZ, with its launch lifecycle hook and its target
+// tracking scaling policy.
 type Pool struct {
 	pulumi.ResourceState
 
