@@ -140,7 +140,7 @@ func groupArgs(args *PoolArgs, lt *ec2.LaunchTemplate, tags autoscaling.GroupTag
 //     https://github.com/hashicorp/terraform-provider-aws/issues/49226). Replacing the ess group would
 //     empty the load balancers' targets (the group does not wait for capacity); the LifecycleHook
 //     resource keeps the hook of an existing group up to date instead.
-var groupIgnoreChanges = []string{"desiredCapacity", "initialLifecycleHooks"}
+func groupIgnoreChanges() []string { return []string{"desiredCapacity", "initialLifecycleHooks"} }
 
 // newLifecycle creates what the launch lifecycle hook needs besides the group: the hook as its own
 // resource (so that a group created before the hook existed gets it, and changes to it apply without
@@ -169,8 +169,8 @@ func newLifecycle(ctx *pulumi.Context, name string, group *autoscaling.Group, ro
 }
 
 // LifecycleStatement allows exactly the lifecycle actions an instance's user data calls, on its own
-// group: both actions take the autoScalingGroup resource type
-// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2autoscaling.html).
+// group: both actions require the autoScalingGroup resource type
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/list_ec2autoscaling.html).
 func LifecycleStatement(groupArn string) map[string]any {
 	return map[string]any{
 		"Sid": "LaunchLifecycle", "Effect": "Allow",

@@ -520,7 +520,7 @@ func NewPool(ctx *pulumi.Context, name string, args *PoolArgs, opts ...pulumi.Re
 		})
 	}
 	group, err := autoscaling.NewGroup(ctx, name+"-asg", groupArgs(args, lt, groupTags), parent,
-		pulumi.IgnoreChanges(groupIgnoreChanges))
+		pulumi.IgnoreChanges(groupIgnoreChanges()))
 	if err != nil {
 		return nil, fmt.Errorf("pool %s: creating the auto-scaling group: %w", name, err)
 	}
