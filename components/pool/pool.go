@@ -8,8 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/autoscaling"
@@ -34,10 +34,13 @@ const PoolTagKey = "pool"
 const (
 	// RootVolumeGiB is the size of the encrypted gp3 root volume.
 	RootVolumeGiB = 30
-	// HealthCheckGracePeriod is how long (seconds) a new instance has to pull and start its containers
-	// before health checks count.
+	// HealthCheckGracePeriod is how long (seconds) the containers of a new instance have to become
+	// healthy once it is in service. Pulling the images and starting the containers happen before, in
+	// the launch lifecycle hook (LaunchHookName), which the grace period does not count.
 	HealthCheckGracePeriod = 300
-	// InstanceWarmup is the group's default instance warmup, in seconds.
+	// InstanceWarmup is the group's default instance warmup, in seconds: how long after going in
+	// service an instance's metrics start to count for scaling, and an instance refresh waits before
+	// the next replacement.
 	InstanceWarmup = 300
 )
 
@@ -50,13 +53,20 @@ type PoolArgs struct {
 	// SubnetIDs are the private application subnets, one per AZ.
 	SubnetIDs pulumi.StringArray
 	// Zones is the number of AZs (the ess pool keeps MinPerZone instances in each).
-	Zones        int
-	InstanceType string
+	Zones int
+	// InstanceTypes are the EC2 instance types the group may launch, in order of preference: the group
+	// launches the first type that has capacity in the AZ, then the next (on-demand, "prioritized").
+	// At least 1, at most MaxInstanceTypes, no duplicates; all of them must run the AMI (the same
+	// architecture: m6i, m7i, c6i... for an x86_64 AMI).
+	InstanceTypes []string
 	// AmiID is an AMI id or a resolve:ssm: reference.
 	AmiID      string
 	MinPerZone int
 	MaxSize    int
-	Containers []config.Container
+	// CPUTargetPercent is the average CPU utilization (percent) the target tracking scaling policy keeps
+	// the group at, between its minimum and MaxSize; 0 means DefaultCPUTargetPercent.
+	CPUTargetPercent float64
+	Containers       []config.Container
 	// RepositoryURLs and RepositoryArns are the private ECR repositories, keyed by repository name.
 	RepositoryURLs map[string]pulumi.StringOutput
 	RepositoryArns map[string]pulumi.StringOutput
@@ -74,6 +84,10 @@ type PoolArgs struct {
 	ParameterPath string
 	// SecretArnPatterns are the Secrets Manager ARNs (wildcards allowed) the pool may read.
 	SecretArnPatterns []string
+	// Secrets are the secrets the instances read at boot, from Secrets Manager in Region, and hand to
+	// the containers (see SecretEnv and SecretsFile), such as DatabaseCredentials() and
+	// CacheAuthToken() for the ess pool. Their ARNs must match SecretArnPatterns.
+	Secrets []SecretEnv
 	// SecretKmsKeyArns are the customer-managed KMS keys that encrypt those secrets (the database's and
 	// the cache's keys). The pool may kms:Decrypt with them only through Secrets Manager; without them
 	// GetSecretValue on a secret encrypted with a customer-managed key is denied.
@@ -87,7 +101,8 @@ type PoolArgs struct {
 }
 
 // Pool is a launch template, an IAM role and instance profile, a security group and an auto-scaling
-// group over the application subnets of every AZ.
+// group over the application subnets of every AZ, with its launch lifecycle hook and its target
+// tracking scaling policy.
 type Pool struct {
 	pulumi.ResourceState
 
@@ -159,8 +174,24 @@ func (a *PoolArgs) Validate() error {
 	if len(a.SubnetIDs) != a.Zones {
 		bad("PoolArgs.SubnetIDs has %d subnets for %d zones: pass one private application subnet per AZ", len(a.SubnetIDs), a.Zones)
 	}
-	if !strings.Contains(a.InstanceType, ".") {
-		bad("PoolArgs.InstanceType = %q is invalid: use an EC2 instance type such as m6i.large", a.InstanceType)
+	if len(a.InstanceTypes) == 0 {
+		bad("PoolArgs.InstanceTypes is empty: list at least one EC2 instance type, such as m6i.large, in order of preference")
+	}
+	if len(a.InstanceTypes) > MaxInstanceTypes {
+		bad("PoolArgs.InstanceTypes has %d types: a group takes at most %d; drop the least preferred", len(a.InstanceTypes), MaxInstanceTypes)
+	}
+	types := map[string]bool{}
+	for i, t := range a.InstanceTypes {
+		if !instanceTypePattern.MatchString(t) {
+			bad("PoolArgs.InstanceTypes[%d] = %q is invalid: use an EC2 instance type such as m6i.large", i, t)
+		}
+		if types[t] {
+			bad("PoolArgs.InstanceTypes[%d] = %q is listed twice: list each type once, in order of preference", i, t)
+		}
+		types[t] = true
+	}
+	if a.CPUTargetPercent != 0 && (a.CPUTargetPercent < 1 || a.CPUTargetPercent > 99) {
+		bad("PoolArgs.CPUTargetPercent = %g is invalid: use an average CPU utilization from 1 to 99, or 0 for the default %d", a.CPUTargetPercent, DefaultCPUTargetPercent)
 	}
 	if !strings.HasPrefix(a.AmiID, "ami-") && !strings.HasPrefix(a.AmiID, "resolve:ssm:") {
 		bad("PoolArgs.AmiID = %q is invalid: use an AMI id (ami-...) or resolve:ssm:/path", a.AmiID)
@@ -203,6 +234,17 @@ func (a *PoolArgs) Validate() error {
 			bad("PoolArgs.Containers: %w", err)
 		}
 	}
+	if err := validateSecrets("PoolArgs.Secrets", a.Secrets); err != nil {
+		errs = append(errs, err)
+	}
+	if len(a.Secrets) > 0 && len(a.SecretArnPatterns) == 0 {
+		bad("PoolArgs.Secrets is set without PoolArgs.SecretArnPatterns: the instances may not read the secrets; pass their ARN patterns")
+	}
+	for _, k := range sortedKeys(a.Tags) {
+		if !instanceTagKeyPattern.MatchString(k) || k == "." || k == ".." || k == "_index" || strings.HasPrefix(k, "aws:") {
+			bad("PoolArgs.Tags: key %q cannot tag the instances: the instances read their tags from the instance metadata, which allows letters, digits and + - = . , _ : @ only (no spaces, no /, not aws:); rename the tag", k)
+		}
+	}
 	if _, err := NormalizePath("PoolArgs.ParameterPath", a.ParameterPath); err != nil {
 		errs = append(errs, err)
 	}
@@ -241,6 +283,19 @@ func (a *PoolArgs) Validate() error {
 		bad("PoolArgs.DataPorts is set without PoolArgs.VpcCidr: pass the VPC's CIDR block the data tier lives in")
 	}
 	return errors.Join(errs...)
+}
+
+// instanceTagKeyPattern is what a tag key may be when the instance metadata exposes the instance's tags:
+// "Non-compliance will result in failed launches"
+// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/work-with-tags-in-IMDS.html).
+var instanceTagKeyPattern = regexp.MustCompile(`^[A-Za-z0-9+=.,_:@-]{1,128}$`)
+
+// cpuTarget returns the scaling policy's target.
+func (a *PoolArgs) cpuTarget() float64 {
+	if a.CPUTargetPercent == 0 {
+		return DefaultCPUTargetPercent
+	}
+	return a.CPUTargetPercent
 }
 
 // sizes returns the group's minimum and desired capacity.
@@ -406,22 +461,24 @@ func NewPool(ctx *pulumi.Context, name string, args *PoolArgs, opts ...pulumi.Re
 		for i, c := range args.Containers {
 			groups[c.Name] = v[len(repos)+i].(string)
 		}
-		script, err := UserData(args.Region, args.Containers, urls, groups, args.ParameterPath)
+		script, err := UserData(args.Region, args.Containers, urls, groups, args.ParameterPath, args.Secrets...)
 		if err != nil {
 			return "", fmt.Errorf("pool %s: %w", name, err)
 		}
 		return base64.StdEncoding.EncodeToString([]byte(script)), nil
 	}).(pulumi.StringOutput)
 	lt, err := ec2.NewLaunchTemplate(ctx, name+"-lt", &ec2.LaunchTemplateArgs{
-		Description:          pulumi.Sprintf("ess-ha %s pool", args.Role),
-		ImageId:              pulumi.String(args.AmiID),
-		InstanceType:         pulumi.String(args.InstanceType),
+		Description: pulumi.Sprintf("ess-ha %s pool", args.Role),
+		ImageId:     pulumi.String(args.AmiID),
+		// No instance type: the group's mixed instances policy sets it (PoolArgs.InstanceTypes).
 		UpdateDefaultVersion: pulumi.Bool(true),
 		IamInstanceProfile:   &ec2.LaunchTemplateIamInstanceProfileArgs{Arn: profile.Arn},
 		MetadataOptions: &ec2.LaunchTemplateMetadataOptionsArgs{
 			HttpEndpoint:            pulumi.String("enabled"),
 			HttpTokens:              pulumi.String("required"),
 			HttpPutResponseHopLimit: pulumi.Int(2),
+			// The user data reads the group's name from the instance's aws:autoscaling:groupName tag.
+			InstanceMetadataTags: pulumi.String("enabled"),
 		},
 		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{
 			&ec2.LaunchTemplateBlockDeviceMappingArgs{
@@ -454,51 +511,24 @@ func NewPool(ctx *pulumi.Context, name string, args *PoolArgs, opts ...pulumi.Re
 		return nil, fmt.Errorf("pool %s: creating the launch template: %w", name, err)
 	}
 
-	// Auto-scaling group over every AZ's application subnet.
-	minSize, desired := args.sizes()
+	// Auto-scaling group over every AZ's application subnet, its launch lifecycle hook and its scaling
+	// policy.
 	groupTags := autoscaling.GroupTagArray{}
 	for _, k := range sortedKeys(tagMap) {
 		groupTags = append(groupTags, &autoscaling.GroupTagArgs{
 			Key: pulumi.String(k), Value: pulumi.String(tagMap[k]), PropagateAtLaunch: pulumi.Bool(true),
 		})
 	}
-	healthCheck, minHealthy := "EC2", 50
-	var targetGroups pulumi.StringArrayInput
-	if ess {
-		healthCheck, minHealthy, targetGroups = "ELB", 90, args.TargetGroupArns
-	}
-	group, err := autoscaling.NewGroup(ctx, name+"-asg", &autoscaling.GroupArgs{
-		VpcZoneIdentifiers: args.SubnetIDs,
-		MinSize:            pulumi.Int(minSize),
-		MaxSize:            pulumi.Int(args.MaxSize),
-		DesiredCapacity:    pulumi.Int(desired),
-		LaunchTemplate: &autoscaling.GroupLaunchTemplateArgs{
-			Id: lt.ID().ToStringOutput(),
-			// The template's latest version number, not "$Latest": a new version then changes the
-			// group, which starts the instance refresh.
-			Version: lt.LatestVersion.ApplyT(func(v int) string { return strconv.Itoa(v) }).(pulumi.StringOutput),
-		},
-		HealthCheckType:        pulumi.String(healthCheck),
-		HealthCheckGracePeriod: pulumi.Int(HealthCheckGracePeriod),
-		TargetGroupArns:        targetGroups,
-		DefaultInstanceWarmup:  pulumi.Int(InstanceWarmup),
-		CapacityRebalance:      pulumi.Bool(true),
-		InstanceRefresh: &autoscaling.GroupInstanceRefreshArgs{
-			Strategy: pulumi.String("Rolling"),
-			Preferences: &autoscaling.GroupInstanceRefreshPreferencesArgs{
-				MinHealthyPercentage: pulumi.Int(minHealthy),
-			},
-		},
-		// Group metrics feed the in-service alarm.
-		MetricsGranularity: pulumi.String("1Minute"),
-		EnabledMetrics: pulumi.ToStringArray([]string{
-			"GroupDesiredCapacity", "GroupInServiceInstances", "GroupMaxSize", "GroupMinSize",
-			"GroupPendingInstances", "GroupTerminatingInstances", "GroupTotalInstances",
-		}),
-		Tags: groupTags,
-	}, parent)
+	group, err := autoscaling.NewGroup(ctx, name+"-asg", groupArgs(args, lt, groupTags), parent,
+		pulumi.IgnoreChanges(groupIgnoreChanges()))
 	if err != nil {
 		return nil, fmt.Errorf("pool %s: creating the auto-scaling group: %w", name, err)
+	}
+	if err := newLifecycle(ctx, name, group, role, parent); err != nil {
+		return nil, fmt.Errorf("pool %s: %w", name, err)
+	}
+	if err := newScalingPolicy(ctx, name, group, args.cpuTarget(), parent); err != nil {
+		return nil, fmt.Errorf("pool %s: %w", name, err)
 	}
 
 	comp.GroupName, comp.SecurityGroupID, comp.RoleArn, comp.LaunchTemplateID = group.Name, sg.ID(), role.Arn, lt.ID()

@@ -1,10 +1,13 @@
 package pool
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -31,7 +34,7 @@ func fakeArgs(role string) *PoolArgs {
 		VpcID:          pulumi.String("vpc-0123456789abcdef0"),
 		SubnetIDs:      pulumi.StringArray{pulumi.String("subnet-a"), pulumi.String("subnet-b").ToStringOutput(), pulumi.String("subnet-c")},
 		Zones:          3,
-		InstanceType:   p.InstanceTypes[0],
+		InstanceTypes:  p.InstanceTypes,
 		AmiID:          config.DefaultAMI,
 		MinPerZone:     p.MinPerZone,
 		MaxSize:        p.MaxSize,
@@ -56,22 +59,49 @@ func fakeArgs(role string) *PoolArgs {
 			pulumi.String("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/identity/2"),
 			pulumi.String("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/oidc/3"),
 		}
-		args.SecretArnPatterns = []string{"arn:aws:secretsmanager:us-east-1:*:secret:rds!db-*"}
+		args.InstanceTypes = []string{"m6i.large", "m7i.large", "m5.large"}
+		args.SecretArnPatterns = []string{"arn:aws:secretsmanager:us-east-1:*:secret:rds!db-*", "arn:aws:secretsmanager:us-east-1:*:secret:pool-cache-*"}
 		args.SecretKmsKeyArns = pulumi.StringArray{pulumi.String("arn:aws:kms:us-east-1:123456789012:key/db")}
+		args.Secrets = []SecretEnv{DatabaseCredentials(), CacheAuthToken()}
 	}
 	return args
 }
 
+// recorder wraps the mocks to also record each resource's ignoreChanges, which mocks.Registration
+// does not keep.
+type recorder struct {
+	*mocks.Mocks
+	mu     sync.Mutex
+	ignore map[string][]string
+}
+
+func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	if args.RegisterRPC != nil {
+		r.mu.Lock()
+		r.ignore[args.Name] = args.RegisterRPC.GetIgnoreChanges()
+		r.mu.Unlock()
+	}
+	return r.Mocks.NewResource(args)
+}
+
 func run(t *testing.T, args *PoolArgs) (*mocks.Mocks, *Pool, error) {
+	m, _, comp, err := runRecorded(t, args)
+	return m, comp, err
+}
+
+func runRecorded(t *testing.T, args *PoolArgs) (*mocks.Mocks, *recorder, *Pool, error) {
 	t.Helper()
 	m := mocks.New("ess-ha", "test", "us-east-1")
+	rec := &recorder{Mocks: m, ignore: map[string][]string{}}
+	ctx, err := pulumi.NewContext(context.Background(), pulumi.RunInfo{Project: m.Project, Stack: m.Stack, Mocks: rec, Parallel: 1})
+	require.NoError(t, err)
 	var comp *Pool
-	err := m.Run(nil, func(ctx *pulumi.Context) error {
+	err = pulumi.RunWithContext(ctx, func(ctx *pulumi.Context) error {
 		var err error
 		comp, err = NewPool(ctx, "pool", args)
 		return err
 	})
-	return m, comp, err
+	return m, rec, comp, err
 }
 
 func strs(v resource.PropertyValue) []string {
@@ -99,7 +129,7 @@ func userDataScript(t *testing.T, m *mocks.Mocks) string {
 	return string(raw)
 }
 
-var imageRef = regexp.MustCompile(`(?m)^(?:docker run .* |retry docker pull )(\S+)$`)
+var imageRef = regexp.MustCompile(`(?m)^(?:docker run .* |retry_forever with_ecr_login docker pull )(\S+)$`)
 
 // images returns every image reference the script pulls or runs.
 func images(script string) []string {
@@ -130,7 +160,7 @@ func policyStatements(t *testing.T, doc string) map[string]statement {
 
 func TestEssPool(t *testing.T) {
 	args := fakeArgs(RoleEss)
-	m, comp, err := run(t, args)
+	m, rec, comp, err := runRecorded(t, args)
 	require.NoError(t, err)
 
 	group := mockstest.One(t, m, "aws:autoscaling/group:Group")
@@ -151,22 +181,37 @@ func TestEssPool(t *testing.T) {
 	for k, propagated := range tags {
 		assert.True(t, propagated, "tag %s propagates at launch", k)
 	}
-	refresh := in["instanceRefresh"].ObjectValue()
-	assert.Equal(t, "Rolling", refresh["strategy"].StringValue())
-	assert.Equal(t, 90.0, refresh["preferences"].ObjectValue()["minHealthyPercentage"].NumberValue())
+	assertLaunchFirst(t, in)
 	assert.True(t, in["capacityRebalance"].BoolValue())
 	assert.Contains(t, strs(in["enabledMetrics"]), "GroupInServiceInstances", "the in-service alarm has data")
+	assertLifecycle(t, m, rec, group)
+	assertScalingPolicy(t, m, group, DefaultCPUTargetPercent)
 
+	// Several instance types, in order of preference, on demand.
 	lt := mockstest.One(t, m, "aws:ec2/launchTemplate:LaunchTemplate")
-	assert.Equal(t, lt.ID, in["launchTemplate"].ObjectValue()["id"].StringValue())
-	assert.Equal(t, "1", in["launchTemplate"].ObjectValue()["version"].StringValue(), "the template's latest version, so changes trigger an instance refresh")
+	assert.NotContains(t, in, resource.PropertyKey("launchTemplate"), "the mixed instances policy names the template")
+	mixed := in["mixedInstancesPolicy"].ObjectValue()
+	spec := mixed["launchTemplate"].ObjectValue()["launchTemplateSpecification"].ObjectValue()
+	assert.Equal(t, lt.ID, spec["launchTemplateId"].StringValue())
+	assert.NotContains(t, spec, resource.PropertyKey("launchTemplateName"), "AWS takes the template's ID or its name, not both")
+	assert.Equal(t, "1", spec["version"].StringValue(), "the template's latest version, so changes trigger an instance refresh")
+	var types []string
+	for _, o := range mixed["launchTemplate"].ObjectValue()["overrides"].ArrayValue() {
+		types = append(types, o.ObjectValue()["instanceType"].StringValue())
+	}
+	assert.Equal(t, []string{"m6i.large", "m7i.large", "m5.large"}, types, "one override per type, in order of preference")
+	dist := mixed["instancesDistribution"].ObjectValue()
+	assert.Equal(t, "prioritized", dist["onDemandAllocationStrategy"].StringValue(), "the order of the types matters")
+	assert.Equal(t, 0.0, dist["onDemandBaseCapacity"].NumberValue())
+	assert.Equal(t, 100.0, dist["onDemandPercentageAboveBaseCapacity"].NumberValue(), "on-demand only")
 	lin := lt.Inputs
 	assert.Equal(t, config.DefaultAMI, lin["imageId"].StringValue())
-	assert.Equal(t, "m6i.large", lin["instanceType"].StringValue())
+	assert.NotContains(t, lin, resource.PropertyKey("instanceType"), "the overrides set the instance type")
 	md := lin["metadataOptions"].ObjectValue()
 	assert.Equal(t, "required", md["httpTokens"].StringValue(), "IMDSv2 only")
 	assert.Equal(t, "enabled", md["httpEndpoint"].StringValue())
 	assert.Equal(t, 2.0, md["httpPutResponseHopLimit"].NumberValue())
+	assert.Equal(t, "enabled", md["instanceMetadataTags"].StringValue(), "the user data reads the group's name from the instance's tags")
 	bdm := lin["blockDeviceMappings"].ArrayValue()
 	require.Len(t, bdm, 1)
 	assert.Equal(t, "/dev/xvda", bdm[0].ObjectValue()["deviceName"].StringValue())
@@ -203,11 +248,12 @@ func TestEssPool(t *testing.T) {
 		assert.True(t, allowed[img], "image %s is <private repository URL>:<tag>", img)
 	}
 	assert.Equal(t, 3, strings.Count(script, "\ndocker run "))
-	assert.Contains(t, script, "dnf install -y docker")
-	assert.Contains(t, script, "aws ecr get-login-password --region us-east-1 | docker login --username AWS --password-stdin "+registryHost+"; }\nretry login\n")
+	assert.Contains(t, script, "retry_forever dnf install -y docker jq\n")
+	assert.Contains(t, script, "aws ecr get-login-password --region us-east-1 | docker login --username AWS --password-stdin "+registryHost+" >/dev/null\n")
 	assert.Contains(t, script, "aws ssm get-parameters-by-path --region us-east-1 --path /ess-ha/test ")
 	assert.Contains(t, script, "--name ess-ldp --log-driver awslogs --log-opt awslogs-group=/ess-ha/test/ess/ess-ldp --log-opt awslogs-region=us-east-1")
-	assert.Contains(t, script, " -p 8081:8081 --env-file "+EnvFile+" ")
+	assert.Contains(t, script, " -p 8081:8081 --env-file "+EnvFile+" --env-file "+SecretsFile+" ")
+	assertNoSecretInUserData(t, script, "us-east-1")
 
 	// IAM: trusted by EC2, SSM core, least privilege inline policy.
 	role := mockstest.One(t, m, "aws:iam/role:Role")
@@ -215,8 +261,7 @@ func TestEssPool(t *testing.T) {
 	attach := mockstest.One(t, m, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
 	assert.Equal(t, "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", attach.Inputs["policyArn"].StringValue())
 	assert.Equal(t, role.ID, attach.Inputs["role"].StringValue())
-	policy := mockstest.One(t, m, "aws:iam/rolePolicy:RolePolicy")
-	st := policyStatements(t, policy.Inputs["policy"].StringValue())
+	st := policyStatements(t, rolePolicy(t, m, "pool-policy").Inputs["policy"].StringValue())
 	assert.Equal(t, []string{"ecr:GetAuthorizationToken"}, st["EcrLogin"].Action)
 	assert.Equal(t, "*", st["EcrLogin"].Resource, "AWS grants the login token on * only")
 	assert.ElementsMatch(t, []any{
@@ -231,7 +276,7 @@ func TestEssPool(t *testing.T) {
 		"arn:aws:ssm:us-east-1:*:parameter/ess-ha/test",
 		"arn:aws:ssm:us-east-1:*:parameter/ess-ha/test/*",
 	}, st["Settings"].Resource)
-	assert.Equal(t, []any{"arn:aws:secretsmanager:us-east-1:*:secret:rds!db-*"}, st["Secrets"].Resource)
+	assert.Equal(t, []any{"arn:aws:secretsmanager:us-east-1:*:secret:pool-cache-*", "arn:aws:secretsmanager:us-east-1:*:secret:rds!db-*"}, st["Secrets"].Resource)
 	assert.Equal(t, []string{"secretsmanager:GetSecretValue"}, st["Secrets"].Action)
 	assert.Equal(t, "secretsmanager.us-east-1.amazonaws.com", st["SecretKeys"].Condition["StringEquals"]["kms:ViaService"])
 	for sid, s := range st {
@@ -271,10 +316,18 @@ func TestEssPool(t *testing.T) {
 }
 
 func TestBackendPool(t *testing.T) {
-	m, _, err := run(t, fakeArgs(RoleBackend))
+	m, rec, _, err := runRecorded(t, fakeArgs(RoleBackend))
 	require.NoError(t, err)
 	group := mockstest.One(t, m, "aws:autoscaling/group:Group")
 	in := group.Inputs
+	assertLaunchFirst(t, in)
+	assertLifecycle(t, m, rec, group)
+	assertScalingPolicy(t, m, group, DefaultCPUTargetPercent)
+	var types []string
+	for _, o := range in["mixedInstancesPolicy"].ObjectValue()["launchTemplate"].ObjectValue()["overrides"].ArrayValue() {
+		types = append(types, o.ObjectValue()["instanceType"].StringValue())
+	}
+	assert.Equal(t, []string{"m6i.large", "m6a.large", "m5.large"}, types)
 	assert.Equal(t, "EC2", in["healthCheckType"].StringValue())
 	assert.NotContains(t, in, resource.PropertyKey("targetGroupArns"), "the backend pool is not behind the load balancers")
 	assert.Equal(t, 0.0, in["minSize"].NumberValue())
@@ -283,12 +336,16 @@ func TestBackendPool(t *testing.T) {
 	assert.True(t, groupTags(group)["pool=backend"], "the pool tag is propagated at launch")
 	assert.Empty(t, m.ByType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"), "no ingress at all")
 	assert.Empty(t, m.ByType("aws:ec2/securityGroupRule:SecurityGroupRule"))
-	st := policyStatements(t, mockstest.One(t, m, "aws:iam/rolePolicy:RolePolicy").Inputs["policy"].StringValue())
+	st := policyStatements(t, rolePolicy(t, m, "pool-policy").Inputs["policy"].StringValue())
 	assert.NotContains(t, st, "Secrets", "no secrets statement without patterns")
 	assert.NotContains(t, st, "SecretKeys")
-	for _, img := range images(userDataScript(t, m)) {
+	script := userDataScript(t, m)
+	for _, img := range images(script) {
 		assert.True(t, strings.HasPrefix(img, registryHost+"/backend/"), "image %s is from the private registry", img)
 	}
+	assert.NotContains(t, script, "secretsmanager", "the backend pool reads no secret")
+	assert.NotContains(t, script, SecretsFile)
+	assert.Contains(t, script, "retry_forever dnf install -y docker\n")
 	assertChildren(t, m)
 }
 
@@ -311,7 +368,8 @@ func assertChildren(t *testing.T, m *mocks.Mocks) {
 	require.Len(t, comps, 1)
 	untaggable := map[string]bool{
 		"aws:iam/rolePolicy:RolePolicy": true, "aws:iam/rolePolicyAttachment:RolePolicyAttachment": true,
-		"aws:autoscaling/group:Group": true, // tagged through its tags list
+		"aws:autoscaling/group:Group":   true, // tagged through its tags list
+		"aws:autoscaling/policy:Policy": true, "aws:autoscaling/lifecycleHook:LifecycleHook": true,
 	}
 	n := 0
 	for _, r := range m.Registrations() {
@@ -341,7 +399,45 @@ func TestPoolRejectsBadArgs(t *testing.T) {
 		{"one zone", RoleEss, func(a *PoolArgs) *PoolArgs { a.Zones, a.SubnetIDs = 1, a.SubnetIDs[:1]; return a }, "PoolArgs.Zones = 1"},
 		{"subnets", RoleEss, func(a *PoolArgs) *PoolArgs { a.SubnetIDs = a.SubnetIDs[:2]; return a }, "PoolArgs.SubnetIDs has 2 subnets for 3 zones"},
 		{"vpc", RoleEss, func(a *PoolArgs) *PoolArgs { a.VpcID = nil; return a }, "PoolArgs.VpcID"},
-		{"instance type", RoleEss, func(a *PoolArgs) *PoolArgs { a.InstanceType = "big"; return a }, "PoolArgs.InstanceType"},
+		{"no instance types", RoleEss, func(a *PoolArgs) *PoolArgs { a.InstanceTypes = nil; return a }, "PoolArgs.InstanceTypes is empty"},
+		{"instance type", RoleEss, func(a *PoolArgs) *PoolArgs { a.InstanceTypes = []string{"m6i.large", "big"}; return a }, `PoolArgs.InstanceTypes[1] = "big" is invalid`},
+		{"instance type with a space", RoleEss, func(a *PoolArgs) *PoolArgs { a.InstanceTypes = []string{"m6i.large m5.large"}; return a }, `PoolArgs.InstanceTypes[0] = "m6i.large m5.large" is invalid`},
+		{"duplicate instance type", RoleEss, func(a *PoolArgs) *PoolArgs {
+			a.InstanceTypes = []string{"m6i.large", "m5.large", "m6i.large"}
+			return a
+		}, `PoolArgs.InstanceTypes[2] = "m6i.large" is listed twice`},
+		{"too many instance types", RoleEss, func(a *PoolArgs) *PoolArgs {
+			a.InstanceTypes = nil
+			for i := 1; i <= MaxInstanceTypes+1; i++ {
+				a.InstanceTypes = append(a.InstanceTypes, fmt.Sprintf("m%d.large", i))
+			}
+			return a
+		}, "PoolArgs.InstanceTypes has 41 types: a group takes at most 40"},
+		{"cpu target", RoleEss, func(a *PoolArgs) *PoolArgs { a.CPUTargetPercent = 120; return a }, "PoolArgs.CPUTargetPercent = 120 is invalid"},
+		{"negative cpu target", RoleBackend, func(a *PoolArgs) *PoolArgs { a.CPUTargetPercent = -5; return a }, "PoolArgs.CPUTargetPercent = -5 is invalid"},
+		{"secret parameter", RoleEss, func(a *PoolArgs) *PoolArgs {
+			a.Secrets = []SecretEnv{{Parameter: "/abs/path", Fields: map[string]string{"X": ""}}}
+			return a
+		}, `PoolArgs.Secrets[0].Parameter = "/abs/path" is invalid`},
+		{"secret without fields", RoleEss, func(a *PoolArgs) *PoolArgs {
+			a.Secrets = []SecretEnv{{Parameter: "database/secret-arn"}}
+			return a
+		}, "PoolArgs.Secrets[0].Fields is empty"},
+		{"secret env name", RoleEss, func(a *PoolArgs) *PoolArgs {
+			a.Secrets = []SecretEnv{{Parameter: "database/secret-arn", Fields: map[string]string{"db-password": "password"}}}
+			return a
+		}, `PoolArgs.Secrets[0].Fields: "db-password" is not an environment variable name`},
+		{"secret field", RoleEss, func(a *PoolArgs) *PoolArgs {
+			a.Secrets = []SecretEnv{{Parameter: "database/secret-arn", Fields: map[string]string{"DB_PASSWORD": "pass word"}}}
+			return a
+		}, `PoolArgs.Secrets[0].Fields[DB_PASSWORD] = "pass word" is not a field name`},
+		{"secret env twice", RoleEss, func(a *PoolArgs) *PoolArgs {
+			a.Secrets = []SecretEnv{DatabaseCredentials(), {Parameter: "cache/auth-token-secret-arn", Fields: map[string]string{"DATABASE_PASSWORD": ""}}}
+			return a
+		}, "PoolArgs.Secrets[1].Fields: DATABASE_PASSWORD is already set by PoolArgs.Secrets[0]"},
+		{"secrets without patterns", RoleBackend, func(a *PoolArgs) *PoolArgs { a.Secrets = []SecretEnv{CacheAuthToken()}; return a }, "PoolArgs.Secrets is set without PoolArgs.SecretArnPatterns"},
+		{"tag key with a slash", RoleEss, func(a *PoolArgs) *PoolArgs { a.Tags = map[string]string{"team/owner": "x"}; return a }, `PoolArgs.Tags: key "team/owner" cannot tag the instances`},
+		{"tag key with a space", RoleBackend, func(a *PoolArgs) *PoolArgs { a.Tags = map[string]string{"cost center": "x"}; return a }, `PoolArgs.Tags: key "cost center" cannot tag the instances`},
 		{"ami", RoleEss, func(a *PoolArgs) *PoolArgs { a.AmiID = "ubuntu"; return a }, "PoolArgs.AmiID"},
 		{"ess min", RoleEss, func(a *PoolArgs) *PoolArgs { a.MinPerZone = 0; return a }, "PoolArgs.MinPerZone = 0"},
 		{"max", RoleEss, func(a *PoolArgs) *PoolArgs { a.MaxSize = 2; return a }, "PoolArgs.MaxSize = 2"},
@@ -386,8 +482,8 @@ func TestUserData(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(script, "#!/bin/bash\n"))
 	assert.Equal(t, []string{
-		registryHost + "/inrupt/ess-ldp:2.3.1", registryHost + "/inrupt/ess-ldp:2.3.1",
-		registryHost + "/backend/fluent-bit:3.1.4", registryHost + "/backend/fluent-bit:3.1.4",
+		registryHost + "/inrupt/ess-ldp:2.3.1", registryHost + "/backend/fluent-bit:3.1.4", // pulled
+		registryHost + "/inrupt/ess-ldp:2.3.1", registryHost + "/backend/fluent-bit:3.1.4", // run
 	}, images(script))
 	assert.Equal(t, 1, strings.Count(script, "docker login"), "one login per registry host")
 	assert.Contains(t, script, `key="${name#/ess-ha/prod/}"`)
@@ -445,4 +541,142 @@ func TestPoolAllowSecretKeys(t *testing.T) {
 	assert.Equal(t, []any{"arn:aws:kms:us-east-1:123456789012:key/cache"}, st["SecretKeys"].Resource)
 	assert.Equal(t, []string{"kms:Decrypt"}, st["SecretKeys"].Action)
 	assert.Equal(t, "secretsmanager.us-east-1.amazonaws.com", st["SecretKeys"].Condition["StringEquals"]["kms:ViaService"])
+}
+
+// rolePolicy returns the pool's inline role policy of that name.
+func rolePolicy(t *testing.T, m *mocks.Mocks, name string) *mocks.Registration {
+	t.Helper()
+	for _, r := range m.ByType("aws:iam/rolePolicy:RolePolicy") {
+		if r.Name == name {
+			return r
+		}
+	}
+	require.Failf(t, "no role policy", "no role policy %s", name)
+	return nil
+}
+
+// assertLaunchFirst checks that replacements launch before they terminate: in instance refreshes and,
+// through the instance maintenance policy, in health-check replacements and rebalancing.
+func assertLaunchFirst(t *testing.T, in resource.PropertyMap) {
+	t.Helper()
+	refresh := in["instanceRefresh"].ObjectValue()
+	assert.Equal(t, "Rolling", refresh["strategy"].StringValue())
+	prefs := refresh["preferences"].ObjectValue()
+	policy := in["instanceMaintenancePolicy"].ObjectValue()
+	for what, o := range map[string]resource.PropertyMap{"instance refresh": prefs, "instance maintenance policy": policy} {
+		minHealthy, maxHealthy := o["minHealthyPercentage"].NumberValue(), o["maxHealthyPercentage"].NumberValue()
+		assert.Equal(t, 100.0, minHealthy, "%s: a replacement launches before the instance it replaces terminates", what)
+		// AWS: min 0-100, max 100-200, at most 100 apart.
+		assert.Greater(t, maxHealthy, 100.0, "%s: room to launch the replacement first", what)
+		assert.LessOrEqual(t, maxHealthy, 200.0, what)
+		assert.LessOrEqual(t, maxHealthy-minHealthy, 100.0, what)
+	}
+	assert.Equal(t, "0", in["waitForCapacityTimeout"].StringValue(), "pulumi up does not wait for instances that wait for their images")
+}
+
+// assertLifecycle checks the launch lifecycle hook, on the group and as its own resource, the group's
+// ignored changes and the instances' permission on their own group.
+func assertLifecycle(t *testing.T, m *mocks.Mocks, rec *recorder, group *mocks.Registration) {
+	t.Helper()
+	hooks := group.Inputs["initialLifecycleHooks"].ArrayValue()
+	require.Len(t, hooks, 1, "the hook exists before the group's first instance launches")
+	hook := hooks[0].ObjectValue()
+	assert.Equal(t, LaunchHookName, hook["name"].StringValue())
+	assert.Equal(t, "autoscaling:EC2_INSTANCE_LAUNCHING", hook["lifecycleTransition"].StringValue())
+	assert.Equal(t, "ABANDON", hook["defaultResult"].StringValue(), "an instance that never reports is replaced")
+	heartbeat := hook["heartbeatTimeout"].NumberValue()
+	// AWS takes 30 to 7200 s; the instance records a heartbeat every HeartbeatIntervalSeconds.
+	assert.GreaterOrEqual(t, heartbeat, 30.0)
+	assert.LessOrEqual(t, heartbeat, 7200.0)
+	assert.GreaterOrEqual(t, heartbeat, 5.0*HeartbeatIntervalSeconds, "several heartbeats fit in a timeout")
+	assert.ElementsMatch(t, []string{"desiredCapacity", "initialLifecycleHooks"}, rec.ignore[group.Name],
+		"the scaling policy owns the desired capacity; a changed hook must not replace the group")
+
+	own := mockstest.One(t, m, "aws:autoscaling/lifecycleHook:LifecycleHook")
+	assert.Equal(t, group.Outputs["name"].StringValue(), own.Inputs["autoscalingGroupName"].StringValue())
+	for _, k := range []resource.PropertyKey{"name", "lifecycleTransition", "defaultResult", "heartbeatTimeout"} {
+		assert.Equal(t, hook[k], own.Inputs[k], "the hook resource matches the group's initial hook: %s", k)
+	}
+
+	lifecycle := rolePolicy(t, m, "pool-lifecycle")
+	assert.Equal(t, mockstest.One(t, m, "aws:iam/role:Role").ID, lifecycle.Inputs["role"].StringValue())
+	var doc struct{ Statement []map[string]any }
+	require.NoError(t, json.Unmarshal([]byte(lifecycle.Inputs["policy"].StringValue()), &doc))
+	require.Len(t, doc.Statement, 1)
+	st := doc.Statement[0]
+	assert.Equal(t, "Allow", st["Effect"])
+	assert.ElementsMatch(t, []any{"autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"}, st["Action"],
+		"exactly the actions the user data calls")
+	assert.Equal(t, group.Outputs["arn"].StringValue(), st["Resource"], "on the pool's own group only")
+	assert.NotContains(t, st, "Condition")
+}
+
+// assertScalingPolicy checks the target tracking policy on the group's average CPU.
+func assertScalingPolicy(t *testing.T, m *mocks.Mocks, group *mocks.Registration, target float64) {
+	t.Helper()
+	p := mockstest.One(t, m, "aws:autoscaling/policy:Policy")
+	assert.Equal(t, group.Outputs["name"].StringValue(), p.Inputs["autoscalingGroupName"].StringValue())
+	assert.Equal(t, "TargetTrackingScaling", p.Inputs["policyType"].StringValue())
+	cfg := p.Inputs["targetTrackingConfiguration"].ObjectValue()
+	assert.Equal(t, "ASGAverageCPUUtilization", cfg["predefinedMetricSpecification"].ObjectValue()["predefinedMetricType"].StringValue())
+	assert.Equal(t, target, cfg["targetValue"].NumberValue())
+	assert.NotContains(t, cfg, resource.PropertyKey("disableScaleIn"))
+}
+
+// assertNoSecretInUserData checks that the user data names the SSM parameters that hold the secrets'
+// ARNs, never an ARN or a value, and reads every secret in region.
+func assertNoSecretInUserData(t *testing.T, script, region string) {
+	t.Helper()
+	assert.NotRegexp(t, `arn:aws:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:`, script, "no secret ARN in the user data")
+	assert.NotContains(t, script, "set -x", "commands are not traced into the logs")
+	reads := regexp.MustCompile(`(?m)^.*aws secretsmanager .*$`).FindAllString(script, -1)
+	require.NotEmpty(t, reads)
+	for _, l := range reads {
+		assert.Contains(t, l, "aws secretsmanager get-secret-value --region "+region+" --secret-id \"$arn\" ", "each secret is read in the pool's region")
+	}
+	assert.Contains(t, script, `[[ ! "$arn" =~ ^arn:aws:secretsmanager:`+region+`:[0-9]{12}:secret:`, "an ARN of another region is refused")
+	for _, p := range []string{"/ess-ha/test/database/secret-arn", "/ess-ha/test/cache/auth-token-secret-arn"} {
+		assert.Contains(t, script, "s=\"$(secret "+p+")\"", "the ARN is read from %s at boot", p)
+	}
+}
+
+// TestPoolStateHoldsNoSecret checks that no input the pool registers (user data included) carries a
+// secret: the pool passes the names of the parameters that hold the ARNs, nothing more.
+func TestPoolStateHoldsNoSecret(t *testing.T) {
+	m, _, err := run(t, fakeArgs(RoleEss))
+	require.NoError(t, err)
+	for _, r := range m.Registrations() {
+		for k, v := range r.Inputs {
+			assert.False(t, v.ContainsSecrets(), "%s %s: %s is not a secret", r.Type, r.Name, k)
+			if k == "userData" {
+				continue
+			}
+			assert.NotContains(t, v.String(), "secretsmanager:us-east-1:123456789012", "%s %s: %s names no secret", r.Type, r.Name, k)
+		}
+	}
+	script := userDataScript(t, m)
+	assertNoSecretInUserData(t, script, "us-east-1")
+}
+
+func TestPoolScalingTarget(t *testing.T) {
+	args := fakeArgs(RoleEss)
+	args.CPUTargetPercent = 65
+	m, _, err := run(t, args)
+	require.NoError(t, err)
+	assertScalingPolicy(t, m, mockstest.One(t, m, "aws:autoscaling/group:Group"), 65)
+}
+
+func TestUserDataReadsSecretsInItsRegion(t *testing.T) {
+	containers := []config.Container{{Name: "ess-ldp", Repository: "inrupt/ess-ldp", Tag: "2.3.1", Port: 8081}}
+	for _, region := range []string{"us-east-1", "us-west-2"} {
+		urls := map[string]string{"inrupt/ess-ldp": "123456789012.dkr.ecr." + region + ".amazonaws.com/inrupt/ess-ldp"}
+		script, err := UserData(region, containers, urls, map[string]string{"ess-ldp": "/g"}, "/ess-ha/test/", DatabaseCredentials(), CacheAuthToken())
+		require.NoError(t, err)
+		assertNoSecretInUserData(t, script, region)
+		other := map[string]string{"us-east-1": "us-west-2", "us-west-2": "us-east-1"}[region]
+		assert.NotContains(t, script, other, "the %s user data never names %s", region, other)
+	}
+	_, err := UserData("us-east-1", containers, map[string]string{"inrupt/ess-ldp": registryHost + "/inrupt/ess-ldp"}, map[string]string{"ess-ldp": "/g"}, "/ess-ha/test/",
+		SecretEnv{Parameter: "database/secret-arn", Fields: map[string]string{"X": "a;reboot"}})
+	assert.ErrorContains(t, err, `secrets[0].Fields[X] = "a;reboot" is not a field name`)
 }

@@ -190,14 +190,14 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 		targetGroups[i] = tg.Arn
 		targetGroupSuffixes[i] = tg.ArnSuffix
 	}
-	newPool := func(role string, p config.Pool, ingress pulumi.StringInput, tgs pulumi.StringArray, secrets []string, dataPorts []int) (*pool.Pool, error) {
+	newPool := func(role string, p config.Pool, ingress pulumi.StringInput, tgs pulumi.StringArray, secrets []string, secretEnv []pool.SecretEnv, dataPorts []int) (*pool.Pool, error) {
 		return pool.NewPool(ctx, name+"-"+role, &pool.PoolArgs{
 			Role:                   role,
 			Region:                 cfg.Region,
 			VpcID:                  r.Network.VpcID.ToStringOutput(),
 			SubnetIDs:              network.IDs(r.Network.AppSubnets),
 			Zones:                  len(zones),
-			InstanceType:           p.InstanceTypes[0],
+			InstanceTypes:          p.InstanceTypes,
 			AmiID:                  cfg.AmiID,
 			MinPerZone:             p.MinPerZone,
 			MaxSize:                p.MaxSize,
@@ -210,6 +210,8 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 			TargetGroupArns:        tgs,
 			ParameterPath:          parameterPath,
 			SecretArnPatterns:      secrets,
+			Secrets:                secretEnv,
+			CPUTargetPercent:       float64(p.CPUTargetPercent),
 			VpcCidr:                r.Network.VpcCidr,
 			DataPorts:              dataPorts,
 			Tags:                   tags,
@@ -224,10 +226,11 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 		// The owner's master secret; in the member's region its replica, which keeps the name.
 		essSecrets = append(essSecrets, fmt.Sprintf("arn:aws:secretsmanager:%s:*:secret:%s-globaldb-master-secret*", cfg.Region, name))
 	}
-	if r.Ess, err = newPool(pool.RoleEss, cfg.EssPool, r.Edge.SecurityGroupID.ToStringOutput(), targetGroups, essSecrets, []int{database.Port, cache.Port}); err != nil {
+	if r.Ess, err = newPool(pool.RoleEss, cfg.EssPool, r.Edge.SecurityGroupID.ToStringOutput(), targetGroups, essSecrets,
+		[]pool.SecretEnv{pool.DatabaseCredentials(), pool.CacheAuthToken()}, []int{database.Port, cache.Port}); err != nil {
 		return fmt.Errorf("creating the ess pool: %w", err)
 	}
-	if r.Backend, err = newPool(pool.RoleBackend, cfg.BackendPool, nil, nil, nil, nil); err != nil {
+	if r.Backend, err = newPool(pool.RoleBackend, cfg.BackendPool, nil, nil, nil, nil, nil); err != nil {
 		return fmt.Errorf("creating the backend pool: %w", err)
 	}
 

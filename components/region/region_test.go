@@ -144,7 +144,12 @@ func TestTwoSeparatePoolsAndAMultiAZDatabase(t *testing.T) {
 	}
 	require.Contains(t, pools, "ess")
 	require.Contains(t, pools, "backend")
-	assert.NotEqual(t, pools["ess"].Inputs["launchTemplate"], pools["backend"].Inputs["launchTemplate"], "no shared launch template")
+	// The pools name their launch templates in their mixed instances policies.
+	template := func(g *mocks.Registration) string {
+		return g.Inputs["mixedInstancesPolicy"].ObjectValue()["launchTemplate"].ObjectValue()["launchTemplateSpecification"].ObjectValue()["launchTemplateId"].StringValue()
+	}
+	assert.NotEmpty(t, template(pools["ess"]))
+	assert.NotEqual(t, template(pools["ess"]), template(pools["backend"]), "no shared launch template")
 	assert.GreaterOrEqual(t, pools["ess"].Inputs["minSize"].NumberValue(), 3.0, "at least one ess instance per AZ")
 	assert.NotEmpty(t, pools["ess"].Inputs["targetGroupArns"].ArrayValue(), "ess serves the load balancer")
 	_, backendServes := pools["backend"].Inputs["targetGroupArns"]

@@ -69,8 +69,11 @@ type Pool struct {
 	// number of AZs).
 	MinPerZone int `json:"minPerZone"`
 	// MaxSize is the group's maximum size.
-	MaxSize    int         `json:"maxSize"`
-	Containers []Container `json:"containers"`
+	MaxSize int `json:"maxSize"`
+	// CPUTargetPercent is the average CPU utilization the group's target-tracking scaling keeps it at,
+	// between its minimum and MaxSize.
+	CPUTargetPercent int         `json:"cpuTargetPercent"`
+	Containers       []Container `json:"containers"`
 }
 
 // Database configures the regional RDS for PostgreSQL instance of a single-region stack.
@@ -179,9 +182,10 @@ func Defaults() Config {
 		AmiID:             DefaultAMI,
 		LogRetentionDays:  90,
 		EssPool: Pool{
-			InstanceTypes: []string{"m6i.large", "m6a.large", "m5.large"},
-			MinPerZone:    1,
-			MaxSize:       9,
+			InstanceTypes:    []string{"m6i.large", "m6a.large", "m5.large"},
+			MinPerZone:       1,
+			MaxSize:          9,
+			CPUTargetPercent: 50,
 			Containers: []Container{
 				{Name: "ess-ldp", Repository: "inrupt/ess-ldp", Tag: "2.3.1", Port: 8081, Host: "@", HealthPath: "/health"},
 				{Name: "ess-identity", Repository: "inrupt/ess-identity", Tag: "2.3.1", Port: 8082, Host: "identity", HealthPath: "/health"},
@@ -189,9 +193,10 @@ func Defaults() Config {
 			},
 		},
 		BackendPool: Pool{
-			InstanceTypes: []string{"m6i.large", "m6a.large", "m5.large"},
-			MinPerZone:    0,
-			MaxSize:       3,
+			InstanceTypes:    []string{"m6i.large", "m6a.large", "m5.large"},
+			MinPerZone:       0,
+			MaxSize:          3,
+			CPUTargetPercent: 50,
 			Containers: []Container{
 				{Name: "prometheus", Repository: "backend/prometheus", Tag: "v2.53.0"},
 				{Name: "fluent-bit", Repository: "backend/fluent-bit", Tag: "3.1.4"},
@@ -314,7 +319,7 @@ func describe(key string) string {
 	case "zoneNames":
 		return "a list of AZ names such as [\"us-east-1a\", \"us-east-1b\"]"
 	case "essPool", "backendPool":
-		return "an object {instanceTypes, minPerZone, maxSize, containers: [{name, repository, tag, port, host, healthPath}]}"
+		return "an object {instanceTypes, minPerZone, maxSize, cpuTargetPercent, containers: [{name, repository, tag, port, host, healthPath}]}"
 	case "database":
 		return "an object {instanceClass, engineVersion, allocatedStorageGiB, backupRetentionDays, name, username}"
 	case "cache":
@@ -526,6 +531,9 @@ func (c *Config) validatePool(key string, p Pool, routed bool) error {
 			bad(t, fmt.Sprintf("%s.instanceTypes[%d] must be a distinct EC2 instance type such as m6i.large", key, i))
 		}
 		seenTypes[t] = true
+	}
+	if p.CPUTargetPercent < 1 || p.CPUTargetPercent > 99 {
+		bad(p.CPUTargetPercent, key+".cpuTargetPercent must be from 1 to 99: the average CPU utilization the group scales to keep")
 	}
 	if routed && p.MinPerZone < 1 {
 		bad(p.MinPerZone, key+".minPerZone must be at least 1: the ess pool keeps an instance in every AZ")
