@@ -38,6 +38,7 @@ type Registration struct {
 	PropertyDependencies map[resource.PropertyKey][]resource.URN
 	Protect              bool
 	RetainOnDelete       bool
+	IgnoreChanges        []string
 	// External marks a resource the program read rather than manages (a StackReference).
 	External          bool
 	AdditionalSecrets []string
@@ -49,6 +50,12 @@ type Mocks struct {
 	Project string
 	Stack   string
 	Region  string
+
+	// Writer is the region whose cluster is the writer of the Aurora global database: AWS's runtime
+	// state, which moves on a switchover or failover. Empty means the region of the global cluster's
+	// stack. It shows in the global cluster's outputs only, as it does in AWS: the program must not
+	// depend on it.
+	Writer string
 
 	mu     sync.Mutex
 	regs   map[resource.URN]*Registration
@@ -182,6 +189,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		Inputs:               args.Inputs,
 		Protect:              rpc.GetProtect(),
 		RetainOnDelete:       rpc.GetRetainOnDelete(),
+		IgnoreChanges:        rpc.GetIgnoreChanges(),
 		AdditionalSecrets:    rpc.GetAdditionalSecretOutputs(),
 		PropertyDependencies: map[resource.PropertyKey][]resource.URN{},
 	}
@@ -382,6 +390,14 @@ func (m *Mocks) compute(typ, name, urn string, inputs resource.PropertyMap) (str
 		set("arn", "arn:aws:rds::"+Account+":global-cluster:"+id)
 		// The global writer endpoint, which follows the primary cluster.
 		set("endpoint", fmt.Sprintf("%s.global-%s.global.rds.amazonaws.com", id, h[:10]))
+		writer := m.Writer
+		if writer == "" {
+			writer = m.Region
+		}
+		set("globalClusterMembers", []any{map[string]any{
+			"dbClusterArn": fmt.Sprintf("arn:aws:rds:%s:%s:cluster:%s-%s", writer, Account, id, writer),
+			"isWriter":     true,
+		}})
 	case "aws:ecr/replicationConfiguration:ReplicationConfiguration":
 		// A registry has one replication configuration; its ID is the registry (account) ID.
 		id = Account
