@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	essha "github.com/ess-ha/ess-ha"
 	"github.com/ess-ha/ess-ha/internal/failover"
@@ -20,20 +18,13 @@ func runFailover(ctx context.Context, args []string, stdout io.Writer) error {
 	if dir := os.Getenv("ESSHA_PROJECT_DIR"); dir != "" {
 		files = os.DirFS(dir)
 	}
-	pairs, err := project.Pairs(ctx, files)
+	pairs, err := project.Pairs(files)
 	if err != nil {
 		return fmt.Errorf("failover: reading the stacks: %w", err)
 	}
-	switch len(pairs) {
-	case 0:
-		return errors.New("failover: no stack sets peerRegion: there is no active-active deployment to fail over")
-	case 1:
-	default:
-		names := make([]string, len(pairs))
-		for i, p := range pairs {
-			names[i] = p.Deployment
-		}
-		return fmt.Errorf("failover: the stacks describe several deployments (%s); keep one per project", strings.Join(names, ", "))
+	p, err := pairs.Select("")
+	if err != nil {
+		return fmt.Errorf("failover: %w", err)
 	}
-	return failover.Main(ctx, args, pairs[0].Deployment, pairs[0].Regions, stdout)
+	return failover.Main(ctx, args, p.Deployment, p.Regions, stdout)
 }
