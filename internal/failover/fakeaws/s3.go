@@ -25,8 +25,9 @@ import (
 // stop buckets, unless SetVersioning turns it off. It records the requests it receives and lets a
 // test intercept or delay them.
 type S3 struct {
-	store *store
-	srv   *httptest.Server
+	store   *store
+	srv     *httptest.Server
+	handler http.Handler
 
 	mu        sync.Mutex
 	requests  []string // "METHOD /bucket/key"
@@ -43,6 +44,7 @@ func NewS3(t testing.TB, buckets ...string) *S3 {
 		}
 	}
 	handler := gofakes3.New(f.store).Server()
+	f.handler = handler
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.requests = append(f.requests, r.Method+" "+r.URL.Path)
@@ -71,6 +73,10 @@ func (f *S3) SetIntercept(fn func(w http.ResponseWriter, r *http.Request) bool) 
 	defer f.mu.Unlock()
 	f.intercept = fn
 }
+
+// Serve serves r as the fake S3 would without the intercept: an intercept
+// may let the request take effect and then answer the client otherwise.
+func (f *S3) Serve(w http.ResponseWriter, r *http.Request) { f.handler.ServeHTTP(w, r) }
 
 // SetVersioning turns versioning of bucket on or off (off: a never-versioned bucket, whose puts
 // return no version ID and overwrite in place).
