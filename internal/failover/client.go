@@ -3,6 +3,8 @@ package failover
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -37,17 +40,31 @@ var (
 	ErrPeerUnknown = errors.New("refusing to drain without knowing the other regions' state")
 	// ErrUnknownRegion means a region name is not one of the deployment's.
 	ErrUnknownRegion = errors.New("unknown region")
+	// ErrConcurrentDrain means another run drained the other region while this
+	// run was draining its region: this run removed the switch it had written
+	// again, so the two runs cannot leave every region drained.
+	ErrConcurrentDrain = errors.New("a concurrent drain of the other region won")
+	// ErrRollbackFailed means a drain that had to be undone (ErrConcurrentDrain,
+	// or ErrPeerUnknown after the write) could not delete the switch it wrote:
+	// its region is still drained and the operator must restore it.
+	ErrRollbackFailed = errors.New("could not remove the switch this run wrote")
 )
 
 // Defaults for Options.
 const (
 	DefaultMaxAttempts    = 3
 	DefaultAttemptTimeout = 5 * time.Second
-	defaultDialTimeout    = 3 * time.Second
-	defaultMaxBackoff     = time.Second
-	bodyContentType       = "application/json"
-	metaDrainedAt         = "drained-at"
-	metaDrainedBy         = "drained-by"
+	// conflictRetries bounds the retries of a conditional write that S3
+	// answers with 409 ConditionalRequestConflict.
+	conflictRetries    = 3
+	defaultDialTimeout = 3 * time.Second
+	defaultMaxBackoff  = time.Second
+	bodyContentType    = "application/json"
+	metaDrainedAt      = "drained-at"
+	metaDrainedBy      = "drained-by"
+	// metaDrainID marks the object a run wrote with a random ID, so the run
+	// can recognise its own write when the answer to it was lost.
+	metaDrainID = "drain-id"
 )
 
 // Options configure a Client. The zero value is production use: endpoints
@@ -57,6 +74,8 @@ type Options struct {
 	// region (tests, local S3-compatible servers); path-style addressing is
 	// then used.
 	Endpoint string
+	// Route53Endpoint, if set, overrides the Route 53 endpoint (tests).
+	Route53Endpoint string
 	// MaxAttempts bounds the attempts of each S3 call, retries included
 	// (default DefaultMaxAttempts).
 	MaxAttempts int
@@ -70,10 +89,11 @@ type Options struct {
 }
 
 // Client reads and flips drain switches through the S3 data plane, with one
-// S3 client per bucket region.
+// S3 client per bucket region, and reads Route 53's view of them.
 type Client struct {
 	switches []Switch
 	clients  map[string]*s3.Client // by bucket region
+	route53  *route53.Client
 	actor    string
 	now      func() time.Time
 }
@@ -138,6 +158,14 @@ func NewClient(ctx context.Context, switches []Switch, opts Options) (*Client, e
 			}
 		})
 	}
+	c.route53 = route53.NewFromConfig(cfg, func(o *route53.Options) {
+		o.Region = route53Region
+		o.Retryer = newRetryer()
+		o.RetryMaxAttempts = attempts
+		if opts.Route53Endpoint != "" {
+			o.BaseEndpoint = aws.String(opts.Route53Endpoint)
+		}
+	})
 	return c, nil
 }
 
@@ -333,6 +361,15 @@ func hint(err error) string {
 	return ""
 }
 
+// rollbackHint adds advice for a refused rollback.
+func rollbackHint(err error) string {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusForbidden {
+		return " (taking back a drain deletes the object version written, which needs s3:DeleteObjectVersion on the switch object)"
+	}
+	return ""
+}
+
 // drainRecord is the body of a drain switch object.
 type drainRecord struct {
 	Region    string `json:"region"`
@@ -341,12 +378,19 @@ type drainRecord struct {
 }
 
 // Drain drains region: after reading the state of every region, it writes
-// the region's switch object (one PutObject, into the peer region's bucket,
-// so it works while the drained region is down). Nothing is written when
-// the region is already drained (the Change says so), when its own switch
-// cannot be read, or, unless force, when every other region is already
-// drained (ErrLastRegion) or another region's switch cannot be read
+// the region's switch object (one conditional PutObject, into the peer
+// region's bucket, so it works while the drained region is down). Nothing is
+// written when the region is already drained (the Change says so), when its
+// own switch cannot be read, or, unless force, when every other region is
+// already drained (ErrLastRegion) or another region's switch cannot be read
 // (ErrPeerUnknown, the usual case while that region's S3 is down).
+//
+// Without force, Drain then reads the other regions' switches again: if one
+// was drained meanwhile (ErrConcurrentDrain) or cannot be read any more
+// (ErrPeerUnknown), it deletes the object version it wrote and fails, so
+// concurrent drains of different regions never leave every region drained
+// (see confirmOthersServing). If that delete fails too, the error also wraps
+// ErrRollbackFailed and says how to restore the region.
 func (c *Client) Drain(ctx context.Context, region string, force bool) (Change, error) {
 	i, err := c.lookup(region)
 	if err != nil {
@@ -393,40 +437,200 @@ func (c *Client) Drain(ctx context.Context, region string, force bool) (Change, 
 		ch.Notes = append(ch.Notes, "--force: every region is now drained; with every weighted record unhealthy, Route 53 answers with all of them, so traffic goes to every region again")
 	}
 
-	now := c.now().UTC()
-	rec := drainRecord{Region: region, DrainedAt: now.Format(time.RFC3339), By: c.actor}
-	body, err := json.Marshal(rec)
+	id, err := newDrainID()
 	if err != nil {
-		return Change{}, fmt.Errorf("drain %s: encoding the drain record: %w", region, err)
+		return Change{}, fmt.Errorf("drain %s: nothing was written: %w", region, err)
 	}
-	_, err = c.clients[sw.BucketRegion].PutObject(ctx, &s3.PutObjectInput{
-		Bucket:      aws.String(sw.Bucket),
-		Key:         aws.String(sw.Key),
-		Body:        bytes.NewReader(body),
-		ContentType: aws.String(bodyContentType),
-		Metadata:    map[string]string{metaDrainedAt: rec.DrainedAt, metaDrainedBy: rec.By},
-		// Never overwrite a concurrent drain's record.
-		IfNoneMatch: aws.String("*"),
-	})
+	w, err := c.writeSwitch(ctx, sw, id)
 	if err != nil {
+		// The write failed, or only its answer was lost (the SDK's retry of
+		// a write that took effect meets the object and gets 412): read the
+		// switch back to know which.
+		own, mine, rerr := c.readOwn(ctx, sw, id)
 		var api smithy.APIError
-		if errors.As(err, &api) && api.ErrorCode() == "PreconditionFailed" {
+		precondition := errors.As(err, &api) && api.ErrorCode() == "PreconditionFailed"
+		switch {
+		case rerr != nil:
+			return Change{}, fmt.Errorf("drain %s: writing %s: %w%s; reading it back failed too (%w), so whether it is set is unknown: run status", region, sw, err, hint(err), rerr)
+		case own == nil:
+			return Change{}, fmt.Errorf("drain %s: writing %s: %w%s; nothing was written", region, sw, err, hint(err))
+		case !mine:
 			ch.After = Drained
-			ch.Notes = append(ch.Notes, "the switch object appeared while this run was draining: another run drained the region first")
+			ch.Notes = append(ch.Notes, "the switch object appeared while this run was draining: another run drained the region first (run status to confirm it stayed)")
 			return ch, nil
+		case !precondition:
+			ch.Notes = append(ch.Notes, fmt.Sprintf("the answer to the write was lost (%v), but the switch read back is this run's", err))
 		}
-		return Change{}, fmt.Errorf("drain %s: writing %s: %w%s; run status to see whether the write took effect", region, sw, err, hint(err))
+		w = *own
 	}
 	ch.After = Drained
 	ch.Changed = true
-	if !force && len(serving) > 0 {
-		ch.Notes = append(ch.Notes, c.recheck(ctx, i)...)
+	if force {
+		if len(serving) > 0 {
+			ch.Notes = append(ch.Notes, c.recheck(ctx, i)...)
+		}
+		return ch, nil
+	}
+	if err := c.confirmOthersServing(ctx, i, w); err != nil {
+		return Change{}, err
 	}
 	return ch, nil
 }
 
-// recheck re-reads the other regions after a drain of region i and warns if
-// they were drained meanwhile (two runs draining different regions at once).
+// written identifies the switch object a drain wrote: its version (in a
+// versioned bucket) and its ETag.
+type written struct {
+	versionID string
+	etag      string
+}
+
+// writeSwitch writes sw's drain object, only if it does not exist yet
+// (If-None-Match: *, so a concurrent drain's record is never overwritten;
+// S3 answers 412 PreconditionFailed then). S3 answers 409
+// ConditionalRequestConflict when a conflicting operation on the key was in
+// flight, and asks for a retry
+// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html).
+func (c *Client) writeSwitch(ctx context.Context, sw Switch, id string) (written, error) {
+	rec := drainRecord{Region: sw.Region, DrainedAt: c.now().UTC().Format(time.RFC3339), By: c.actor}
+	body, err := json.Marshal(rec)
+	if err != nil {
+		return written{}, fmt.Errorf("encoding the drain record: %w", err)
+	}
+	for attempt := 0; ; attempt++ {
+		out, err := c.clients[sw.BucketRegion].PutObject(ctx, &s3.PutObjectInput{
+			Bucket:      aws.String(sw.Bucket),
+			Key:         aws.String(sw.Key),
+			Body:        bytes.NewReader(body),
+			ContentType: aws.String(bodyContentType),
+			Metadata:    map[string]string{metaDrainedAt: rec.DrainedAt, metaDrainedBy: rec.By, metaDrainID: id},
+			IfNoneMatch: aws.String("*"),
+		})
+		var api smithy.APIError
+		if err != nil && errors.As(err, &api) && api.ErrorCode() == "ConditionalRequestConflict" && attempt < conflictRetries {
+			continue
+		}
+		if err != nil {
+			return written{}, err
+		}
+		return written{versionID: aws.ToString(out.VersionId), etag: aws.ToString(out.ETag)}, nil
+	}
+}
+
+// readOwn reads sw's switch object back after a failed write: nil if it is
+// absent, else its version and ETag, and whether it is the one this run
+// wrote (it carries the run's drain ID).
+func (c *Client) readOwn(ctx context.Context, sw Switch, id string) (*written, bool, error) {
+	out, err := c.clients[sw.BucketRegion].HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(sw.Bucket), Key: aws.String(sw.Key)})
+	if isNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return &written{versionID: aws.ToString(out.VersionId), etag: aws.ToString(out.ETag)}, out.Metadata[metaDrainID] == id, nil
+}
+
+// newDrainID returns a random ID for one run's switch object.
+func newDrainID() (string, error) {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("making a drain ID: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// confirmOthersServing is the second half of a drain without --force. The
+// first half checked that every other region was serving and then wrote
+// region i's switch; this re-reads the other regions' switches. If one of them
+// is drained now (a concurrent run drained it after this run's first check),
+// or cannot be read, this run deletes exactly the object version it wrote and
+// fails, so no region is left drained by it.
+//
+// Why two concurrent drains of different regions cannot both keep their
+// switch: each run writes its own switch, then reads the other's. S3 is
+// strongly consistent (a read that starts after a write has succeeded sees
+// it: https://docs.aws.amazon.com/AmazonS3/latest/userguide/Welcome.html#ConsistencyModel),
+// so the two writes and the two reads fall in one order. Whichever write
+// comes second precedes its own run's read and comes after the other run's
+// write, so at least that run sees the other switch and rolls back. Both may
+// roll back, which leaves both regions serving: safe, and a rerun fixes it.
+func (c *Client) confirmOthersServing(ctx context.Context, i int, w written) error {
+	sw := c.switches[i]
+	var drained []string
+	var unknown []error
+	for j, other := range c.switches {
+		if j == i {
+			continue
+		}
+		st := c.read(ctx, other)
+		switch {
+		case st.Err != nil:
+			unknown = append(unknown, st.Err)
+		case st.Drained():
+			drained = append(drained, st.Region)
+		}
+	}
+	if len(drained) == 0 && len(unknown) == 0 {
+		return nil
+	}
+	undo := c.rollback(ctx, sw, w)
+	var cause error
+	if len(drained) > 0 {
+		cause = fmt.Errorf("%w: %s was drained while this run was draining %s", ErrConcurrentDrain, strings.Join(drained, ", "), sw.Region)
+	} else {
+		cause = fmt.Errorf("%w: after writing the switch, re-reading the other region's switch failed (%w)", ErrPeerUnknown, errors.Join(unknown...))
+	}
+	if undo != nil {
+		return fmt.Errorf("drain %s: %w, and %w %s (%s): %w%s; %s is still drained, so every region may be drained now: restore it (essha failover restore --region %s) unless you meant to drain both",
+			sw.Region, cause, ErrRollbackFailed, sw, w, undo, rollbackHint(undo), sw.Region, sw.Region)
+	}
+	next := "run status, then rerun the drain if " + sw.Region + " still needs draining"
+	if len(drained) == 0 {
+		next = "rerun the drain, or add --force if the other region is down"
+	}
+	return fmt.Errorf("drain %s: %w; this run deleted the switch it had written (%s, %s), so nothing is left drained by this run; %s",
+		sw.Region, cause, sw, w, next)
+}
+
+// String describes the written object for messages.
+func (w written) String() string {
+	if w.versionID != "" && w.versionID != "null" {
+		return "version " + w.versionID
+	}
+	return "ETag " + w.etag
+}
+
+// rollback deletes exactly what writeSwitch wrote: the object version it
+// created (deleting a version leaves the key's other versions, so the object
+// is absent again, or holds what another tool wrote on top:
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeletingObjectVersions.html).
+// In a bucket without versioning it deletes the object only while its ETag is
+// still the one written (a conditional delete,
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-deletes.html).
+// It runs even if ctx was cancelled after the write, within the client's
+// bounded attempts.
+func (c *Client) rollback(ctx context.Context, sw Switch, w written) error {
+	ctx = context.WithoutCancel(ctx)
+	in := &s3.DeleteObjectInput{Bucket: aws.String(sw.Bucket), Key: aws.String(sw.Key)}
+	if w.versionID != "" && w.versionID != "null" {
+		in.VersionId = aws.String(w.versionID)
+	} else {
+		in.IfMatch = aws.String(w.etag)
+	}
+	_, err := c.clients[sw.BucketRegion].DeleteObject(ctx, in)
+	if err != nil && in.IfMatch != nil {
+		// Someone else's object replaced ours, or nothing is left: ours is gone either way.
+		var api smithy.APIError
+		if isNotFound(err) || (errors.As(err, &api) && api.ErrorCode() == "PreconditionFailed") {
+			return nil
+		}
+	}
+	return err
+}
+
+// recheck re-reads the other regions after a forced drain of region i and
+// warns if they were drained meanwhile (two runs draining different regions
+// at once).
 func (c *Client) recheck(ctx context.Context, i int) []string {
 	states, _ := c.Status(ctx) // an unreadable region is not known to be drained
 	for j, s := range states {

@@ -69,7 +69,7 @@ func TestNewClientRejectsBadSwitches(t *testing.T) {
 
 func TestStatusAllServing(t *testing.T) {
 	f := newFakeS3(t, eastBucket, westBucket)
-	c := newTestClient(t, f.srv.URL)
+	c := newTestClient(t, f.URL())
 	assert.Equal(t, []string{east, west}, c.Regions())
 
 	states, err := c.Status(context.Background())
@@ -82,14 +82,14 @@ func TestStatusAllServing(t *testing.T) {
 		assert.NoError(t, s.Err)
 		assert.True(t, s.Since.IsZero())
 	}
-	for _, m := range f.takeMethods() {
+	for _, m := range f.TakeMethods() {
 		assert.Equal(t, http.MethodHead, m, "status must only read")
 	}
 }
 
 func TestDrainWritesObjectInPeerBucket(t *testing.T) {
 	f := newFakeS3(t, eastBucket, westBucket)
-	c := newTestClient(t, f.srv.URL)
+	c := newTestClient(t, f.URL())
 
 	ch, err := c.Drain(context.Background(), east, false)
 	require.NoError(t, err)
@@ -102,15 +102,15 @@ func TestDrainWritesObjectInPeerBucket(t *testing.T) {
 	assert.Empty(t, ch.Notes)
 	assert.Equal(t, "drain us-east-1: wrote s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2): serving → drained", ch.String())
 
-	body, meta, ok := f.object(t, westBucket, "drain/us-east-1")
+	body, meta, ok := f.Object(t, westBucket, "drain/us-east-1")
 	require.True(t, ok, "drain object must be in the peer region's bucket")
 	var rec map[string]string
 	require.NoError(t, json.Unmarshal([]byte(body), &rec))
 	assert.Equal(t, map[string]string{"region": east, "drainedAt": "2026-03-04T05:06:07Z", "by": "tester@testhost"}, rec)
 	assert.Equal(t, "application/json", meta["Content-Type"])
-	_, _, ok = f.object(t, eastBucket, "drain/us-east-1")
+	_, _, ok = f.Object(t, eastBucket, "drain/us-east-1")
 	assert.False(t, ok, "nothing may be written in the drained region's own bucket")
-	_, _, ok = f.object(t, eastBucket, "drain/us-west-2")
+	_, _, ok = f.Object(t, eastBucket, "drain/us-west-2")
 	assert.False(t, ok, "the other region must stay untouched")
 
 	states, err := c.Status(context.Background())
@@ -123,10 +123,10 @@ func TestDrainWritesObjectInPeerBucket(t *testing.T) {
 
 func TestDrainAlreadyDrainedWritesNothing(t *testing.T) {
 	f := newFakeS3(t, eastBucket, westBucket)
-	c := newTestClient(t, f.srv.URL)
+	c := newTestClient(t, f.URL())
 	_, err := c.Drain(context.Background(), east, false)
 	require.NoError(t, err)
-	f.takeMethods()
+	f.TakeMethods()
 
 	ch, err := c.Drain(context.Background(), east, false)
 	require.NoError(t, err)
@@ -135,15 +135,15 @@ func TestDrainAlreadyDrainedWritesNothing(t *testing.T) {
 	assert.Equal(t, Drained, ch.After)
 	assert.Contains(t, ch.String(), "drain us-east-1: no change, already drained (s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2))")
 	assert.Contains(t, ch.String(), "drained since 2026-03-04T05:06:07Z by tester@testhost")
-	assert.NotContains(t, f.takeMethods(), http.MethodPut)
+	assert.NotContains(t, f.TakeMethods(), http.MethodPut)
 }
 
 func TestDrainLastRegionRefused(t *testing.T) {
 	f := newFakeS3(t, eastBucket, westBucket)
-	c := newTestClient(t, f.srv.URL)
+	c := newTestClient(t, f.URL())
 	_, err := c.Drain(context.Background(), east, false)
 	require.NoError(t, err)
-	f.takeMethods()
+	f.TakeMethods()
 
 	ch, err := c.Drain(context.Background(), west, false)
 	require.ErrorIs(t, err, ErrLastRegion)
@@ -151,8 +151,8 @@ func TestDrainLastRegionRefused(t *testing.T) {
 	assert.Contains(t, err.Error(), "--force overrides")
 	assert.Contains(t, err.Error(), "nothing was written")
 	assert.Equal(t, Change{}, ch)
-	assert.NotContains(t, f.takeMethods(), http.MethodPut)
-	_, _, ok := f.object(t, eastBucket, "drain/us-west-2")
+	assert.NotContains(t, f.TakeMethods(), http.MethodPut)
+	_, _, ok := f.Object(t, eastBucket, "drain/us-west-2")
 	assert.False(t, ok, "a refused drain must write nothing")
 
 	states, err := c.Status(context.Background())
@@ -162,7 +162,7 @@ func TestDrainLastRegionRefused(t *testing.T) {
 
 func TestDrainForceDrainsLastRegion(t *testing.T) {
 	f := newFakeS3(t, eastBucket, westBucket)
-	c := newTestClient(t, f.srv.URL)
+	c := newTestClient(t, f.URL())
 	_, err := c.Drain(context.Background(), east, false)
 	require.NoError(t, err)
 
@@ -173,7 +173,7 @@ func TestDrainForceDrainsLastRegion(t *testing.T) {
 	assert.Equal(t, Switch{Region: west, Bucket: eastBucket, BucketRegion: east, Key: "drain/us-west-2"}, ch.Switch)
 	require.Len(t, ch.Notes, 1)
 	assert.Contains(t, ch.Notes[0], "--force: every region is now drained")
-	_, _, ok := f.object(t, eastBucket, "drain/us-west-2")
+	_, _, ok := f.Object(t, eastBucket, "drain/us-west-2")
 	assert.True(t, ok)
 
 	states, err := c.Status(context.Background())
@@ -183,7 +183,7 @@ func TestDrainForceDrainsLastRegion(t *testing.T) {
 
 func TestRestore(t *testing.T) {
 	f := newFakeS3(t, eastBucket, westBucket)
-	c := newTestClient(t, f.srv.URL)
+	c := newTestClient(t, f.URL())
 	_, err := c.Drain(context.Background(), east, false)
 	require.NoError(t, err)
 
@@ -195,24 +195,24 @@ func TestRestore(t *testing.T) {
 	assert.Equal(t, Serving, ch.After)
 	assert.Contains(t, ch.String(), "restore us-east-1: deleted s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2): drained → serving")
 	assert.Contains(t, ch.String(), "was drained since 2026-03-04T05:06:07Z by tester@testhost")
-	_, _, ok := f.object(t, westBucket, "drain/us-east-1")
+	_, _, ok := f.Object(t, westBucket, "drain/us-east-1")
 	assert.False(t, ok)
 	states, err := c.Status(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, map[string]Condition{east: Serving, west: Serving}, conditions(states))
-	f.takeMethods()
+	f.TakeMethods()
 
 	ch, err = c.Restore(context.Background(), east)
 	require.NoError(t, err)
 	assert.False(t, ch.Changed)
 	assert.Equal(t, Serving, ch.Before)
 	assert.Equal(t, "restore us-east-1: no change, already serving (s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2))", ch.String())
-	assert.NotContains(t, f.takeMethods(), http.MethodDelete)
+	assert.NotContains(t, f.TakeMethods(), http.MethodDelete)
 }
 
 func TestUnknownRegion(t *testing.T) {
 	f := newFakeS3(t, eastBucket, westBucket)
-	c := newTestClient(t, f.srv.URL)
+	c := newTestClient(t, f.URL())
 
 	_, err := c.Drain(context.Background(), "eu-west-1", true)
 	require.ErrorIs(t, err, ErrUnknownRegion)
@@ -220,12 +220,12 @@ func TestUnknownRegion(t *testing.T) {
 	_, err = c.Restore(context.Background(), "eu-west-1")
 	require.ErrorIs(t, err, ErrUnknownRegion)
 	assert.Contains(t, err.Error(), "us-east-1, us-west-2")
-	assert.Empty(t, f.takeMethods(), "an unknown region must not reach S3")
+	assert.Empty(t, f.TakeMethods(), "an unknown region must not reach S3")
 }
 
 func TestMissingBucketIsAnErrorNotServing(t *testing.T) {
 	f := newFakeS3(t, westBucket) // east's bucket (holding drain/us-west-2) was never created
-	c := newTestClient(t, f.srv.URL)
+	c := newTestClient(t, f.URL())
 
 	states, err := c.Status(context.Background())
 	require.Error(t, err)
@@ -235,7 +235,7 @@ func TestMissingBucketIsAnErrorNotServing(t *testing.T) {
 	_, err = c.Drain(context.Background(), west, true)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "drain us-west-2: nothing was written")
-	assert.NotContains(t, f.takeMethods(), http.MethodPut)
+	assert.NotContains(t, f.TakeMethods(), http.MethodPut)
 }
 
 // TestDrainWhilePeerS3IsDown drains a region whose own S3 (holding the
@@ -243,14 +243,14 @@ func TestMissingBucketIsAnErrorNotServing(t *testing.T) {
 // the surviving region's bucket with it.
 func TestDrainWhilePeerS3IsDown(t *testing.T) {
 	f := newFakeS3(t, eastBucket, westBucket)
-	f.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+	f.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
 		if strings.HasPrefix(r.URL.Path, "/"+eastBucket) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return true
 		}
 		return false
 	})
-	c := newTestClient(t, f.srv.URL)
+	c := newTestClient(t, f.URL())
 
 	_, err := c.Drain(context.Background(), east, false)
 	require.ErrorIs(t, err, ErrPeerUnknown)
@@ -258,8 +258,8 @@ func TestDrainWhilePeerS3IsDown(t *testing.T) {
 	assert.Contains(t, err.Error(), "--force drains us-east-1 anyway")
 	assert.Contains(t, err.Error(), "s3://ess-test-stop-123456789012-us-east-1/drain/us-west-2 (in us-east-1)")
 	assert.Contains(t, err.Error(), "503")
-	assert.NotContains(t, f.takeMethods(), http.MethodPut)
-	_, _, ok := f.object(t, westBucket, "drain/us-east-1")
+	assert.NotContains(t, f.TakeMethods(), http.MethodPut)
+	_, _, ok := f.Object(t, westBucket, "drain/us-east-1")
 	assert.False(t, ok)
 
 	ch, err := c.Drain(context.Background(), east, true)
@@ -268,7 +268,7 @@ func TestDrainWhilePeerS3IsDown(t *testing.T) {
 	assert.True(t, ch.Forced)
 	require.Len(t, ch.Notes, 1)
 	assert.Contains(t, ch.Notes[0], "without knowing the state of 1 other region(s)")
-	_, _, ok = f.object(t, westBucket, "drain/us-east-1")
+	_, _, ok = f.Object(t, westBucket, "drain/us-east-1")
 	assert.True(t, ok)
 }
 
@@ -356,13 +356,13 @@ func TestServerRefuses(t *testing.T) {
 // run's read and its write; the conditional write keeps the first record.
 func TestConcurrentDrainSameRegion(t *testing.T) {
 	f := newFakeS3(t, eastBucket, westBucket)
-	f.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+	f.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut {
-			f.put(t, westBucket, "drain/us-east-1", `{"by":"other"}`)
+			f.Put(t, westBucket, "drain/us-east-1", `{"by":"other"}`)
 		}
 		return false
 	})
-	c := newTestClient(t, f.srv.URL)
+	c := newTestClient(t, f.URL())
 
 	ch, err := c.Drain(context.Background(), east, false)
 	require.NoError(t, err)
@@ -370,24 +370,54 @@ func TestConcurrentDrainSameRegion(t *testing.T) {
 	assert.Equal(t, Serving, ch.Before)
 	assert.Equal(t, Drained, ch.After)
 	assert.Contains(t, ch.String(), "another run drained the region first")
-	body, _, ok := f.object(t, westBucket, "drain/us-east-1")
+	body, _, ok := f.Object(t, westBucket, "drain/us-east-1")
 	require.True(t, ok)
 	assert.Equal(t, `{"by":"other"}`, body, "the first drain record must not be overwritten")
 }
 
 // TestConcurrentDrainOtherRegion: another run drains the other region
-// between this run's read and its write; the result warns.
+// between this run's check and its write. This run sees it when it re-reads
+// the other switch, deletes the version it wrote and says so; with --force it
+// keeps its switch and warns.
 func TestConcurrentDrainOtherRegion(t *testing.T) {
 	f := newFakeS3(t, eastBucket, westBucket)
-	f.setIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+	f.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut {
-			f.put(t, eastBucket, "drain/us-west-2", `{"by":"other"}`)
+			f.Put(t, eastBucket, "drain/us-west-2", `{"by":"other"}`)
 		}
 		return false
 	})
-	c := newTestClient(t, f.srv.URL)
+	c := newTestClient(t, f.URL())
 
 	ch, err := c.Drain(context.Background(), east, false)
+	require.ErrorIs(t, err, ErrConcurrentDrain)
+	assert.NotErrorIs(t, err, ErrRollbackFailed)
+	assert.Equal(t, Change{}, ch)
+	for _, want := range []string{
+		"drain us-east-1: a concurrent drain of the other region won: us-west-2 was drained while this run was draining us-east-1",
+		"this run deleted the switch it had written (s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2), version ",
+		"nothing is left drained by this run",
+		"run status, then rerun the drain",
+	} {
+		assert.Contains(t, err.Error(), want)
+	}
+	_, _, ok := f.Object(t, westBucket, "drain/us-east-1")
+	assert.False(t, ok, "the rolled-back switch must be gone")
+	assert.Len(t, f.Versions(westBucket, "drain/us-east-1"), 0, "exactly the version written was deleted, no delete marker added")
+	_, _, ok = f.Object(t, eastBucket, "drain/us-west-2")
+	assert.True(t, ok, "the other run's drain stands")
+
+	// --force: the switch stays, with a warning.
+	f.SetIntercept(nil)
+	_, err = c.Restore(context.Background(), west)
+	require.NoError(t, err)
+	f.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "drain/us-east-1") {
+			f.Put(t, eastBucket, "drain/us-west-2", `{"by":"other"}`)
+		}
+		return false
+	})
+	ch, err = c.Drain(context.Background(), east, true)
 	require.NoError(t, err)
 	assert.True(t, ch.Changed)
 	require.Len(t, ch.Notes, 1)
@@ -397,7 +427,7 @@ func TestConcurrentDrainOtherRegion(t *testing.T) {
 
 func TestCancelledContext(t *testing.T) {
 	f := newFakeS3(t, eastBucket, westBucket)
-	c := newTestClient(t, f.srv.URL)
+	c := newTestClient(t, f.URL())
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 
@@ -406,7 +436,7 @@ func TestCancelledContext(t *testing.T) {
 	assert.True(t, errors.Is(err, context.Canceled), "got %v", err)
 	_, err = c.Drain(ctx, east, true)
 	require.ErrorIs(t, err, context.Canceled)
-	_, _, ok := f.object(t, westBucket, "drain/us-east-1")
+	_, _, ok := f.Object(t, westBucket, "drain/us-east-1")
 	assert.False(t, ok)
 }
 

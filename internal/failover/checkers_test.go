@@ -1,0 +1,211 @@
+package failover
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ess-ha/ess-ha/internal/failover/fakeaws"
+)
+
+// answers returns n checker observations, the first seeing of which got the
+// object (200) and the rest were refused (403).
+func answers(n, seeing int) []fakeaws.Observation {
+	regions := []string{"us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"}
+	obs := make([]fakeaws.Observation, n)
+	for i := range obs {
+		obs[i] = fakeaws.Observation{
+			Region:  regions[i%len(regions)],
+			IP:      fmt.Sprintf("192.0.2.%d", i+1),
+			Status:  "Failure: HTTP Status Code 403, Forbidden",
+			Checked: time.Date(2026, 3, 4, 5, 6, 0, 0, time.UTC),
+		}
+		if i < seeing {
+			obs[i].Status = "Success: HTTP Status Code 200, OK"
+		}
+	}
+	return obs
+}
+
+// drainCheckOf is the stack's inverted drain check of region's switch.
+func drainCheckOf(t *testing.T, id, region string, obs []fakeaws.Observation) fakeaws.HealthCheck {
+	t.Helper()
+	sw, err := Switches(testDeployment, testAccount, testRegions)
+	require.NoError(t, err)
+	for _, s := range sw {
+		if s.Region == region {
+			return fakeaws.HealthCheck{ID: id, FQDN: s.FQDN(), ResourcePath: s.ResourcePath(), Inverted: true, Observations: obs}
+		}
+	}
+	t.Fatalf("no switch for %s", region)
+	return fakeaws.HealthCheck{}
+}
+
+func TestVerdict(t *testing.T) {
+	obs := func(n, seeing int) []CheckerAnswer {
+		var out []CheckerAnswer
+		for _, o := range answers(n, seeing) {
+			out = append(out, CheckerAnswer{Region: o.Region, IP: o.IP, Status: o.Status})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name  string
+		check DrainCheck
+		want  Verdict
+	}{
+		{"every checker sees the object", DrainCheck{Inverted: true, Answers: obs(16, 16)}, Verdict{Seeing: 16, Total: 16, Known: true, Drained: true}},
+		{"none does", DrainCheck{Inverted: true, Answers: obs(16, 0)}, Verdict{Seeing: 0, Total: 16, Known: true, Drained: false}},
+		{"3 of 16 is more than 18%", DrainCheck{Inverted: true, Answers: obs(16, 3)}, Verdict{Seeing: 3, Total: 16, Known: true, Drained: true}},
+		{"2 of 16 is not", DrainCheck{Inverted: true, Answers: obs(16, 2)}, Verdict{Seeing: 2, Total: 16, Known: true, Drained: false}},
+		{"exactly 18% is not more", DrainCheck{Inverted: true, Answers: obs(50, 9)}, Verdict{Seeing: 9, Total: 50, Known: true, Drained: false}},
+		{"not inverted: a present object keeps the region in", DrainCheck{Answers: obs(16, 16)}, Verdict{Seeing: 16, Total: 16, Known: true, Drained: false}},
+		{"not inverted, object absent", DrainCheck{Answers: obs(16, 0)}, Verdict{Seeing: 0, Total: 16, Known: true, Drained: true}},
+		{"disabled counts as healthy, inverted: drained", DrainCheck{Inverted: true, Disabled: true, Answers: obs(16, 0)}, Verdict{Seeing: 0, Total: 16, Known: true, Drained: true}},
+		{"disabled, not inverted: serving", DrainCheck{Disabled: true}, Verdict{Known: true, Drained: false}},
+		{"no answers yet", DrainCheck{Inverted: true}, Verdict{}},
+		{"unreadable", DrainCheck{Inverted: true, Err: fmt.Errorf("boom")}, Verdict{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, tc.check.Verdict())
+		})
+	}
+	assert.True(t, CheckerAnswer{Status: "Success: HTTP Status Code 301, Moved Permanently"}.SeesObject(), "a 3xx counts as a success for Route 53")
+}
+
+// TestCheckerViewsFindsDrainChecksAcrossPages: the drain checks are found by
+// FQDN and resource path among unrelated checks, over several pages, and each
+// one's checker answers are read.
+func TestCheckerViewsFindsDrainChecksAcrossPages(t *testing.T) {
+	eastCheck := drainCheckOf(t, "hc-east", east, answers(16, 16))
+	westCheck := drainCheckOf(t, "hc-west", west, answers(16, 0))
+	r53 := fakeaws.NewRoute53(t,
+		fakeaws.HealthCheck{ID: "hc-lb", FQDN: "solid.example.com", ResourcePath: "/health"},
+		eastCheck,
+		fakeaws.HealthCheck{ID: "hc-other-path", FQDN: eastCheck.FQDN, ResourcePath: "/drain/eu-west-1", Inverted: true},
+		fakeaws.HealthCheck{ID: "hc-calculated", Type: "CALCULATED"},
+		westCheck,
+	)
+	r53.SetPageSize(2)
+	c := newTestClient(t, "http://127.0.0.1:1", r53.URL())
+
+	views, err := c.CheckerViews(context.Background())
+	require.NoError(t, err)
+	require.Len(t, views, 2)
+	assert.Equal(t, east, views[0].Switch.Region)
+	assert.Equal(t, "https://ess-test-stop-123456789012-us-west-2.s3.us-west-2.amazonaws.com/drain/us-east-1", views[0].URL())
+	require.Len(t, views[0].Checks, 1)
+	require.Len(t, views[1].Checks, 1)
+	e, w := views[0].Checks[0], views[1].Checks[0]
+	assert.Equal(t, "hc-east", e.ID)
+	assert.True(t, e.Inverted)
+	require.Len(t, e.Answers, 16)
+	assert.Equal(t, CheckerAnswer{Region: "us-east-1", IP: "192.0.2.1", Status: "Success: HTTP Status Code 200, OK", CheckedAt: time.Date(2026, 3, 4, 5, 6, 0, 0, time.UTC)}, e.Answers[0])
+	assert.Equal(t, Verdict{Seeing: 16, Total: 16, Known: true, Drained: true}, e.Verdict())
+	assert.Equal(t, "hc-west", w.ID)
+	assert.Equal(t, Verdict{Seeing: 0, Total: 16, Known: true, Drained: false}, w.Verdict())
+
+	var lists int
+	for _, r := range r53.Requests() {
+		if strings.HasPrefix(r, "GET /2013-04-01/healthcheck?") || r == "GET /2013-04-01/healthcheck" {
+			lists++
+		}
+	}
+	assert.Equal(t, 3, lists, "5 checks in pages of 2: every page is read (%v)", r53.Requests())
+}
+
+func TestCheckerViewsRoute53Refuses(t *testing.T) {
+	r53 := fakeaws.NewRoute53(t)
+	r53.Fail(http.StatusForbidden)
+	c := newTestClient(t, "http://127.0.0.1:1", r53.URL())
+	views, err := c.CheckerViews(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "route53:ListHealthChecks and route53:GetHealthCheckStatus")
+	require.Len(t, views, 2)
+	for _, v := range views {
+		assert.Error(t, v.Err)
+		assert.Empty(t, v.Checks)
+	}
+}
+
+// TestMainStatusShowsWhatCheckersSee: status prints each checker's last
+// answer and Route 53's verdict beside the switch, and warns when the switch
+// is set but the checkers are refused (the drain does not take).
+func TestMainStatusShowsWhatCheckersSee(t *testing.T) {
+	fakeAWSEnv(t)
+	f := newFakeS3(t, eastBucket, westBucket)
+	_, err := runMain(t, f.URL(), "drain", "--region", east)
+	require.NoError(t, err)
+	r53 := fakeaws.NewRoute53(t,
+		drainCheckOf(t, "hc-east", east, answers(16, 2)), // the bucket policy refuses most checkers
+		drainCheckOf(t, "hc-west", west, answers(3, 0)),
+	)
+
+	var out bytes.Buffer
+	err = Main(context.Background(), []string{"status", "--endpoint", f.URL(), "--route53-endpoint", r53.URL(), "--account-id", testAccount}, findTest, &out)
+	require.NoError(t, err)
+	report := out.String()
+	lines := switchLines(report)
+	require.Len(t, lines, 5, report)
+	assert.Equal(t, []string{east, "drained"}, strings.Fields(lines[2])[:2])
+
+	_, r53part, ok := strings.Cut(report, "\n\nROUTE 53")
+	require.True(t, ok, report)
+	for _, want := range []string{
+		"more than 18% of them get the object",
+		"us-east-1: drain check hc-east (inverted) on https://ess-test-stop-123456789012-us-west-2.s3.us-west-2.amazonaws.com/drain/us-east-1",
+		"verdict: 2 of 16 checkers (12.5%) get the switch object, so Route 53 treats us-east-1 as SERVING",
+		"WARNING: us-east-1's switch is set, but Route 53 still sends us-east-1 traffic",
+		"refused by the stop bucket ess-test-stop-123456789012-us-west-2",
+		"us-west-2: drain check hc-west (inverted)",
+		"verdict: 0 of 3 checkers (0%) get the switch object, so Route 53 treats us-west-2 as SERVING",
+	} {
+		assert.Contains(t, r53part, want)
+	}
+	var rows [][]string
+	for _, l := range strings.Split(r53part, "\n") {
+		if f := strings.Fields(l); len(f) > 2 && strings.HasPrefix(f[1], "192.0.2.") {
+			rows = append(rows, f)
+		}
+	}
+	require.Len(t, rows, 19, "one row per checker")
+	assert.Equal(t, []string{"us-east-1", "192.0.2.1", "Success:", "HTTP", "Status", "Code", "200,", "OK", "2026-03-04T05:06:00Z"}, rows[0])
+	assert.Equal(t, []string{"us-west-2", "192.0.2.3", "Failure:", "HTTP", "Status", "Code", "403,", "Forbidden", "2026-03-04T05:06:00Z"}, rows[2])
+	assert.NotContains(t, r53part, "us-west-2's switch", "no warning where S3 and Route 53 agree")
+}
+
+func TestMainStatusWithoutDrainCheck(t *testing.T) {
+	fakeAWSEnv(t)
+	f := newFakeS3(t, eastBucket, westBucket)
+	out, err := runMain(t, f.URL(), "status")
+	require.NoError(t, err, "a missing check is a finding, not an unreadable part")
+	assert.Contains(t, out, "us-east-1: no Route 53 health check requests https://ess-test-stop-123456789012-us-west-2.s3.us-west-2.amazonaws.com/drain/us-east-1: Route 53 does not watch this switch, so draining us-east-1 changes no DNS answer")
+}
+
+// TestMainStatusWhenRoute53IsUnreachable: the S3 view is still printed, the
+// checkers' view is reported unknown, and the command fails.
+func TestMainStatusWhenRoute53IsUnreachable(t *testing.T) {
+	fakeAWSEnv(t)
+	f := newFakeS3(t, eastBucket, westBucket)
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+
+	var out bytes.Buffer
+	err := Main(context.Background(), []string{"status", "--endpoint", f.URL(), "--route53-endpoint", deadURL, "--account-id", testAccount}, findTest, &out)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "failover status: reading Route 53's health checks")
+	assert.Contains(t, err.Error(), "connection refused")
+	lines := switchLines(out.String())
+	require.Len(t, lines, 5, out.String())
+	assert.Equal(t, "serving (as far as the drain switches go): us-east-1, us-west-2", lines[4])
+	assert.Contains(t, out.String(), "the checkers' view is unknown: reading Route 53's health checks")
+}
