@@ -22,6 +22,7 @@ func All() []policy.Policy {
 		noOpenIngress(),
 		dnsNames(),
 		essLaunchBeforeTerminate(),
+		bucketsNotPublic(),
 		essCapacityPerAZ(),
 		weightedRecordsHealthChecked(),
 		drainCheckInverted(),
