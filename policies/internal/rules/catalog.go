@@ -21,6 +21,7 @@ func All() []policy.Policy {
 		cacheFailover(),
 		noOpenIngress(),
 		dnsNames(),
+		dnsAAAADualStack(),
 		essLaunchBeforeTerminate(),
 		bucketsNotPublic(),
 		essCapacityPerAZ(),

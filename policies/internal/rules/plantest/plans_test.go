@@ -23,6 +23,9 @@ var shippedStacks = []string{"prod-us-east-1", "prod-us-west-2"}
 // defects whose fixes are under way; each names the fix that clears it. TestShippedPlansPass requires them
 // to keep failing, so that the entry is removed (the expectation flipped) once the fix is merged.
 var knownFailures = map[string]string{
+	rules.DNSAAAADualStack: "the weighted AAAA alias records point at the load balancer, whose ipAddressType is ipv4; " +
+		"cleared when components/edge makes the load balancer dualstack (or components/traffic stops creating AAAA records " +
+		"for an IPv4-only target)",
 	rules.BucketsNotPublic: "the STOP bucket's policy grants anonymous read of the drain object and its public access " +
 		"block leaves blockPublicPolicy and restrictPublicBuckets off; cleared when components/traffic limits the read to " +
 		"the Route 53 health checkers' CIDRs (aws:SourceIp) and turns all four settings on",
