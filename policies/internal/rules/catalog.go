@@ -24,6 +24,7 @@ func All() []policy.Policy {
 		dnsAAAADualStack(),
 		essLaunchBeforeTerminate(),
 		bucketsNotPublic(),
+		dbEngineVersionMajor(),
 		essCapacityPerAZ(),
 		weightedRecordsHealthChecked(),
 		drainCheckInverted(),
