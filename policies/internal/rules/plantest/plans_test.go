@@ -19,26 +19,12 @@ import (
 // shippedStacks are the stacks whose configuration ships with the project.
 var shippedStacks = []string{"prod-us-east-1", "prod-us-west-2"}
 
-// knownFailures are the policies that fail on the plans of the shipped stacks today because of program
-// defects whose fixes are under way; each names the fix that clears it. TestShippedPlansPass requires them
-// to keep failing, so that the entry is removed (the expectation flipped) once the fix is merged.
-var knownFailures = map[string]string{
-	rules.DNSAAAADualStack: "the weighted AAAA alias records point at the load balancer, whose ipAddressType is ipv4; " +
-		"cleared when components/edge makes the load balancer dualstack (or components/traffic stops creating AAAA records " +
-		"for an IPv4-only target)",
-	rules.BucketsNotPublic: "the STOP bucket's policy grants anonymous read of the drain object and its public access " +
-		"block leaves blockPublicPolicy and restrictPublicBuckets off; cleared when components/traffic limits the read to " +
-		"the Route 53 health checkers' CIDRs (aws:SourceIp) and turns all four settings on",
-	rules.EssLaunchBeforeTerminate: "the ess pool's instance refresh keeps 90% healthy and it has no instance maintenance " +
-		"policy; cleared when components/pool sets instanceMaintenancePolicy and instanceRefresh.preferences to " +
-		"minHealthyPercentage 100 and maxHealthyPercentage 200",
-}
-
 // TestShippedPlansPass runs every policy, at its default configuration, on the offline plan of each
 // shipped stack, as deployed state and as the preview derived from it: no policy may report a violation,
-// except those of knownFailures, which must. Cannot-verify findings are logged.
+// except those of KnownFailures, which must. Cannot-verify findings are logged.
 func TestShippedPlansPass(t *testing.T) {
 	ctx := context.Background()
+	known := KnownFailures()
 	for _, stack := range shippedStacks {
 		t.Run(stack, func(t *testing.T) {
 			res, err := plan.Run(ctx, plan.Options{Stack: stack})
@@ -56,9 +42,9 @@ func TestShippedPlansPass(t *testing.T) {
 					vs, err := policytest.Run(ctx, p, mode.stack, policy.Args{Config: cfg, DryRun: mode.name == "preview"})
 					require.NoError(t, err)
 					blocking, unverified := policytest.Split(vs)
-					if fix, known := knownFailures[p.Name]; known {
+					if fix, isKnown := known[p.Name]; isKnown {
 						assert.NotEmpty(t, blocking, "%s (%s) no longer fails on the plan of %s: the program fix is in (%s); "+
-							"remove it from knownFailures", p.Name, mode.name, stack, fix)
+							"remove it from KnownFailures (known.go)", p.Name, mode.name, stack, fix)
 						t.Logf("%s (%s): known failure (%s):\n%s", p.Name, mode.name, fix, policytest.Format(blocking))
 					} else {
 						assert.Empty(t, blocking, "%s (%s) reports violations on the plan of %s:\n%s", p.Name, mode.name, stack, policytest.Format(blocking))
