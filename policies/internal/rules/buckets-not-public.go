@@ -175,13 +175,8 @@ func aclFindings(r *policy.Resource, aclPath, uriPath string) []policy.Violation
 				"BlockPublicAcls on, refuses the ACL", fix, recBucketsNotPublic))
 	}
 	for _, leaf := range graph.Leaves(r.Properties, uriPath) {
-		uri, ok := leaf.Value.StringValue(), leaf.Known && leaf.Value.IsString()
-		if ok && publicGroupURIs[uri] {
-			shown := strconv.Quote(uri)
-			if leaf.Secret {
-				shown = graph.ShownSecret
-			}
-			out = append(out, finding(r, uriPath, shown,
+		if uri, ok := leaf.Str(); ok && publicGroupURIs[uri] {
+			out = append(out, finding(r, uriPath, leaf.Show(),
 				"a grant to a global group makes the bucket public", fix, recBucketsNotPublic))
 		}
 	}
