@@ -7,7 +7,8 @@
 // Graph between the stack policies of one AnalyzeStack), and is read-only afterwards, so policies may use
 // it concurrently. On top of the indexes it derives the network facts the HA policies need: each subnet's
 // availability zone, whether it is public (its route table sends 0.0.0.0/0 or ::/0 to an internet gateway),
-// and where its IPv4 egress goes (Subnet, NatGateway).
+// and where its IPv4 egress goes (Subnet, NatGateway); and the launch templates an auto-scaling group
+// launches from, whether it names them in launchTemplate or in a mixed instances policy (TemplatesOf).
 package graph
 
 import (

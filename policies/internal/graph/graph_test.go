@@ -3,6 +3,7 @@ package graph_test
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -363,4 +364,47 @@ func TestOfConcurrent(t *testing.T) {
 	for range n - 1 {
 		assert.Same(t, first, <-got)
 	}
+}
+
+// TestTemplatesOf follows auto-scaling groups to their launch templates in both forms, launchTemplate
+// and mixedInstancesPolicy (its launchTemplateSpecification and its overrides'), in deployed state, in
+// preview and without IDs: the same templates every way.
+func TestTemplatesOf(t *testing.T) {
+	fixture := func(t *testing.T, path string) *policy.Stack {
+		t.Helper()
+		f, err := policytest.LoadFixture(path)
+		require.NoError(t, err)
+		return f.Stack
+	}
+	const fixtures = "../rules/testdata/ha-separate-pools/"
+	cases := []struct {
+		name, file, group string
+		want              []string
+	}{
+		{"launchTemplate", shared + "/ess.%s.json", "ess-asg", []string{"ess-lt"}},
+		{"mixed instances policy", fixtures + "pass/ess-mixed.%s.json", "ess-asg", []string{"ess-lt"}},
+		{"mixed instances policy with an override's template", fixtures + "fail/shared-launch-template-override.%s.json", "backend-asg", []string{"backend-lt", "ess-lt"}},
+	}
+	for _, c := range cases {
+		for _, mode := range []string{"deployed", "preview", "deployed without IDs"} {
+			t.Run(c.name+"/"+mode, func(t *testing.T) {
+				file := fmt.Sprintf(c.file, strings.Fields(mode)[0])
+				st := fixture(t, file)
+				if mode == "deployed without IDs" {
+					st = policytest.WithoutIDs(st)
+				}
+				got := graph.New(st).TemplatesOf(find(t, st, c.group))
+				assert.Equal(t, c.want, names(got.Resources))
+				assert.Empty(t, got.UnknownProp)
+			})
+		}
+	}
+	t.Run("unknown without property dependencies", func(t *testing.T) {
+		st := fixture(t, fixtures+"fail/shared-launch-template-override.preview.json")
+		asg := find(t, st, "backend-asg")
+		asg.PropertyDependencies = nil
+		got := graph.New(st).TemplatesOf(asg)
+		assert.Empty(t, got.Resources)
+		assert.Equal(t, "mixedInstancesPolicy", got.UnknownProp)
+	})
 }

@@ -25,9 +25,11 @@ func drainCheckInverted() policy.Policy {
 			"of an S3 endpoint, fqdn *.s3.*.amazonaws.com or *.s3.amazonaws.com, or of a resourcePath under " +
 			"drainPathPrefix) has invertHealthcheck true and is not disabled, so that uploading the drain object fails " +
 			"it. The health check of every weighted Route 53 record is a drain check itself or a CALCULATED check, " +
-			"neither inverted nor disabled, that fails when any child fails (childHealthThreshold equal to the number " +
-			"of childHealthchecks, for nested CALCULATED children too) and includes a drain check among its children " +
-			"(directly or nested); otherwise draining cannot take the region out of the weighted records.",
+			"neither inverted nor disabled, that includes a drain check among its children (directly or nested) and " +
+			"fails when any child fails: childHealthThreshold equals the number of childHealthchecks on the record's " +
+			"check and on every nested CALCULATED check on the way to a drain check; otherwise draining cannot take the " +
+			"region out of the weighted records. A nested CALCULATED check that leads to no drain check (say, \"the " +
+			"cache is gone\" over one CLOUDWATCH_METRIC check per node, threshold 1) may use any threshold.",
 		Recommendation: recDrain,
 		DefaultLevel:   policy.Mandatory,
 		Schema: &policy.Schema{Properties: map[string]map[string]any{
@@ -143,7 +145,7 @@ func (c *drainCheck) regionCheck(hc *policy.Resource, records []*policy.Resource
 			"set invertHealthcheck to false on the CALCULATED check (invert only the drain check among its children)", recDrain))
 	}
 	c.disabled(hc, who)
-	c.thresholds(hc, who, map[*policy.Resource]bool{})
+	c.thresholds(hc, who, "", map[*policy.Resource]bool{})
 	switch has, why := c.includesDrain(hc, map[*policy.Resource]bool{}); has {
 	case graph.Maybe:
 		c.out = append(c.out, unverifiable(hc.URN, why, "whether "+who+" includes a drain check", recDrain))
@@ -155,51 +157,78 @@ func (c *drainCheck) regionCheck(hc *policy.Resource, records []*policy.Resource
 	}
 }
 
-// thresholds checks that a CALCULATED check, and every CALCULATED check nested in it, fails when any
-// child fails.
-func (c *drainCheck) thresholds(hc *policy.Resource, who string, seen map[*policy.Resource]bool) {
+// thresholds checks that a CALCULATED check fails when any child fails, and so does every nested
+// CALCULATED check on the way from it to a drain check: otherwise an uploaded drain object, or a failed
+// load balancer path, is outvoted by the healthy children. A nested CALCULATED check that leads to no
+// drain check (an aggregate of CLOUDWATCH_METRIC checks, say) may use any threshold: it is one child, and
+// the check above it still needs it healthy. unsure, when set, says which unknown value makes it uncertain
+// that a nested check leads to a drain check: its mismatches are then reported as cannot-verify.
+func (c *drainCheck) thresholds(hc *policy.Resource, who, unsure string, seen map[*policy.Resource]bool) {
 	if seen[hc] {
 		return
 	}
 	seen[hc] = true
+	c.threshold(hc, who, unsure)
+	for _, child := range c.h.resolve(hc, "childHealthchecks").Resources {
+		if t, _ := hcType(child); t != "CALCULATED" {
+			continue
+		}
+		leads, why := c.includesDrain(child, map[*policy.Resource]bool{})
+		if leads == graph.No {
+			continue // not on the way to a drain check: any threshold will do
+		}
+		c.thresholds(child, "the CALCULATED health check "+graph.Describe(child)+" nested in "+who, firstNonEmpty(unsure, why), seen)
+	}
+}
+
+// threshold checks one CALCULATED check's childHealthThreshold against its number of children. When
+// unsure is set a mismatch is reported as cannot-verify, for that reason.
+func (c *drainCheck) threshold(hc *policy.Resource, who, unsure string) {
 	children := graph.Prop(hc, "childHealthchecks")
 	n, exact := len(children.Items()), true
 	if children.Unknown() {
 		n, exact = len(c.g.Dependencies(hc, "childHealthchecks", typeHealthCheck)), false
 	}
-	if n > 0 {
-		thr := graph.Prop(hc, "childHealthThreshold")
-		v, ok := thr.Num()
-		switch {
-		case thr.Unknown():
-			c.out = append(c.out, unverifiable(hc.URN, unknownReason(hc, "childHealthThreshold"), "whether "+who+" fails when any child fails", recDrain))
-		case !thr.Present || ok:
-			switch got := int(v); {
-			case got == n:
-			case !exact:
-				c.out = append(c.out, unverifiable(hc.URN, unknownReason(hc, "childHealthchecks"), "whether childHealthThreshold equals the number of children", recDrain))
-			case got < n:
-				unset := ""
-				if !thr.Present {
-					unset = " (unset counts as 0)"
-				}
-				c.out = append(c.out, finding(hc, "childHealthThreshold", thr.Show(),
-					fmt.Sprintf("%s has %s but needs only %d healthy%s, so it stays healthy while a child is "+
-						"unhealthy: a failed load balancer path or a drained region keeps its traffic", who, plural(n, "child health check"), got, unset),
-					"set childHealthThreshold to "+strconv.Itoa(n)+", the number of childHealthchecks, so that any unhealthy child fails the region", recDrain))
-			default:
-				c.out = append(c.out, finding(hc, "childHealthThreshold", thr.Show(),
-					fmt.Sprintf("%s needs %d healthy children but has %s, so Route 53 always considers it unhealthy and cannot tell a healthy region from a drained one",
-						who, got, plural(n, "child health check")),
-					"set childHealthThreshold to "+strconv.Itoa(n)+", the number of childHealthchecks", recDrain))
-			}
-		}
+	if n == 0 {
+		return
 	}
-	for _, child := range c.h.resolve(hc, "childHealthchecks").Resources {
-		if t, _ := hcType(child); t == "CALCULATED" {
-			c.thresholds(child, "the CALCULATED health check "+graph.Describe(child)+" nested in "+who, seen)
-		}
+	thr := graph.Prop(hc, "childHealthThreshold")
+	v, ok := thr.Num()
+	switch {
+	case thr.Unknown():
+		c.out = append(c.out, unverifiable(hc.URN, unknownReason(hc, "childHealthThreshold"), "whether "+who+" fails when any child fails", recDrain))
+		return
+	case thr.Present && !ok:
+		return
 	}
+	got := int(v)
+	var problem, fix string
+	switch {
+	case got == n:
+		return
+	case !exact:
+		c.out = append(c.out, unverifiable(hc.URN, unknownReason(hc, "childHealthchecks"), "whether childHealthThreshold equals the number of children", recDrain))
+		return
+	case got < n:
+		unset := ""
+		if !thr.Present {
+			unset = " (unset counts as 0)"
+		}
+		problem = fmt.Sprintf("%s has %s but needs only %d healthy%s, so it stays healthy while a child is "+
+			"unhealthy: a failed load balancer path or a drained region keeps its traffic", who, plural(n, "child health check"), got, unset)
+		fix = "set childHealthThreshold to " + strconv.Itoa(n) + ", the number of childHealthchecks, so that any unhealthy child fails the region"
+	default:
+		problem = fmt.Sprintf("%s needs %d healthy children but has %s, so Route 53 always considers it unhealthy and cannot tell a healthy region from a drained one",
+			who, got, plural(n, "child health check"))
+		fix = "set childHealthThreshold to " + strconv.Itoa(n) + ", the number of childHealthchecks"
+	}
+	if unsure != "" {
+		c.out = append(c.out, unverifiable(hc.URN, unsure,
+			fmt.Sprintf("whether %s leads to a drain check, and so whether its childHealthThreshold %s must equal its %s",
+				graph.Describe(hc), thr.Show(), plural(n, "child health check")), recDrain))
+		return
+	}
+	c.out = append(c.out, finding(hc, "childHealthThreshold", thr.Show(), problem, fix, recDrain))
 }
 
 // includesDrain tells whether a CALCULATED check has a drain check among its children, directly or

@@ -17,7 +17,8 @@ func encryptionAtRest() policy.Policy {
 		Description: "Data at rest is encrypted: RDS instances and clusters (storageEncrypted), ElastiCache replication " +
 			"groups (atRestEncryptionEnabled, and transitEncryptionEnabled for the data on the wire), EBS volumes of " +
 			"launch templates, instances, launch configurations and aws:ebs/volume (unless the stack turns on EBS " +
-			"encryption by default), EFS file systems, ECR repositories (KMS), and S3 buckets (an " +
+			"encryption by default), EFS file systems, ECR repositories and the repositories ECR creates from repository " +
+			"creation templates (KMS; a template with KMS names the customRoleArn ECR creates them with), and S3 buckets (an " +
 			"aws:s3/bucketServerSideEncryptionConfigurationV2 for each bucket); optionally CloudWatch log groups with " +
 			"a KMS key (logGroupsRequireKms).",
 		Recommendation: baseline + ", for the data of " + recPostgres + ", " + recRegistry + " and " + recAsurionAZ + " (the cache)",
@@ -156,15 +157,20 @@ func (c *encCheck) volume(r *policy.Resource, f graph.Field, fix, rec string) {
 	}
 }
 
-// ecr checks that repositories use KMS.
+// ecr checks that repositories, and the repositories ECR creates from repository creation templates,
+// use KMS.
 func (c *encCheck) ecr(g *graph.Graph, requireKms bool) {
 	if !requireKms {
 		return
 	}
-	for _, r := range g.OfType(graph.TypeEcrRepository) {
+	for _, r := range g.OfType(graph.TypeEcrRepository, typeEcrCreationTemplate) {
+		what := "the repository"
+		if graph.Canonical(r.Type) == typeEcrCreationTemplate {
+			what = "the repositories ECR creates from the template"
+		}
 		f := graph.Prop(r, "encryptionConfigurations")
 		if f.Unknown() {
-			c.out = append(c.out, unverifiable(r.URN, unknownReason(r, "encryptionConfigurations"), "whether the repository uses KMS", recRegistry))
+			c.out = append(c.out, unverifiable(r.URN, unknownReason(r, "encryptionConfigurations"), "whether KMS encrypts "+what, recRegistry))
 			continue
 		}
 		kms, unknown := false, false
@@ -178,20 +184,46 @@ func (c *encCheck) ecr(g *graph.Graph, requireKms bool) {
 			}
 		}
 		switch {
+		case kms && graph.Canonical(r.Type) == typeEcrCreationTemplate:
+			c.templateRole(r)
 		case kms:
 		case unknown:
-			c.out = append(c.out, unverifiable(r.URN, unknownReason(r, "encryptionConfigurations.encryptionType"), "whether the repository uses KMS", recRegistry))
+			c.out = append(c.out, unverifiable(r.URN, unknownReason(r, "encryptionConfigurations.encryptionType"), "whether KMS encrypts "+what, recRegistry))
 		default:
 			shown := f.Show()
 			if !f.Present {
 				shown = `null (AES256 with an AWS-owned key)`
 			}
 			c.out = append(c.out, finding(r, "encryptionConfigurations", shown,
-				"the repository's images are encrypted with a key the stack does not control",
+				"the images of "+what+" are encrypted with a key the stack does not control",
 				`set encryptionConfigurations to [{encryptionType: "KMS", kmsKey: <a customer-managed key>}]`,
 				baseline+", for "+recRegistry))
 		}
 	}
+}
+
+// templateRole checks that a repository creation template that encrypts with a KMS key it names also
+// names the role ECR creates the repositories with: a template that uses KMS keys needs a custom role
+// (https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-creation-templates-create.html: "If
+// you intend to use KMS keys, resource tags, or a combination of both in one or more templates, you need
+// to ... Create an IAM role for repository creation templates"; the pulumi-aws docs of customRoleArn:
+// "Required if using repository tags or KMS encryption").
+func (c *encCheck) templateRole(t *policy.Resource) {
+	names := false
+	for _, e := range graph.Prop(t, "encryptionConfigurations").Items() {
+		if k := e.Get("kmsKey"); k.Unknown() || !emptyString(k) {
+			names = true
+		}
+	}
+	role := graph.Prop(t, "customRoleArn")
+	if !names || role.Unknown() || !emptyString(role) {
+		return
+	}
+	c.out = append(c.out, finding(t, "customRoleArn", role.Show(),
+		"the template encrypts the repositories it creates with a KMS key it names but gives ECR no custom role to create them "+
+			"with, which ECR requires for a template's KMS key, so replication cannot create the encrypted repositories",
+		"set customRoleArn to a role of this account that ECR can assume, with the permissions the ECR user guide lists for "+
+			"repository creation templates (creating repositories, and using the KMS key)", baseline+", for "+recRegistry))
 }
 
 // buckets checks that every bucket has a server-side encryption configuration resource.

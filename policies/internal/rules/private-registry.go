@@ -24,7 +24,10 @@ func privateRegistry() policy.Policy {
 			"(<account>.dkr.ecr.<region>.amazonaws.com), optionally only of allowedAccounts and only from ECR " +
 			"repositories the stack declares. Docker Hub, public.ecr.aws, ghcr.io, quay.io, gcr.io, registry.k8s.io, " +
 			"mcr.microsoft.com and every other registry are violations. ECR repositories scan on push (or are covered " +
-			"by a registry scanning rule) and have immutable tags.",
+			"by a registry scanning rule) and have immutable tags; so do the repositories ECR creates from a repository " +
+			"creation template (aws:ecr/repositoryCreationTemplate applied for REPLICATION or CREATE_ON_PUSH): the " +
+			"template sets imageTagMutability IMMUTABLE, and, as a template has no scan setting, an " +
+			"aws:ecr/registryScanningConfiguration rule scans on push every repository it creates (filter \"*\").",
 		Recommendation: recRegistry + ` ("Inrupt recommends against relying on a public repository ... pull the Docker ` +
 			`images from your own container registry")`,
 		DefaultLevel: policy.Mandatory,
@@ -257,62 +260,133 @@ func (c *registryCheck) declaredRepository(src imageSource, img ImageRef, reg Re
 		"declare the repository in the stack (scan on push, immutable tags) and pull from its repositoryUrl", recRegistry))
 }
 
-// repositories checks the ECR repositories' scanning and tag immutability.
-func (c *registryCheck) repositories() {
-	type rule struct {
-		filters []string
-		owner   *policy.Resource
-	}
-	var scanRules []rule
-	for _, sc := range c.g.OfType(graph.TypeEcrRegistryScanning) {
-		for _, rl := range graph.Prop(sc, "rules").Items() {
-			freq, _ := rl.Get("scanFrequency").Str()
-			if freq != "SCAN_ON_PUSH" && freq != "CONTINUOUS_SCAN" {
+// scanRules are the rules of the stack's registry scanning configurations that scan on push.
+type scanRules struct {
+	filters []string
+	// unknown says, when set, which part of a scanning configuration is unknown during a preview.
+	unknown string
+}
+
+// scanOnPushRules collects the filters of the registry scanning rules that scan on push (SCAN_ON_PUSH, or
+// CONTINUOUS_SCAN, which also scans on push).
+func scanOnPushRules(g *graph.Graph) scanRules {
+	var out scanRules
+	for _, sc := range g.OfType(graph.TypeEcrRegistryScanning) {
+		rules := graph.Prop(sc, "rules")
+		if rules.Unknown() {
+			out.unknown = firstNonEmpty(out.unknown, unknownReason(sc, "rules"))
+			continue
+		}
+		for _, rl := range rules.Items() {
+			freq := rl.Get("scanFrequency")
+			if freq.Unknown() {
+				out.unknown = firstNonEmpty(out.unknown, unknownReason(sc, freq.Path))
 				continue
 			}
-			var fs []string
+			if f, _ := freq.Str(); f != "SCAN_ON_PUSH" && f != "CONTINUOUS_SCAN" {
+				continue
+			}
 			for _, f := range rl.Get("repositoryFilters").Items() {
-				if v, ok := f.Get("filter").Str(); ok {
-					fs = append(fs, v)
-				}
-			}
-			scanRules = append(scanRules, rule{filters: fs, owner: sc})
-		}
-	}
-	covered := func(name string) bool {
-		for _, rl := range scanRules {
-			for _, f := range rl.filters {
-				if wildcardMatch(f, name) {
-					return true
+				filter := f.Get("filter")
+				if v, ok := filter.Str(); ok {
+					out.filters = append(out.filters, v)
+				} else if filter.Unknown() {
+					out.unknown = firstNonEmpty(out.unknown, unknownReason(sc, filter.Path))
 				}
 			}
 		}
-		return false
 	}
+	return out
+}
+
+// covers reports whether a rule scans the repository with a name.
+func (s scanRules) covers(name string) bool {
+	return slices.ContainsFunc(s.filters, func(f string) bool { return wildcardMatch(f, name) })
+}
+
+// coversPrefix reports whether a rule scans every repository a creation template with a prefix creates:
+// the filter "*", or, for a prefix other than ROOT, a filter "<start>*" where "<prefix>/" begins with
+// <start> (ECR appends "/" to a template's prefix). An empty prefix asks for the filter "*".
+func (s scanRules) coversPrefix(prefix string) bool {
+	return slices.ContainsFunc(s.filters, func(f string) bool {
+		if f == "*" {
+			return true
+		}
+		head, ok := strings.CutSuffix(f, "*")
+		return ok && prefix != "" && prefix != templateRootPrefix && !strings.Contains(head, "*") && strings.HasPrefix(prefix+"/", head)
+	})
+}
+
+// repositories checks the ECR repositories' scanning and tag immutability.
+func (c *registryCheck) repositories() {
+	scans := scanOnPushRules(c.g)
 	for _, r := range c.g.OfType(graph.TypeEcrRepository) {
 		name, _ := graph.Prop(r, "name").Str()
 		scan := graph.Prop(r, "imageScanningConfiguration.scanOnPush")
 		switch b, ok := scan.Bool(); {
 		case scan.Unknown():
 			c.out = append(c.out, unverifiable(r.URN, unknownReason(r, scan.Path), "whether images are scanned on push", recRegistry))
-		case (!ok || !b) && !covered(name):
+		case (!ok || !b) && !scans.covers(name) && scans.unknown != "":
+			c.out = append(c.out, unverifiable(r.URN, scans.unknown, "whether a registry scanning rule scans the repository on push", recRegistry))
+		case (!ok || !b) && !scans.covers(name):
 			c.out = append(c.out, finding(r, scan.Path, scan.Show(),
 				"images pushed to the repository are not scanned for vulnerabilities",
 				"set imageScanningConfiguration.scanOnPush to true (or cover the repository with an aws:ecr/registryScanningConfiguration rule)",
 				recRegistry))
 		}
-		mut := graph.Prop(r, "imageTagMutability")
-		switch v, _ := mut.Str(); {
-		case mut.Unknown():
-			c.out = append(c.out, unverifiable(r.URN, unknownReason(r, "imageTagMutability"), "whether tags are immutable", recRegistry))
-		case v != "IMMUTABLE":
-			shown := mut.Show()
-			if !mut.Present {
-				shown = `null (the default, "MUTABLE")`
+		c.immutableTags(r, "tags can be overwritten, so the image an instance pulls at start-up can change under a running deployment")
+	}
+	for _, t := range c.g.OfType(typeEcrCreationTemplate) {
+		c.creationTemplate(t, scans)
+	}
+}
+
+// immutableTags checks that a repository, or a repository creation template, has immutable tags.
+func (c *registryCheck) immutableTags(r *policy.Resource, problem string) {
+	mut := graph.Prop(r, "imageTagMutability")
+	switch v, _ := mut.Str(); {
+	case mut.Unknown():
+		c.out = append(c.out, unverifiable(r.URN, unknownReason(r, "imageTagMutability"), "whether tags are immutable", recRegistry))
+	case v != "IMMUTABLE":
+		shown := mut.Show()
+		if !mut.Present {
+			shown = `null (the default, "MUTABLE")`
+		}
+		c.out = append(c.out, finding(r, "imageTagMutability", shown, problem, `set imageTagMutability to "IMMUTABLE"`, recRegistry))
+	}
+}
+
+// creationTemplate checks a repository creation template that ECR creates the registry's repositories
+// from (replication, or a push to a repository that does not exist yet): their tags are immutable and
+// they are scanned on push.
+func (c *registryCheck) creationTemplate(t *policy.Resource, scans scanRules) {
+	creates, why := createsRepositories(t)
+	if creates == graph.No {
+		return
+	}
+	before := len(c.out)
+	c.immutableTags(t, "the repositories ECR creates from the template have mutable tags, so the image an instance pulls at start-up "+
+		"can change under a running deployment")
+	prefix := graph.Prop(t, "prefix")
+	p, known := prefix.Str()
+	switch {
+	case scans.coversPrefix("") || (known && scans.coversPrefix(p)):
+	case scans.unknown != "":
+		c.out = append(c.out, unverifiable(t.URN, scans.unknown, "whether the repositories the template creates are scanned on push", recRegistry))
+	case prefix.Unknown() && len(scans.filters) > 0:
+		c.out = append(c.out, unverifiable(t.URN, unknownReason(t, "prefix"), "whether a registry scanning rule covers the repositories the template creates", recRegistry))
+	default:
+		c.out = append(c.out, finding(t, "prefix", prefix.Show(),
+			"a repository creation template has no scan setting, and no aws:ecr/registryScanningConfiguration rule scans on push every "+
+				"repository the template creates, so replicated images are not scanned for vulnerabilities",
+			`add an aws:ecr/registryScanningConfiguration with a rule {scanFrequency: "SCAN_ON_PUSH", repositoryFilters: `+
+				`[{filter: "*", filterType: "WILDCARD"}]} (an ENHANCED CONTINUOUS_SCAN rule also scans on push)`, recRegistry))
+	}
+	if creates == graph.Maybe {
+		for i := before; i < len(c.out); i++ {
+			if !c.out[i].CannotVerify {
+				c.out[i] = unverifiable(t.URN, why, "whether ECR creates repositories from the template", recRegistry)
 			}
-			c.out = append(c.out, finding(r, "imageTagMutability", shown,
-				"tags can be overwritten, so the image an instance pulls at start-up can change under a running deployment",
-				`set imageTagMutability to "IMMUTABLE"`, recRegistry))
 		}
 	}
 }
@@ -338,4 +412,34 @@ func wildcardMatch(pattern, s string) bool {
 		s = s[j+len(p):]
 	}
 	return true
+}
+
+// typeEcrCreationTemplate is the type token of an ECR repository creation template.
+const typeEcrCreationTemplate = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+
+// templateRootPrefix is the prefix of the creation template that applies to every repository no other
+// template's prefix matches.
+const templateRootPrefix = "ROOT"
+
+// creatingScenarios are the appliedFor values under which ECR creates the registry's own repositories
+// from a template: replication from another region (or account), and a push to a repository that does not
+// exist yet. PULL_THROUGH_CACHE repositories hold upstream images and are left out.
+var creatingScenarios = map[string]bool{"REPLICATION": true, "CREATE_ON_PUSH": true}
+
+// createsRepositories tells whether ECR creates repositories of the registry from a creation template
+// (its appliedFors include REPLICATION or CREATE_ON_PUSH), and, for Maybe, what is unknown.
+func createsRepositories(t *policy.Resource) (graph.Tri, string) {
+	f := graph.Prop(t, "appliedFors")
+	if f.Unknown() {
+		return graph.Maybe, unknownReason(t, "appliedFors")
+	}
+	for _, it := range f.Items() {
+		if it.Unknown() {
+			return graph.Maybe, unknownReason(t, it.Path)
+		}
+		if v, ok := it.Str(); ok && creatingScenarios[strings.ToUpper(v)] {
+			return graph.Yes, ""
+		}
+	}
+	return graph.No, ""
 }

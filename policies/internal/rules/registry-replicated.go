@@ -21,9 +21,10 @@ func registryReplicated() policy.Policy {
 	return policy.Policy{
 		Name: RegistryReplicated,
 		Description: "A stack that is one region of an active-active pair (weighted Route 53 records with a setIdentifier, " +
-			"or a drain check; config multiRegion overrides the inference) and has ECR repositories replicates its private " +
-			"registry to another region, so that each region pulls its images from its own registry and a region loss does " +
-			"not take the images with it: an aws:ecr/replicationConfiguration has a rule with a destination whose region " +
+			"or a drain check; config multiRegion overrides the inference) and has a private registry (ECR repositories, or " +
+			"repository creation templates ECR creates the repositories from, as the peer's replication does) replicates it " +
+			"to another region, so that each region pulls its images from its own registry and a region loss does not take " +
+			"the images pushed to it with it: an aws:ecr/replicationConfiguration has a rule with a destination whose region " +
 			"differs from the stack's (the region of the configuration's provider, else of the stack's ARNs; when no region " +
 			"can be told, any destination counts), and the repository filters of such rules, if any, match every " +
 			"aws:ecr/repository of the stack by prefix.",
@@ -75,14 +76,15 @@ func checkRegistryReplicated(_ context.Context, s *policy.Stack, args policy.Arg
 	rec := recRegistryReplicated
 	f := &memberFindings{m: m, rec: rec}
 	repos := g.OfType(graph.TypeEcrRepository)
+	templates := g.OfType(typeEcrCreationTemplate)
 	configs := g.OfType(typeEcrReplication)
-	if len(repos) == 0 {
+	if len(repos) == 0 && len(templates) == 0 {
 		return nil // no registry of the stack to replicate
 	}
 	if len(configs) == 0 {
 		f.report(stackFinding(
-			fmt.Sprintf("%s and has %s (%s), but no aws:ecr/replicationConfiguration, so its images live in this region only",
-				f.pairContext(), repositories(len(repos), "ECR "), describeFew(repos)),
+			fmt.Sprintf("%s and has %s, but no aws:ecr/replicationConfiguration, so the images pushed to its registry live in this region only",
+				f.pairContext(), registryContents(repos, templates)),
 			"add an aws:ecr/replicationConfiguration with a rule whose destination is the peer region (this account's "+
 				"registryId), with no repository filters or PREFIX_MATCH filters covering every repository",
 			rec), "whether the registry must be replicated")
@@ -250,4 +252,17 @@ func repositories(n int, kind string) string {
 		return "1 " + kind + "repository"
 	}
 	return strconv.Itoa(n) + " " + kind + "repositories"
+}
+
+// registryContents describes what a stack's registry holds, for messages: its repositories and its
+// repository creation templates.
+func registryContents(repos, templates []*policy.Resource) string {
+	var parts []string
+	if len(repos) > 0 {
+		parts = append(parts, fmt.Sprintf("%s (%s)", repositories(len(repos), "ECR "), describeFew(repos)))
+	}
+	if len(templates) > 0 {
+		parts = append(parts, fmt.Sprintf("%s that ECR creates repositories from (%s)", plural(len(templates), "repository creation template"), describeFew(templates)))
+	}
+	return strings.Join(parts, " and ")
 }

@@ -24,7 +24,8 @@ func separatePools() policy.Policy {
 		Name: SeparatePools,
 		Description: "The stack has separate ess and backend auto-scaling groups, told apart by the tag pool: at least one " +
 			"of each, none untagged or with another value, none serving both; no launch template (or launch " +
-			"configuration) shared between an ess and a backend group; and only ess groups (or instances tagged " +
+			"configuration) shared between an ess and a backend group, whether a group names it in launchTemplate or in " +
+			"mixedInstancesPolicy.launchTemplate (its launchTemplateSpecification or an override's); and only ess groups (or instances tagged " +
 			"pool=ess) registered with the target groups of an internet-facing load balancer, whether through the " +
 			"group's targetGroupArns, an aws:autoscaling/attachment, or an aws:lb/targetGroupAttachment.",
 		Recommendation: recPools + ` ("two Auto-Scaling Groups (ASG) are used to provide separate pools of EC2 instances, ` +
@@ -119,15 +120,9 @@ func (c *poolsCheck) poolOf(r *policy.Resource) (string, bool) {
 	return values[0], true
 }
 
-// templatePaths are the properties that name a group's launch template or configuration.
-var templatePaths = []string{
-	"launchTemplate.id", "launchTemplate.name",
-	"mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.launchTemplateId",
-	"mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.launchTemplateName",
-	"launchConfiguration",
-}
-
-// launchTemplates reports launch templates shared between the pools.
+// launchTemplates reports launch templates shared between the pools, whichever form a group names them
+// in (launchTemplate, or the launch template of a mixed instances policy and of its overrides, or a
+// launch configuration).
 func (c *poolsCheck) launchTemplates(groups []*policy.Resource) {
 	users := map[*policy.Resource]map[string][]*policy.Resource{}
 	var order []*policy.Resource
@@ -136,23 +131,17 @@ func (c *poolsCheck) launchTemplates(groups []*policy.Resource) {
 		if p == "" {
 			continue
 		}
-		for _, path := range templatePaths {
-			top := strings.Split(path, ".")[0]
-			if !graph.Prop(r, top).Present {
-				continue
+		tpls := c.g.TemplatesOf(r)
+		if tpls.UnknownProp != "" {
+			c.out = append(c.out, unverifiable(r.URN, unknownReason(r, tpls.UnknownProp), "whether the group shares its launch template with the other pool", recPools))
+		}
+		for _, lt := range tpls.Resources {
+			if users[lt] == nil {
+				users[lt] = map[string][]*policy.Resource{}
+				order = append(order, lt)
 			}
-			refs := c.g.Resolve(r, path, graph.TypeLaunchTemplate, graph.TypeLaunchConfiguration)
-			if refs.Unknown && len(refs.Resources) == 0 {
-				c.out = append(c.out, unverifiable(r.URN, unknownReason(r, top), "whether the group shares its launch template with the other pool", recPools))
-			}
-			for _, lt := range refs.Resources {
-				if users[lt] == nil {
-					users[lt] = map[string][]*policy.Resource{}
-					order = append(order, lt)
-				}
-				if !containsRes(users[lt][p], r) {
-					users[lt][p] = append(users[lt][p], r)
-				}
+			if !containsRes(users[lt][p], r) {
+				users[lt][p] = append(users[lt][p], r)
 			}
 		}
 	}

@@ -89,7 +89,10 @@ func TestMutatedPlansFail(t *testing.T) {
 			}
 		}, "has 1 instance"},
 		{"an image from Docker Hub", rules.PrivateRegistry, func(t *testing.T, st *policy.Stack) {
-			lt := graph.New(st).Resolve(poolGroup(t, st, "ess"), "launchTemplate.id", graph.TypeLaunchTemplate).Resources[0]
+			// The ess group names its template in launchTemplate or in mixedInstancesPolicy: follow either.
+			tpls := graph.New(st).TemplatesOf(poolGroup(t, st, "ess")).Resources
+			require.NotEmpty(t, tpls, "the ess group's launch template")
+			lt := tpls[0]
 			s, _ := graph.Prop(lt, "userData").Str()
 			script := rules.DecodeUserData(s)
 			img := rules.ExtractImages(script)[0].Ref
