@@ -206,18 +206,12 @@ func TestAudit(t *testing.T) {
 	var out, errOut bytes.Buffer
 	require.NoError(t, run(ctx, []string{"plan", "--stack", "prod-us-west-2", "--out", state}, &out, &errOut))
 
-	// Until the program fixes they guard are merged, the policies that fail on the shipped plans
-	// (policies/internal/rules/plantest/known.go) run as advisory here; drop each with its entry there.
-	known := filepath.Join(dir, "known-failures.json")
-	require.NoError(t, os.WriteFile(known, []byte(`{"ha-buckets-not-public": "advisory", "ha-dns-aaaa-dual-stack": "advisory", `+
-		`"ha-ess-launch-before-terminate": "advisory"}`), 0o644))
-
 	out.Reset()
-	require.NoError(t, run(ctx, []string{"audit", "--file", state, "--policy-pack-config", known}, &out, &errOut), "the shipped plan is compliant")
+	require.NoError(t, run(ctx, []string{"audit", "--file", state}, &out, &errOut), "the shipped plan is compliant")
 	assert.Contains(t, out.String(), "COMPLIANT: no mandatory violation")
 
 	out.Reset()
-	require.NoError(t, run(ctx, []string{"audit", "--file", state, "--json", "--policy-pack-config", known}, &out, &errOut))
+	require.NoError(t, run(ctx, []string{"audit", "--file", state, "--json"}, &out, &errOut))
 	var report map[string]any
 	require.NoError(t, json.Unmarshal(out.Bytes(), &report))
 	assert.Equal(t, true, report["compliant"])

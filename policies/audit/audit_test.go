@@ -12,7 +12,6 @@ import (
 
 	"github.com/ess-ha/ess-ha/internal/plan"
 	"github.com/ess-ha/ess-ha/policies/audit"
-	"github.com/ess-ha/ess-ha/policies/internal/rules/plantest"
 )
 
 func planState(t *testing.T, stack string) []byte {
@@ -49,25 +48,20 @@ func withBackendTaggedEss(t *testing.T, state []byte) []byte {
 	return out
 }
 
-// TestShippedPlansAreCompliant audits the shipped stacks' plans: no mandatory finding, except from the
-// policies that fail on the program until its fixes are merged (plantest.KnownFailures, which requires
-// them to keep failing until then).
+// TestShippedPlansAreCompliant audits the shipped stacks' plans: no mandatory finding.
 func TestShippedPlansAreCompliant(t *testing.T) {
-	known := plantest.KnownFailures()
 	for _, stack := range []string{"prod-us-east-1", "prod-us-west-2"} {
 		t.Run(stack, func(t *testing.T) {
 			report, err := audit.Run(context.Background(), planState(t, stack), nil)
 			require.NoError(t, err)
-			var unexpected []audit.Finding
+			var mandatory []audit.Finding
 			for _, f := range report.Findings {
-				if _, isKnown := known[f.Policy]; f.Level == apitype.Mandatory && !isKnown {
-					unexpected = append(unexpected, f)
+				if f.Level == apitype.Mandatory {
+					mandatory = append(mandatory, f)
 				}
 			}
-			assert.Empty(t, unexpected)
-			if report.Mandatory() == 0 {
-				assert.True(t, report.Compliant)
-			}
+			assert.Empty(t, mandatory)
+			assert.True(t, report.Compliant)
 			assert.Greater(t, report.Resources, 150)
 			assert.Equal(t, "ess-ha@v0.1.0", report.Pack)
 		})
@@ -91,9 +85,6 @@ func TestMandatoryViolationMakesTheStackNonCompliant(t *testing.T) {
 func TestConfigurationChangesTheVerdict(t *testing.T) {
 	state := withBackendTaggedEss(t, planState(t, "prod-us-east-1"))
 	cfg := map[string]plugin.AnalyzerPolicyConfig{"ha-separate-pools": {EnforcementLevel: apitype.Advisory}}
-	for name := range plantest.KnownFailures() { // failing on the program until its fixes are merged
-		cfg[name] = plugin.AnalyzerPolicyConfig{EnforcementLevel: apitype.Advisory}
-	}
 	report, err := audit.Run(context.Background(), state, cfg)
 	require.NoError(t, err)
 	assert.True(t, report.Compliant, "an advisory finding does not fail the audit")

@@ -16,7 +16,6 @@ import (
 
 	"github.com/ess-ha/ess-ha/internal/plan"
 	"github.com/ess-ha/ess-ha/policies/audit"
-	"github.com/ess-ha/ess-ha/policies/internal/rules/plantest"
 )
 
 // The shipped stacks, each a Pulumi.<stack>.yaml at the repository root.
@@ -239,7 +238,7 @@ func TestPolicyAnalyzeShippedPlans(t *testing.T) {
 			require.NoError(t, err)
 
 			t.Run("the plan passes", func(t *testing.T) {
-				res, vs := e.analyze(t, ctx, p, planned.State, knownFailuresAdvisory(t, nil))
+				res, vs := e.analyze(t, ctx, p, planned.State, "")
 				assert.Equal(t, 0, res.ExitCode, res.Output())
 				assert.Empty(t, mandatory(vs), res.Output())
 			})
@@ -277,7 +276,7 @@ func TestPolicyAnalyzeShippedPlans(t *testing.T) {
 		b, err := st.Bytes()
 		require.NoError(t, err)
 
-		res, vs := e.analyze(t, ctx, p, b, knownFailuresAdvisory(t, map[string]any{"ha-rds-multi-az": "advisory"}))
+		res, vs := e.analyze(t, ctx, p, b, `{"ha-rds-multi-az": "advisory"}`)
 		assert.Equal(t, 0, res.ExitCode, "an advisory violation does not fail:\n%s", res.Output())
 		assert.Contains(t, levels(vs)["ha-rds-multi-az"], "advisory", res.Output())
 		assert.Empty(t, mandatory(vs), res.Output())
@@ -287,26 +286,6 @@ func TestPolicyAnalyzeShippedPlans(t *testing.T) {
 		assert.Contains(t, res.Stderr, "ha-min-availability-zones")
 		assert.Contains(t, res.Stderr, "minimumZones")
 	})
-}
-
-// knownFailuresAdvisory returns a policy-pack configuration with cfg's entries and, until the program
-// fixes they guard are merged, the policies that fail on the shipped plans (plantest.KnownFailures) as
-// advisory; "" when there is nothing to configure.
-func knownFailuresAdvisory(t *testing.T, cfg map[string]any) string {
-	t.Helper()
-	out := map[string]any{}
-	for name := range plantest.KnownFailures() {
-		out[name] = "advisory"
-	}
-	for k, v := range cfg {
-		out[k] = v
-	}
-	if len(out) == 0 {
-		return ""
-	}
-	b, err := json.Marshal(out)
-	require.NoError(t, err)
-	return string(b)
 }
 
 // TestMutationsApply checks the mutations on a plan without the CLI, so a plan that changes shape

@@ -20,11 +20,10 @@ import (
 var shippedStacks = []string{"prod-us-east-1", "prod-us-west-2"}
 
 // TestShippedPlansPass runs every policy, at its default configuration, on the offline plan of each
-// shipped stack, as deployed state and as the preview derived from it: no policy may report a violation,
-// except those of KnownFailures, which must. Cannot-verify findings are logged.
+// shipped stack, as deployed state and as the preview derived from it: no policy may report a violation.
+// Cannot-verify findings are logged.
 func TestShippedPlansPass(t *testing.T) {
 	ctx := context.Background()
-	known := KnownFailures()
 	for _, stack := range shippedStacks {
 		t.Run(stack, func(t *testing.T) {
 			res, err := plan.Run(ctx, plan.Options{Stack: stack})
@@ -42,13 +41,7 @@ func TestShippedPlansPass(t *testing.T) {
 					vs, err := policytest.Run(ctx, p, mode.stack, policy.Args{Config: cfg, DryRun: mode.name == "preview"})
 					require.NoError(t, err)
 					blocking, unverified := policytest.Split(vs)
-					if fix, isKnown := known[p.Name]; isKnown {
-						assert.NotEmpty(t, blocking, "%s (%s) no longer fails on the plan of %s: the program fix is in (%s); "+
-							"remove it from KnownFailures (known.go)", p.Name, mode.name, stack, fix)
-						t.Logf("%s (%s): known failure (%s):\n%s", p.Name, mode.name, fix, policytest.Format(blocking))
-					} else {
-						assert.Empty(t, blocking, "%s (%s) reports violations on the plan of %s:\n%s", p.Name, mode.name, stack, policytest.Format(blocking))
-					}
+					assert.Empty(t, blocking, "%s (%s) reports violations on the plan of %s:\n%s", p.Name, mode.name, stack, policytest.Format(blocking))
 					if len(unverified) > 0 {
 						t.Logf("%s (%s): %d cannot-verify findings:\n%s", p.Name, mode.name, len(unverified), policytest.Format(unverified))
 					}
