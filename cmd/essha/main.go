@@ -87,6 +87,7 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	stack := fs.String("stack", "prod-us-east-1", "the stack to plan; its configuration is Pulumi.<stack>.yaml")
 	out := fs.String("out", "", "where to write the state file (required; - for standard output)")
 	dir := fs.String("project-dir", "", "the folder holding Pulumi.yaml and the stack files (default: the embedded ones)")
+	peerPlan := fs.String("peer-plan", "", "for the member of a pair: the owner's state file (an essha plan or a pulumi stack export) whose outputs the member reads; default: plan the owner's stack first")
 	sets := setFlags{}
 	fs.Var(sets, "set", "override a configuration value, key=value (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -98,7 +99,15 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *out == "" {
 		return errors.New("plan: --out is required, e.g. --out plan.json")
 	}
-	res, err := plan.Run(ctx, plan.Options{Stack: *stack, ProjectDir: *dir, Overrides: sets})
+	opts := plan.Options{Stack: *stack, ProjectDir: *dir, Overrides: sets}
+	if *peerPlan != "" {
+		b, err := os.ReadFile(*peerPlan)
+		if err != nil {
+			return fmt.Errorf("plan: --peer-plan: %w", err)
+		}
+		opts.PeerPlan = b
+	}
+	res, err := plan.Run(ctx, opts)
 	if err != nil {
 		return err
 	}

@@ -239,3 +239,21 @@ func TestAudit(t *testing.T) {
 		assert.Contains(t, err.Error(), tc.want)
 	}
 }
+
+// TestPlanMemberWithPeerPlan: the member of a pair reads its owner's outputs from --peer-plan, and a
+// missing file is an error that names the flag.
+func TestPlanMemberWithPeerPlan(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	east, west := filepath.Join(dir, "east.json"), filepath.Join(dir, "west.json")
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(ctx, []string{"plan", "--stack", "prod-us-east-1", "--out", east}, &out, &errOut))
+	require.NoError(t, run(ctx, []string{"plan", "--stack", "prod-us-west-2", "--peer-plan", east, "--out", west}, &out, &errOut))
+	b, err := os.ReadFile(west)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "pulumi:pulumi:StackReference")
+
+	err = run(ctx, []string{"plan", "--stack", "prod-us-west-2", "--peer-plan", filepath.Join(dir, "missing.json"), "--out", west}, &out, &errOut)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "--peer-plan")
+}
