@@ -1,13 +1,16 @@
 // Command essha is the ess-ha command line tool.
 //
-//	essha plan --stack prod-us-east-1 --out plan.json
+//	essha plan --stack prod-us-east-1 --out plan.json [--peer-plan owner.json]
 //
 // runs the Pulumi program offline, under mocks, and writes the stack's whole resource graph as a state
-// file that `pulumi policy analyze --file` accepts, with a readable summary on standard output.
+// file that `pulumi policy analyze --file` accepts, with a readable summary on standard output. The
+// member of a pair reads its owner's outputs from --peer-plan, or from a plan of the owner made first.
 //
 //	essha failover status | drain --region R [--force] | restore --region R
+//	               [--deployment NAME] [--account-id ID] [--endpoint URL] [--route53-endpoint URL]
 //
-// flips the STOP switches of the active-active deployment with data-plane S3 calls only.
+// flips the STOP switches of the active-active deployment with data-plane S3 calls only, and shows
+// what the Route 53 health checkers see.
 //
 //	essha audit --file state.json [--policy-pack-config config.json] [--json]
 //
