@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/ess-ha/ess-ha/policies/internal/analyzer"
+	"github.com/ess-ha/ess-ha/policies/pack"
 )
 
 // TestPulumiPolicyYAML checks that the engine can load the pack's project file and that its runtime
@@ -29,7 +30,7 @@ func TestPulumiPolicyYAML(t *testing.T) {
 	proj, err := workspace.LoadPolicyPack(filepath.Join(".", "PulumiPolicy.yaml"))
 	require.NoError(t, err)
 	assert.Equal(t, "go", proj.Runtime.Name())
-	assert.Equal(t, packVersion, proj.Version, "PulumiPolicy.yaml and main.go disagree on the version")
+	assert.Equal(t, pack.Version, proj.Version, "PulumiPolicy.yaml and policies/pack disagree on the version")
 	require.NotNil(t, proj.Description)
 	assert.NotEmpty(t, *proj.Description)
 }
@@ -37,13 +38,13 @@ func TestPulumiPolicyYAML(t *testing.T) {
 // TestPackLoads checks that the shipped pack passes the server's checks (names, levels, schemas and
 // their defaults).
 func TestPackLoads(t *testing.T) {
-	_, err := analyzer.New(pack())
+	_, err := analyzer.New(pack.Definition())
 	require.NoError(t, err)
 }
 
 // TestPackServesTheRules checks that the binary serves every rule.
 func TestPackServesTheRules(t *testing.T) {
-	p := pack()
+	p := pack.Definition()
 	require.NotEmpty(t, p.Policies)
 	names := map[string]bool{}
 	for _, pol := range p.Policies {
@@ -90,9 +91,9 @@ func TestBinaryServesAndStops(t *testing.T) {
 			client := pulumirpc.NewAnalyzerClient(conn)
 			info, err := client.GetAnalyzerInfo(ctx, &emptypb.Empty{})
 			require.NoError(t, err)
-			assert.Equal(t, packName, info.GetName())
-			assert.Equal(t, packVersion, info.GetVersion())
-			assert.Len(t, info.GetPolicies(), len(pack().Policies))
+			assert.Equal(t, pack.Name, info.GetName())
+			assert.Equal(t, pack.Version, info.GetVersion())
+			assert.Len(t, info.GetPolicies(), len(pack.Definition().Policies))
 
 			if stop == "cancel" {
 				_, err = client.Cancel(ctx, &emptypb.Empty{})
@@ -110,7 +111,7 @@ func TestBinaryServesAndStops(t *testing.T) {
 func TestReadmeListsEveryPolicy(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
 	require.NoError(t, err)
-	for _, p := range pack().Policies {
+	for _, p := range pack.Definition().Policies {
 		row := fmt.Sprintf("| `%s` | %s |", p.Name, p.DefaultLevel)
 		assert.True(t, strings.Contains(string(readme), row), "README.md's policy table must have the row %s", row)
 	}

@@ -26,15 +26,9 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/test/bufconn"
 
-	"github.com/ess-ha/ess-ha/policies/internal/analyzer"
-	"github.com/ess-ha/ess-ha/policies/internal/rules"
+	"github.com/ess-ha/ess-ha/policies/pack"
 )
 
-// Pack identity, as the policy pack binary reports it.
-const (
-	PackName    = "ess-ha"
-	PackVersion = "0.1.0"
-)
 
 // Finding is one policy violation.
 type Finding struct {
@@ -71,7 +65,7 @@ func Run(ctx context.Context, state []byte, config map[string]plugin.AnalyzerPol
 	if err := json.Unmarshal(state, &untyped); err != nil {
 		return nil, fmt.Errorf("reading the state file: %w", err)
 	}
-	report := &Report{Pack: PackName + "@v" + PackVersion}
+	report := &Report{Pack: pack.Name + "@v" + pack.Version}
 	// Plans and `pulumi stack export --show-secrets` write secrets as plaintext envelopes, which need no
 	// secrets provider; an export with encrypted secrets needs the stack's own provider, which an
 	// offline audit does not have.
@@ -110,7 +104,7 @@ func Run(ctx context.Context, state []byte, config map[string]plugin.AnalyzerPol
 
 // connect serves the pack on an in-memory listener and returns the engine's analyzer client for it.
 func connect(ctx context.Context) (plugin.Analyzer, func(), error) {
-	srv, err := analyzer.New(analyzer.Pack{Name: PackName, Version: PackVersion, Policies: rules.All()})
+	srv, err := analyzer.New(pack.Definition())
 	if err != nil {
 		return nil, nil, fmt.Errorf("loading the policy pack: %w", err)
 	}
@@ -129,7 +123,7 @@ func connect(ctx context.Context) (plugin.Analyzer, func(), error) {
 		_ = conn.Close()
 		gs.Stop()
 	}
-	return plugin.NewAnalyzerWithClient(tokens.QName(PackName), pulumirpc.NewAnalyzerClient(conn)), stop, nil
+	return plugin.NewAnalyzerWithClient(tokens.QName(pack.Name), pulumirpc.NewAnalyzerClient(conn)), stop, nil
 }
 
 // collector gathers the engine's policy events. The engine calls it from several goroutines.
