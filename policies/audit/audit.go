@@ -26,6 +26,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/test/bufconn"
 
+	"github.com/ess-ha/ess-ha/policies/internal/analyzer"
 	"github.com/ess-ha/ess-ha/policies/pack"
 )
 
