@@ -47,7 +47,10 @@ const (
 	ValidationCreate = ""
 	// ValidationCreateShared creates them and retains them when the stack is destroyed: in a pair,
 	// the owner's records also validate (and renew) the member's certificate, since ACM gives the same
-	// validation record for the same name in the same account, whatever the region.
+	// validation record for the same name in the same account, whatever the region (seen by the
+	// provider's users: https://github.com/hashicorp/terraform-provider-aws/issues/13653, and
+	// https://github.com/dflook/cloudformation-dns-certificate/issues/7; the README lists it under
+	// "Verify on first deployment").
 	ValidationCreateShared = "shared"
 	// ValidationByOwner creates none: the member's certificate is validated by the owner's records.
 	ValidationByOwner = "byOwner"
