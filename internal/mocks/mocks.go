@@ -154,12 +154,16 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	}
 	if !args.Custom {
 		reg.Outputs = resource.PropertyMap{}
-		m.store(reg)
+		if err := m.store(reg); err != nil {
+			return "", nil, err
+		}
 		return "", resource.PropertyMap{}, nil
 	}
 	id, outputs := m.compute(args.TypeToken, args.Name, string(urn), args.Inputs)
 	reg.ID, reg.Outputs = id, outputs
-	m.store(reg)
+	if err := m.store(reg); err != nil {
+		return "", nil, err
+	}
 	return id, outputs, nil
 }
 
@@ -196,14 +200,22 @@ func (m *Mocks) read(args pulumi.MockResourceArgs) (string, resource.PropertyMap
 	for _, d := range rpc.GetDependencies() {
 		reg.Dependencies = append(reg.Dependencies, resource.URN(d))
 	}
-	m.store(reg)
+	if err := m.store(reg); err != nil {
+		return "", nil, err
+	}
 	return args.ID, state, nil
 }
 
-func (m *Mocks) store(reg *Registration) {
+// store records a registration. A second registration of a URN fails, with the engine's words: the
+// engine refuses a program that registers two resources under one URN.
+func (m *Mocks) store(reg *Registration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if _, dup := m.regs[reg.URN]; dup {
+		return fmt.Errorf("duplicate resource URN '%s'; try giving it a unique name (the engine refuses a second resource with the same URN)", reg.URN)
+	}
 	m.regs[reg.URN] = reg
+	return nil
 }
 
 // urn builds a URN the way the engine does, the parent's type chain included.
