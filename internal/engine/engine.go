@@ -139,6 +139,10 @@ func New(ctx context.Context, opts Options) (*Workspace, error) {
 		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
 		"PULUMI_IGNORE_AMBIENT_PLUGINS":               "false",
 		"PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK":    "true",
+		// The backend is thrown away: write each operation's state once, at its end, rather than
+		// after every step (which makes an up or destroy of a few hundred resources quadratic).
+		"PULUMI_SKIP_CHECKPOINTS":                       "true",
+		"PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS": "true",
 	}
 	cli, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: w.dir, SkipVersionCheck: true})
 	if err != nil {

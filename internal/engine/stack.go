@@ -187,6 +187,9 @@ type RunOptions struct {
 	PolicyPackConfig string
 	// NoPolicy runs the operation without the policy pack.
 	NoPolicy bool
+	// ContinueOnError lets a destroy go on past the resources it cannot delete (protected ones), so
+	// that it reports every one of them.
+	ContinueOnError bool
 }
 
 func (o RunOptions) streams() (io.Writer, io.Writer) {
@@ -236,12 +239,19 @@ func (s *Stack) Up(ctx context.Context, o RunOptions) (*Result, error) {
 	return rec.finish("up", s.Name(), err)
 }
 
-// Destroy runs `pulumi destroy`. The engine refuses to delete protected resources.
+// Destroy runs `pulumi destroy`. The engine refuses to delete protected resources, and what they
+// depend on.
 func (s *Stack) Destroy(ctx context.Context, o RunOptions) (*Result, error) {
 	out, errOut := o.streams()
 	rec := newRecorder()
-	_, err := s.stack.Destroy(ctx, optdestroy.ProgressStreams(out), optdestroy.ErrorProgressStreams(errOut),
-		optdestroy.EventStreams(rec.ch), optdestroy.Color("never"))
+	opts := []optdestroy.Option{
+		optdestroy.ProgressStreams(out), optdestroy.ErrorProgressStreams(errOut),
+		optdestroy.EventStreams(rec.ch), optdestroy.Color("never"),
+	}
+	if o.ContinueOnError {
+		opts = append(opts, optdestroy.ContinueOnError())
+	}
+	_, err := s.stack.Destroy(ctx, opts...)
 	return rec.finish("destroy", s.Name(), err)
 }
 
@@ -291,12 +301,12 @@ func (r *Result) Mandatory() []Violation {
 	return out
 }
 
-// Changed returns the steps that change something: every step but "same" (and the stack itself,
-// whose outputs follow its resources).
+// Changed returns the steps that change something: every step but "same", "read" (a StackReference
+// reads its stack on every run) and the stack's own, whose outputs follow its resources.
 func (r *Result) Changed() []Step {
 	var out []Step
 	for _, s := range r.Steps {
-		if s.Op != string(apitype.OpSame) && s.Type != "pulumi:pulumi:Stack" {
+		if s.Op != string(apitype.OpSame) && s.Op != string(apitype.OpRead) && s.Type != "pulumi:pulumi:Stack" {
 			out = append(out, s)
 		}
 	}

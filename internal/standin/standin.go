@@ -4,10 +4,10 @@
 // fakevalues (the same values `essha plan` gives under the SDK mocks), every invoke fakevalues' answer,
 // and nothing is validated or created anywhere.
 //
-// The engine does the rest itself: Check accepts the inputs as they are, Diff answers DIFF_UNKNOWN so
-// that the engine compares old and new inputs, and the provider declines previews, so a preview's new
-// resources have their inputs as outputs and their computed outputs (IDs, ARNs) unknown, as in a first
-// preview against AWS.
+// The engine does the rest itself: Check accepts the inputs as they are, and Diff answers DIFF_UNKNOWN
+// so that the engine compares old and new inputs. Previews behave as a bridged provider's: a new
+// resource's computed outputs (ID, ARN, endpoints) are unknown, as in a first preview against AWS; an
+// updated resource keeps the computed outputs it has, so that what depends on them shows no change.
 package standin
 
 import (
@@ -101,6 +101,12 @@ func (p *Provider) regionOf() (fakevalues.Region, error) {
 	return fakevalues.Region{Name: p.region}, nil
 }
 
+// Handshake declares what the stand-in accepts: secrets and resource references, as the SDK mocks
+// keep them. A provider that handshakes supports previews (Create and Update with preview set).
+func (p *Provider) Handshake(context.Context, *pulumirpc.ProviderHandshakeRequest) (*pulumirpc.ProviderHandshakeResponse, error) {
+	return &pulumirpc.ProviderHandshakeResponse{AcceptSecrets: true, AcceptResources: true}, nil
+}
+
 // GetPluginInfo reports the stand-in's version: the pulumi-aws SDK's.
 func (p *Provider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
 	return &pulumirpc.PluginInfo{Version: p.version}, nil
@@ -117,9 +123,6 @@ func (p *Provider) DiffConfig(context.Context, *pulumirpc.DiffRequest) (*pulumir
 }
 
 // Configure takes the region from the provider's configuration (region, or the stack's aws:region).
-// The stand-in declines previews: during one, the engine gives new resources their inputs as outputs,
-// leaving computed outputs (IDs, ARNs) unknown. (It implements no Handshake, which would declare
-// previews supported.)
 func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
 	region := ""
 	if args := req.GetArgs(); args != nil {
@@ -133,7 +136,7 @@ func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest)
 	p.mu.Lock()
 	p.region = region
 	p.mu.Unlock()
-	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, AcceptResources: true, SupportsPreview: false}, nil
+	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, AcceptResources: true, SupportsPreview: true}, nil
 }
 
 // Check accepts a resource's inputs as they are: no defaults, no validation.
@@ -147,8 +150,12 @@ func (p *Provider) Diff(context.Context, *pulumirpc.DiffRequest) (*pulumirpc.Dif
 	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_UNKNOWN}, nil
 }
 
-// Create gives a new resource fakevalues' ID and outputs.
+// Create gives a new resource fakevalues' ID and outputs. In a preview its outputs are its inputs: the
+// ID and every computed output are unknown until AWS creates it.
 func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+	if req.GetPreview() {
+		return &pulumirpc.CreateResponse{Properties: req.GetProperties()}, nil
+	}
 	id, outputs, err := p.compute(req.GetUrn(), req.GetProperties())
 	if err != nil {
 		return nil, err
@@ -160,8 +167,13 @@ func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pul
 	return &pulumirpc.CreateResponse{Id: id, Properties: props}, nil
 }
 
-// Update recomputes a resource's outputs from its new inputs; its ID does not change.
+// Update recomputes a resource's outputs from its new inputs; its ID does not change. In a preview its
+// outputs are its old outputs with the new inputs over them: the computed outputs stay what they are,
+// as AWS keeps a resource's ARN through an update in place.
 func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+	if req.GetPreview() {
+		return p.previewUpdate(req)
+	}
 	_, outputs, err := p.compute(req.GetUrn(), req.GetNews())
 	if err != nil {
 		return nil, err
@@ -169,6 +181,27 @@ func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pul
 	props, err := plugin.MarshalProperties(outputs, marshal)
 	if err != nil {
 		return nil, fmt.Errorf("updating %s: %w", req.GetUrn(), err)
+	}
+	return &pulumirpc.UpdateResponse{Properties: props}, nil
+}
+
+// previewUpdate answers an Update in a preview.
+func (p *Provider) previewUpdate(req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+	olds, err := unmarshal(req.GetOlds())
+	if err != nil {
+		return nil, fmt.Errorf("reading the outputs of %s: %w", req.GetUrn(), err)
+	}
+	news, err := unmarshal(req.GetNews())
+	if err != nil {
+		return nil, fmt.Errorf("reading the inputs of %s: %w", req.GetUrn(), err)
+	}
+	outputs := olds.Copy()
+	for k, v := range news {
+		outputs[k] = v
+	}
+	props, err := plugin.MarshalProperties(outputs, marshal)
+	if err != nil {
+		return nil, fmt.Errorf("previewing the update of %s: %w", req.GetUrn(), err)
 	}
 	return &pulumirpc.UpdateResponse{Properties: props}, nil
 }
