@@ -63,23 +63,23 @@ func init() {
 // audit.ErrNotCompliant (exit status 1).
 func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	stack := fs.String("stack", "", "the stack to preview (required); its configuration is Pulumi.<stack>.yaml")
-	configFile := fs.String("policy-pack-config", "", "policy configuration `FILE`, in the format of pulumi's --policy-pack-config")
-	dir := fs.String("project-dir", "", "the `DIR`ectory holding Pulumi.yaml and the stack files (default: the embedded ones)")
+	// The flag package's own messages are replaced: --help prints the usage to stdout, and a bad flag
+	// is an error like any other.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	stack := fs.String("stack", "", "the stack `NAME` to preview (required); its configuration is Pulumi.<NAME>.yaml")
+	configFile := fs.String("policy-pack-config", "", "the policy configuration `FILE`, as pulumi's --policy-pack-config takes it")
+	dir := fs.String("project-dir", "", "read Pulumi.yaml and the stack files from `DIR` (default: the ones built into essha)")
 	sets := setFlags{}
-	fs.Var(sets, "set", "override a configuration value, `key=value` (repeatable)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), previewUsage)
-		fs.PrintDefaults()
-	}
+	fs.Var(sets, "set", "override a configuration value, as essha plan --set does (repeatable): `key=value`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, previewUsage)
 			fs.SetOutput(stdout)
-			fs.Usage()
+			fs.PrintDefaults()
 			return nil
 		}
-		return fmt.Errorf("preview: %w", err)
+		return fmt.Errorf("preview: %w (essha preview --help lists the flags)", err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("preview: unexpected arguments %q", fs.Args())

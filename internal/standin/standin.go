@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -46,26 +47,25 @@ func Main() error {
 // Version is the version of the pulumi-aws SDK linked into this binary (the provider the program's
 // resources ask for), or "" when the build carries no module information.
 func Version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
+	info, _ := debug.ReadBuildInfo()
+	return sdkVersion(info)
+}
+
+// sdkVersion reads the pulumi-aws SDK's version, without its "v", from a binary's build information.
+func sdkVersion(info *debug.BuildInfo) string {
+	if info == nil {
 		return ""
 	}
 	for _, dep := range info.Deps {
-		if dep.Path == awsSDK {
-			if dep.Replace != nil {
-				return trimV(dep.Replace.Version)
-			}
-			return trimV(dep.Version)
+		if dep.Path != awsSDK {
+			continue
 		}
+		if dep.Replace != nil && dep.Replace.Version != "" {
+			dep = dep.Replace
+		}
+		return strings.TrimPrefix(dep.Version, "v")
 	}
 	return ""
-}
-
-func trimV(v string) string {
-	if len(v) > 0 && v[0] == 'v' {
-		return v[1:]
-	}
-	return v
 }
 
 // Provider is the stand-in provider: one instance per provider resource the engine configures (the
