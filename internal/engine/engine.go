@@ -156,6 +156,14 @@ func New(ctx context.Context, opts Options) (*Workspace, error) {
 // CLI is the pulumi executable the workspace runs, and its version.
 func (w *Workspace) CLI() (path string, version semver.Version) { return w.cliPath, w.cli.Version() }
 
+// DescribeCLI names the CLI and its version for a reader, saying when the version is assumed.
+func (w *Workspace) DescribeCLI() string {
+	if v, ok := w.cli.(versioned); ok && v.PulumiCommand.Version().Equals(semver.Version{}) {
+		return fmt.Sprintf("%s (reports no version, as a build from source does: taken as v%s, the SDK's)", w.cliPath, sdk.Version)
+	}
+	return fmt.Sprintf("%s (v%s)", w.cliPath, w.cli.Version())
+}
+
 // Close deletes the workspace's scratch directory, if New made it.
 func (w *Workspace) Close() error {
 	if !w.ownsDir {

@@ -69,6 +69,7 @@ func TestNewSetsUpPluginsPackAndCLI(t *testing.T) {
 
 	_, version := w.CLI()
 	assert.Equal(t, sdk.Version, version, "a CLI built from source reports no version: the SDK's stands in")
+	assert.Contains(t, w.DescribeCLI(), "reports no version, as a build from source does: taken as v"+sdk.Version.String())
 	for _, name := range []string{ProviderPlugin, PackPlugin, "pulumi"} {
 		fi, err := os.Stat(filepath.Join(dir, "bin", name))
 		require.NoError(t, err, name)
@@ -87,6 +88,7 @@ func TestNewSetsUpPluginsPackAndCLI(t *testing.T) {
 	require.NoError(t, err)
 	_, version = w2.CLI()
 	assert.Equal(t, "3.300.1", version.String(), "a released CLI's own version")
+	assert.Contains(t, w2.DescribeCLI(), "(v3.300.1)")
 }
 
 func TestCloseRemovesOnlyWhatNewMade(t *testing.T) {

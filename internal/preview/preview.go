@@ -75,9 +75,9 @@ func Run(ctx context.Context, opts Options) (*engine.Result, error) {
 		return nil, fmt.Errorf("preview of stack %s: %w", opts.Stack, err)
 	}
 	defer w.Close()
-	cli, version := w.CLI()
-	fmt.Fprintf(log, "essha: previewing stack %s with %s (v%s), the stand-in AWS provider and policy pack %s %s, "+
-		"against a throwaway local backend: no AWS account, no credentials.\n", opts.Stack, cli, version, eo.PackName, eo.PackVersion)
+	fmt.Fprintf(log, "essha: previewing stack %s with the Pulumi CLI at %s, the stand-in AWS provider and policy pack %s %s "+
+		"(both served by essha from PATH), against a throwaway local backend: no AWS account, no credentials.\n",
+		opts.Stack, w.DescribeCLI(), eo.PackName, eo.PackVersion)
 
 	if peer := cfg[name+":peerStack"]; peer != "" {
 		if err := importOwner(ctx, w, opts, name, peer); err != nil {
