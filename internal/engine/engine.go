@@ -144,6 +144,11 @@ func New(ctx context.Context, opts Options) (*Workspace, error) {
 		"PULUMI_SKIP_CHECKPOINTS":                       "true",
 		"PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS": "true",
 	}
+	// Nothing here talks to AWS or to Pulumi Cloud; blank the credentials a caller's environment may
+	// hold, so that no process of the preview can use them.
+	for _, v := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "PULUMI_ACCESS_TOKEN"} {
+		w.env[v] = ""
+	}
 	cli, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: w.dir, SkipVersionCheck: true})
 	if err != nil {
 		return nil, fmt.Errorf("running %s: %w", cliPath, err)

@@ -83,6 +83,11 @@ func TestNewSetsUpPluginsPackAndCLI(t *testing.T) {
 	assert.Contains(t, string(yaml), "runtime: essha\n")
 	assert.Contains(t, string(yaml), `version: "0.1.0"`)
 	assert.Equal(t, "pulumi-analyzer-policy-essha", PackPlugin, "the engine runs pulumi-analyzer-policy-<runtime>")
+	for _, v := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "PULUMI_ACCESS_TOKEN"} {
+		value, set := w.env[v]
+		assert.True(t, set && value == "", "%s is blanked for the CLI and its plugins", v)
+	}
+	assert.Equal(t, "file://"+filepath.ToSlash(filepath.Join(dir, "backend")), w.env["PULUMI_BACKEND_URL"], "a throwaway local backend")
 
 	w2, err := New(ctx, Options{CLI: fakeCLI(t, "v3.300.1"), Plugins: plugins, Dir: t.TempDir()})
 	require.NoError(t, err)

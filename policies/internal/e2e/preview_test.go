@@ -152,15 +152,15 @@ func TestPreviewSmallPrograms(t *testing.T) {
 	defer cancel()
 	e := newEngineEnv(t, ctx)
 	w := e.workspace(t, ctx)
-	cfg := map[string]string{"aws:region": "us-east-1"}
+	// One stack serves every program: a preview records no state, so each is a first preview.
+	st, err := w.Stack(ctx, "e2e", "small-programs", nil, map[string]string{"aws:region": "us-east-1"})
+	require.NoError(t, err)
 
 	for _, p := range append(seedPrograms(), multiRegionPrograms()...) {
 		t.Run(p.name, func(t *testing.T) {
 			config := writeConfig(t, levelConfig(p.policy, "mandatory", p.config))
 			for _, violate := range []bool{true, false} {
-				stack := p.name + map[bool]string{true: "-violating", false: "-compliant"}[violate]
-				st, err := w.Stack(ctx, "e2e", stack, p.program(violate), cfg)
-				require.NoError(t, err)
+				st.SetProgram(p.program(violate))
 				var out bytes.Buffer
 				res, err := st.Preview(ctx, engine.RunOptions{Stdout: &out, Stderr: &out, PolicyPackConfig: config})
 				require.NotNil(t, res, "%v", err)
