@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -192,11 +193,15 @@ func (v versioned) Version() semver.Version {
 	return sdk.Version
 }
 
-// link makes name run target: a symbolic link, or a copy where links are not allowed.
+// link makes name run target: a symbolic link, or a copy where links are not allowed. Whatever name
+// was is replaced, never written through.
 func link(target, name string) error {
 	abs, err := filepath.Abs(target)
 	if err != nil {
 		return fmt.Errorf("linking %s: %w", target, err)
+	}
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("replacing %s: %w", name, err)
 	}
 	if err := os.Symlink(abs, name); err == nil {
 		return nil
@@ -206,7 +211,7 @@ func link(target, name string) error {
 		return fmt.Errorf("copying %s to %s: %w", abs, name, err)
 	}
 	defer src.Close()
-	dst, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	dst, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o755)
 	if err != nil {
 		return fmt.Errorf("copying %s to %s: %w", abs, name, err)
 	}

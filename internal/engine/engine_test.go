@@ -96,6 +96,20 @@ func TestNewSetsUpPluginsPackAndCLI(t *testing.T) {
 	assert.Contains(t, w2.DescribeCLI(), "(v3.300.1)")
 }
 
+func TestNewTwiceOnOneDirectoryLeavesTheTargetsAlone(t *testing.T) {
+	ctx := context.Background()
+	dir, cli, plugins := t.TempDir(), fakeCLI(t, ""), fakeCLI(t, "")
+	before, err := os.ReadFile(cli)
+	require.NoError(t, err)
+	for i := 0; i < 2; i++ {
+		_, err := New(ctx, Options{CLI: cli, Plugins: plugins, Dir: dir})
+		require.NoError(t, err)
+	}
+	after, err := os.ReadFile(cli)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "the links are replaced, the CLI is not written through them")
+}
+
 func TestCloseRemovesOnlyWhatNewMade(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()

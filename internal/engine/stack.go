@@ -93,8 +93,11 @@ func withSecretsProvider(ctx context.Context, ws auto.Workspace, name string, de
 	if ps.EncryptionSalt == "" {
 		return dep, fmt.Errorf("stack %s has no passphrase salt to import secrets with", name)
 	}
-	sp, err := json.Marshal(apitype.SecretsProvidersV1{Type: "passphrase", State: json.RawMessage(
-		fmt.Sprintf(`{"salt":%q}`, ps.EncryptionSalt))})
+	state, err := json.Marshal(map[string]string{"salt": ps.EncryptionSalt})
+	if err != nil {
+		return dep, err
+	}
+	sp, err := json.Marshal(apitype.SecretsProvidersV1{Type: "passphrase", State: state})
 	if err != nil {
 		return dep, err
 	}
