@@ -77,7 +77,9 @@ func (w *Workspace) Import(ctx context.Context, project, name string, state []by
 
 // withSecretsProvider names the stack's own secrets provider (the passphrase, with the salt `pulumi
 // stack init` chose) in a deployment that names none, as a plan does: `pulumi stack import` of
-// plaintext secrets without a secrets provider fails ("attempt to encrypt value", pulumi v3.259.0).
+// plaintext secrets without a secrets provider panics ("attempt to encrypt value", pulumi v3.259.0; the
+// same panic as https://github.com/pulumi/pulumi/issues/16874, whose workaround is a secrets manager
+// on the destination stack).
 func withSecretsProvider(ctx context.Context, ws auto.Workspace, name string, dep apitype.UntypedDeployment) (apitype.UntypedDeployment, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(dep.Deployment, &fields); err != nil {
