@@ -35,6 +35,7 @@ const usage = `usage: essha <command> [flags]
 
 commands:
   plan      run the program offline for a stack and write its state file
+  preview   preview a stack through the Pulumi engine with the policy pack, offline (AWS is a stand-in)
   failover  drain, restore or show the regions of the active-active deployment (STOP pattern)
   audit     run the policy pack on a state file (a stack export or a plan), without the Pulumi CLI
 `
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "plan":
 		return runPlan(ctx, args[1:], stdout, stderr)
+	case "preview":
+		return runPreview(ctx, args[1:], stdout, stderr)
 	case "failover":
 		return runFailover(ctx, args[1:], stdout)
 	case "audit":

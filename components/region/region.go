@@ -66,6 +66,30 @@ type Region struct {
 
 	// Outputs are what an operator needs, keyed by stack output name. No secret is among them.
 	Outputs pulumi.Map
+
+	// providers are the AWS providers for other regions, one per region (see providerFor).
+	providers map[string]*aws.Provider
+}
+
+// providerFor returns the region's AWS provider for another region, creating it the first time: the
+// peering and the health check alarms of a member whose owner is in us-east-1 share one, where two
+// would register the same URN, which the engine refuses.
+func (r *Region) providerFor(ctx *pulumi.Context, name, region, accountID string) (*aws.Provider, error) {
+	if p, ok := r.providers[region]; ok {
+		return p, nil
+	}
+	p, err := aws.NewProvider(ctx, name+"-"+region, &aws.ProviderArgs{
+		Region:            pulumi.String(region),
+		AllowedAccountIds: pulumi.ToStringArray([]string{accountID}),
+	}, pulumi.Parent(r))
+	if err != nil {
+		return nil, err
+	}
+	if r.providers == nil {
+		r.providers = map[string]*aws.Provider{}
+	}
+	r.providers[region] = p
+	return p, nil
 }
 
 // NewRegion creates the Region component and everything in it.
@@ -354,10 +378,7 @@ func validationRecords(cfg *config.Config) string {
 // newPeering connects the member's VPC to the owner's, both sides, through a provider for the owner's
 // region, so that the services of each region reach the global writer endpoint wherever the writer is.
 func (r *Region) newPeering(ctx *pulumi.Context, name string, cfg *config.Config, owner *pairing.Owner, db *dbOutputs, tags map[string]string) error {
-	ownerRegion, err := aws.NewProvider(ctx, name+"-"+owner.Region, &aws.ProviderArgs{
-		Region:            pulumi.String(owner.Region),
-		AllowedAccountIds: pulumi.ToStringArray([]string{cfg.AccountID}),
-	}, pulumi.Parent(r))
+	ownerRegion, err := r.providerFor(ctx, name, owner.Region, cfg.AccountID)
 	if err != nil {
 		return fmt.Errorf("creating the AWS provider for the owner's region %s: %w", owner.Region, err)
 	}
@@ -520,10 +541,7 @@ func (r *Region) newRouting(ctx *pulumi.Context, name string, cfg *config.Config
 func (r *Region) newHealthCheckAlarms(ctx *pulumi.Context, name string, cfg *config.Config, tags map[string]string) error {
 	var usEast1 pulumi.ProviderResource
 	if cfg.Region != observability.Route53MetricsRegion {
-		p, err := aws.NewProvider(ctx, name+"-"+observability.Route53MetricsRegion, &aws.ProviderArgs{
-			Region:            pulumi.String(observability.Route53MetricsRegion),
-			AllowedAccountIds: pulumi.ToStringArray([]string{cfg.AccountID}),
-		}, pulumi.Parent(r))
+		p, err := r.providerFor(ctx, name, observability.Route53MetricsRegion, cfg.AccountID)
 		if err != nil {
 			return fmt.Errorf("creating the AWS provider for %s: %w", observability.Route53MetricsRegion, err)
 		}

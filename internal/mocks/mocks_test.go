@@ -81,3 +81,20 @@ func TestGetIpRangesFailsWhenNothingMatches(t *testing.T) {
 		})
 	}
 }
+
+// TestDuplicateURNsFail: the engine refuses a program that registers two resources under one URN
+// ("Duplicate resource URN ...; try giving it a unique name"), so the mocks do too. They used to keep
+// the last one, and the member stack registered its us-east-1 provider twice unseen.
+func TestDuplicateURNsFail(t *testing.T) {
+	m := New("ess-ha", "test", "us-west-2")
+	err := m.Run(nil, func(ctx *pulumi.Context) error {
+		for i := 0; i < 2; i++ {
+			if _, err := aws.NewProvider(ctx, "ess-us-east-1", &aws.ProviderArgs{Region: pulumi.String("us-east-1")}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "duplicate resource URN 'urn:pulumi:test::ess-ha::pulumi:providers:aws::ess-us-east-1'")
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ess-ha/ess-ha/internal/engine"
 	"github.com/ess-ha/ess-ha/internal/plan"
 	"github.com/ess-ha/ess-ha/policies/audit"
 )
@@ -40,13 +41,12 @@ func newEnv(t *testing.T, ctx context.Context) env {
 	}
 	root, err := ModuleRoot(ctx)
 	require.NoError(t, err)
-	cli := os.Getenv("ESS_HA_PULUMI_CLI")
+	cli := os.Getenv(engine.CLIEnv)
 	if cli == "" {
-		cache, err := os.UserCacheDir()
+		cli, err = engine.PinnedCLIPath()
 		if err != nil {
-			cache = os.TempDir()
+			cli = filepath.Join(os.TempDir(), "ess-ha", "pulumi-cli", "pulumi")
 		}
-		cli = filepath.Join(cache, "ess-ha", "pulumi-cli", "pulumi")
 		t.Logf("building the Pulumi CLI from tools/pulumi.mod into %s (minutes when cold)", cli)
 		if err := BuildCLI(ctx, root, cli); err != nil {
 			t.Skipf("skipping: the Pulumi CLI could not be built from tools/pulumi.mod, so the end-to-end "+

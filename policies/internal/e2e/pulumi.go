@@ -1,7 +1,8 @@
 // Package e2e runs policy packs the way users do, with the real Pulumi CLI: it builds the CLI from the
 // repository's tools/pulumi.mod, builds a pack binary as the `pulumi-analyzer-policy-go` plugin the
-// engine looks for on PATH, and runs `pulumi policy analyze --file` on state files. The end-to-end tests
-// and the overhead measurement (cmd/packoverhead) share it.
+// engine looks for on PATH, and runs `pulumi policy analyze --file` on state files; and it builds essha
+// to run previews, ups and destroys through the engine with the stand-in AWS provider (internal/engine).
+// The end-to-end tests and the overhead measurements (cmd/packoverhead, e2e/cmd/previewstack) share it.
 package e2e
 
 import (
@@ -16,6 +17,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ess-ha/ess-ha/internal/engine"
 )
 
 // PluginName is the executable the engine runs for a `runtime: go` policy pack when no Go language
@@ -35,14 +38,25 @@ func ModuleRoot(ctx context.Context) (string, error) {
 	return filepath.Dir(gomod), nil
 }
 
-// BuildCLI builds the Pulumi CLI pinned by tools/pulumi.mod into out. The Go build cache makes a
-// rebuild of an unchanged CLI quick; a cold build takes minutes.
+// BuildCLI builds the Pulumi CLI pinned by tools/pulumi.mod into out, with the command essha preview
+// names when it finds no CLI (engine.BuildCommand). The Go build cache makes a rebuild of an unchanged
+// CLI quick; a cold build takes minutes.
 func BuildCLI(ctx context.Context, moduleRoot, out string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-modfile=tools/pulumi.mod", "-o", out,
-		"github.com/pulumi/pulumi/pkg/v3/cmd/pulumi")
+	cmd := exec.CommandContext(ctx, "go", engine.BuildArgs(out)...)
 	cmd.Dir = moduleRoot
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the Pulumi CLI from tools/pulumi.mod: %w\n%s", err, b)
+	}
+	return nil
+}
+
+// BuildEssha builds the essha command into out: the binary that also serves the stand-in AWS provider
+// and the policy pack to the engine. It is built without symbol tables, which halves the link.
+func BuildEssha(ctx context.Context, moduleRoot, out string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-ldflags=-s -w", "-o", out, "./cmd/essha")
+	cmd.Dir = moduleRoot
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building essha: %w\n%s", err, b)
 	}
 	return nil
 }
