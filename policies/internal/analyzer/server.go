@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"sync"
+	"time"
 
 	pkgplugin "github.com/pulumi/pulumi/pkg/v3/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -24,6 +25,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
+	"github.com/ess-ha/ess-ha/policies/internal/waiver"
 )
 
 // Pack is a policy pack to serve.
@@ -46,6 +48,10 @@ type Option func(*Server)
 // are dropped; the diagnostic reports the panic either way.
 func WithLog(w io.Writer) Option { return func(s *Server) { s.log = w } }
 
+// WithClock sets the clock waivers are judged by (their expiry against the current UTC day); the
+// default is time.Now.
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
 // Server implements pulumirpc.AnalyzerServer for a Pack. It is safe for concurrent use: the engine
 // analyzes resources in parallel.
 type Server struct {
@@ -56,6 +62,7 @@ type Server struct {
 	byName  map[string]*entry
 	info    *pulumirpc.AnalyzerInfo
 	log     io.Writer
+	now     func() time.Time
 
 	// ctx is cancelled by Cancel; every policy call runs under it.
 	ctx    context.Context
@@ -93,7 +100,7 @@ func New(pack Pack, opts ...Option) (*Server, error) {
 	if !validLevel(pack.DefaultLevel) {
 		return nil, fmt.Errorf("policy pack %s: invalid default enforcement level %q", pack.Name, pack.DefaultLevel)
 	}
-	s := &Server{pack: pack, byName: make(map[string]*entry, len(pack.Policies))}
+	s := &Server{pack: pack, byName: make(map[string]*entry, len(pack.Policies)), now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}
@@ -293,6 +300,7 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 			stack, err = stackFromRequest(req)
 			return "", err
 		},
+		root: func() resource.URN { return RootURN(stack.Resources) },
 		check: func(ctx context.Context, p policy.Policy, args policy.Args) []policy.Violation {
 			return p.CheckStack(ctx, stack, args)
 		},
@@ -305,6 +313,8 @@ type checks struct {
 	applies func(policy.Policy) bool
 	decode  func() (resource.URN, error)
 	check   func(context.Context, policy.Policy, policy.Args) []policy.Violation
+	// root returns the URN the engine attributes stack-level findings to; nil for resource checks.
+	root func() resource.URN
 }
 
 // run runs a kind of check for every policy that has it and whose level lets it run, each guarded so
@@ -345,6 +355,13 @@ func (s *Server) run(ctx context.Context, c checks) (*pulumirpc.AnalyzeResponse,
 			return nil
 		})
 		diags = s.appendDiagnostics(diags, e, level, urn, vs, failure)
+		if len(pc.waivers) > 0 {
+			root := urn
+			if c.root != nil {
+				root = c.root()
+			}
+			applyWaivers(diags[len(diags)-len(vs):], pc.waivers, root, s.now())
+		}
 	}
 	return &pulumirpc.AnalyzeResponse{Diagnostics: diags}, nil
 }
@@ -444,6 +461,45 @@ func (s *Server) appendDiagnostics(diags []*pulumirpc.AnalyzeDiagnostic, e *entr
 		diags = append(diags, s.diagnostic(e, l, urn, v.Message))
 	}
 	return diags
+}
+
+// applyWaivers judges a policy's new diagnostics against its waivers as of a day: a diagnostic a
+// waiver in force matches becomes advisory, its message starting "waived until <expiry> (approved by
+// <who>: <reason>)"; one only an expired waiver matches keeps its level and says the waiver expired.
+// A diagnostic without a URN (a stack-level finding) is matched against root.
+func applyWaivers(diags []*pulumirpc.AnalyzeDiagnostic, ws []waiver.Waiver, root resource.URN, asOf time.Time) {
+	for _, d := range diags {
+		urn := resource.URN(d.GetUrn())
+		if urn == "" {
+			urn = root
+		}
+		switch outcome, w := waiver.Judge(ws, urn, asOf); outcome {
+		case waiver.Waived:
+			d.EnforcementLevel = pulumirpc.EnforcementLevel_ADVISORY
+			d.Message = waiver.WaivedNote(w) + ": " + d.GetMessage()
+		case waiver.Expired:
+			d.Message = d.GetMessage() + "\n" + waiver.ExpiredNote(w) + "."
+		}
+	}
+}
+
+// RootURN returns the URN the engine attributes a stack-level finding to: the root stack resource
+// (type pulumi:pulumi:Stack, without a parent), or else the default root stack URN of the first
+// resource's stack and project; empty for an empty stack.
+func RootURN(rs []*policy.Resource) resource.URN {
+	var fallback resource.URN
+	for _, r := range rs {
+		if r == nil || !r.URN.IsValid() {
+			continue
+		}
+		if r.Type == string(resource.RootStackType) && r.Parent == "" {
+			return r.URN
+		}
+		if fallback == "" {
+			fallback = resource.DefaultRootStackURN(r.URN.Stack(), r.URN.Project())
+		}
+	}
+	return fallback
 }
 
 // diagnostic builds one diagnostic. As in Pulumi's Node policy SDK, the message starts with the
