@@ -93,10 +93,10 @@ type run struct {
 	opts Options
 	asOf time.Time
 
-	mu    sync.Mutex
-	found []report.Finding
-	results  []*result
-	used     map[*waiver.Waiver]int
+	mu      sync.Mutex
+	found   []report.Finding
+	results []*result
+	used    map[*waiver.Waiver]int
 	// waivers are each policy's waivers; used counts the findings each matched, by pointer into them.
 	waivers map[string][]waiver.Waiver
 }

@@ -30,9 +30,10 @@ func newMagic(version string) string {
 // cancellation.
 const chunk = 256
 
-// decodeAll decodes the resources in parallel; each goroutine owns whole resources, so the parse tree's
-// lazily unescaped keys are never touched by two goroutines.
-func decodeAll(ctx context.Context, f *File, items []*fastjson.Value, dec *decrypter) error {
+// decodeAll parses and decodes the resources in parallel, each goroutine with its own parser; the
+// properties decoded from a parse tree own their strings, so the parser's memory is reused for the
+// next resource.
+func decodeAll(ctx context.Context, f *File, data []byte, items []span, dec *decrypter) error {
 	var (
 		next     atomic.Int64
 		mu       sync.Mutex
@@ -45,6 +46,7 @@ func decodeAll(ctx context.Context, f *File, items []*fastjson.Value, dec *decry
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var p fastjson.Parser // reused: its memory grows to the largest resource once
 			for {
 				if ctx.Err() != nil {
 					return
@@ -54,7 +56,15 @@ func decodeAll(ctx context.Context, f *File, items []*fastjson.Value, dec *decry
 					return
 				}
 				for i := start; i < min(start+chunk, len(items)); i++ {
-					r, err := decodeResource(f.Path, i, items[i], dec)
+					v, err := p.ParseBytes(data[items[i].start:items[i].end])
+					if err != nil {
+						err = &Error{Path: f.Path, Where: fmt.Sprintf("deployment.resources[%d]", i), What: err.Error()}
+					} else {
+						var r *Resource
+						if r, err = decodeResource(f.Path, i, v, dec); err == nil {
+							f.Resources[i] = r
+						}
+					}
 					if err != nil {
 						mu.Lock()
 						if i < firstAt {
@@ -63,7 +73,6 @@ func decodeAll(ctx context.Context, f *File, items []*fastjson.Value, dec *decry
 						mu.Unlock()
 						return
 					}
-					f.Resources[i] = r
 				}
 			}
 		}()

@@ -94,46 +94,78 @@ func Parse(ctx context.Context, path string, data []byte) (*File, error) {
 	fail := func(where, format string, args ...any) error {
 		return &Error{Path: path, Where: where, What: fmt.Sprintf(format, args...)}
 	}
-	var p fastjson.Parser
-	doc, err := p.ParseBytes(data)
+	whole := span{skipSpace(data, 0), len(data)}
+	if whole.start >= len(data) || data[whole.start] != '{' {
+		var p fastjson.Parser
+		v, err := p.ParseBytes(data)
+		if err != nil {
+			return nil, fail("", "not JSON: %v", err)
+		}
+		return nil, fail("", "not a state file: the document is %s; %s", jsonKind(v), expected)
+	}
+	top, err := members(data, whole)
+	if err == nil {
+		var end int
+		if end, err = skipValue(data, whole.start); err == nil && skipSpace(data, end) != len(data) {
+			err = fmt.Errorf("unexpected content after the document at byte %d", skipSpace(data, end))
+		}
+	}
 	if err != nil {
 		return nil, fail("", "not JSON: %v", err)
 	}
-	if doc.Type() != fastjson.TypeObject {
-		return nil, fail("", "not a state file: the document is %s; %s", jsonKind(doc), expected)
+	// Objects and lists other than the resources are validated where they are parsed; the rest of the
+	// document's structure by the splitter, and each resource by its parser.
+	small := func(s span) *fastjson.Value {
+		var p fastjson.Parser
+		v, _ := p.ParseBytes(data[s.start:s.end]) // validated above
+		return v
 	}
-	version := doc.Get("version")
-	dep := doc.Get("deployment")
+	depSpan, hasDep := top["deployment"]
+	versionSpan, hasVersion := top["version"]
 	switch {
-	case dep == nil && version == nil:
+	case !hasDep && !hasVersion:
 		return nil, fail("", "not a state file: it has neither \"version\" nor \"deployment\"; %s", expected)
-	case dep == nil:
+	case !hasDep:
 		return nil, fail("deployment", "missing; %s", expected)
-	case dep.Type() != fastjson.TypeObject:
-		return nil, fail("deployment", "is %s, not an object; %s", jsonKind(dep), expected)
-	case version == nil:
+	case data[depSpan.start] != '{':
+		return nil, fail("deployment", "is %s, not an object; %s", jsonKind(small(depSpan)), expected)
+	case !hasVersion:
 		return nil, fail("version", "missing; want 3")
 	}
-	if v, err := version.Int(); err != nil || v != 3 {
-		return nil, fail("version", "%s is not supported; want 3, the deployment version `pulumi stack export` writes", version.String())
+	if v, err := small(versionSpan).Int(); err != nil || v != 3 {
+		return nil, fail("version", "%s is not supported; want 3, the deployment version `pulumi stack export` writes",
+			string(data[versionSpan.start:versionSpan.end]))
+	}
+	dep, err := members(data, depSpan)
+	if err != nil {
+		return nil, fail("deployment", "%v", err)
 	}
 	f := &File{Path: path}
-	if err := f.checkManifest(dep.Get("manifest"), fail); err != nil {
+	var manifest, secrets *fastjson.Value
+	if s, ok := dep["manifest"]; ok {
+		manifest = small(s)
+	}
+	if s, ok := dep["secrets_providers"]; ok {
+		secrets = small(s)
+	}
+	if err := f.checkManifest(manifest, fail); err != nil {
 		return nil, err
 	}
-	dec, err := newDecrypter(dep.Get("secrets_providers"))
+	dec, err := newDecrypter(secrets)
 	if err != nil {
 		return nil, fail("deployment.secrets_providers", "%v", err)
 	}
-	res := dep.Get("resources")
-	var items []*fastjson.Value
-	if res != nil && res.Type() != fastjson.TypeNull {
-		if items, err = res.Array(); err != nil {
-			return nil, fail("deployment.resources", "is %s, not a list of resources", jsonKind(res))
+	var items []span
+	if s, ok := dep["resources"]; ok && data[s.start] != 'n' {
+		if data[s.start] != '[' {
+			return nil, fail("deployment.resources", "is %s, not a list of resources", jsonKind(small(s)))
+		}
+		if items, err = elements(data, s); err != nil {
+			return nil, fail("deployment.resources", "%v", err)
 		}
 	}
 	f.Resources = make([]*Resource, len(items))
-	if err := decodeAll(ctx, f, items, dec); err != nil {
+	if err := decodeAll(ctx, f, data, items, dec); err != nil {
 		return nil, err
 	}
 	if dec.blinded.Load() {
@@ -205,8 +237,5 @@ func errCancelled(ctx context.Context) error {
 	return fmt.Errorf("reading the state file stopped: %w", context.Cause(ctx))
 }
 
-
-
-
 func resourceType(t string) tokens.Type { return tokens.Type(t) }
-func resourceID(id string) resource.ID { return resource.ID(id) }
+func resourceID(id string) resource.ID  { return resource.ID(id) }
