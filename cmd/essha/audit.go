@@ -82,11 +82,10 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errors.New("audit: give a state file with --file STATE.json (e.g. --file <(pulumi stack export --show-secrets)) or a stack to plan with --stack NAME")
 	}
 	for _, path := range files {
-		data, err := os.ReadFile(path)
-		if err != nil {
+		if _, err := os.Stat(path); err != nil {
 			return fmt.Errorf("audit: --file: %w", err)
 		}
-		opts.Inputs = append(opts.Inputs, audit.Input{Name: path, Data: data})
+		opts.Inputs = append(opts.Inputs, audit.Input{Path: path})
 	}
 	for _, name := range stacks {
 		res, err := plan.Run(ctx, plan.Options{Stack: name})

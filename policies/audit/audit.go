@@ -30,12 +30,14 @@ import (
 // ErrNotCompliant is returned by callers that turn a report with mandatory violations into a failure.
 var ErrNotCompliant = errors.New("mandatory policy violations found")
 
-// Input is one state file to audit.
+// Input is one state file to audit: its content, or the path to read it from (the audit then releases
+// the content as soon as it is decoded, which matters for large states).
 type Input struct {
-	// Name names the file in messages and in the report (its path).
+	// Name names the file in messages and in the report; Path when empty.
 	Name string
-	// Data is the file's content.
+	// Data is the file's content; when nil, the file at Path is read.
 	Data []byte
+	Path string
 }
 
 // Options configure an audit.
@@ -88,9 +90,26 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		}
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
+	asOf := opts.AsOf
+	if asOf.IsZero() {
+		asOf = time.Now()
+	}
+	eopts := engine.Options{Pack: def, Settings: settings, AsOf: asOf, Log: opts.Log}
+	popts := state.Options{Inputs: engine.InputTypes(eopts)}
 	stacks := make([]*engine.Stack, 0, len(opts.Inputs))
 	for _, in := range opts.Inputs {
-		f, err := state.Parse(ctx, in.Name, in.Data)
+		name, data := in.Name, in.Data
+		if name == "" {
+			name = in.Path
+		}
+		if data == nil {
+			var err error
+			if data, err = os.ReadFile(in.Path); err != nil {
+				return nil, fmt.Errorf("reading the state file: %w", err)
+			}
+		}
+		f, err := state.ParseWith(ctx, name, data, popts)
+		data = nil
 		if err != nil {
 			return nil, err
 		}
@@ -107,11 +126,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 			stacks[1].Name = b.Project + "/" + b.Stack
 		}
 	}
-	asOf := opts.AsOf
-	if asOf.IsZero() {
-		asOf = time.Now()
-	}
-	rep, err := engine.Run(ctx, engine.Options{Pack: def, Settings: settings, AsOf: asOf, Log: opts.Log}, stacks)
+	rep, err := engine.Run(ctx, eopts, stacks)
 	if err != nil {
 		return nil, err
 	}

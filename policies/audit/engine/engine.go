@@ -47,21 +47,46 @@ type Stack struct {
 	// Name is the stack's name in the report.
 	Name string
 
-	root  resource.URN
-	live  map[resource.URN]string // URN -> type
-	types map[string]int          // canonical type -> count
+	root   resource.URN
+	live   map[resource.URN]string       // URN -> type
+	types  map[string]int                // canonical type -> count
+	inputs map[string][]*policy.Resource // canonical type -> the resources' inputs, in stack order
 }
 
 // NewStack prepares a decoded state file.
 func NewStack(f *state.File) *Stack {
 	v := f.Views()
-	s := &Stack{File: f, Views: v, Name: f.Stack, live: make(map[resource.URN]string, len(v.Sources)), types: map[string]int{}}
-	for _, r := range v.Sources {
+	s := &Stack{File: f, Views: v, Name: f.Stack, live: make(map[resource.URN]string, len(v.Sources)), types: map[string]int{},
+		inputs: map[string][]*policy.Resource{}}
+	for i, r := range v.Sources {
+		t := graph.Canonical(r.Type)
 		s.live[r.URN] = r.Type
-		s.types[graph.Canonical(r.Type)]++
+		s.types[t]++
+		s.inputs[t] = append(s.inputs[t], v.Inputs[i])
 	}
 	s.root = analyzer.RootURN(v.Outputs.Resources)
 	return s
+}
+
+// InputTypes returns which resource types' inputs an audit with these options reads: those the resource
+// policies that run check, or nil (every type) when one of them does not declare its types.
+func InputTypes(opts Options) func(typ string) bool {
+	want := map[string]bool{}
+	for _, p := range opts.Pack.Policies {
+		if p.CheckResource == nil && p.Remediate == nil {
+			continue
+		}
+		if opts.Settings[p.Name].Level == policy.Disabled {
+			continue
+		}
+		if len(p.Types) == 0 {
+			return nil
+		}
+		for _, t := range p.Types {
+			want[t] = true
+		}
+	}
+	return func(typ string) bool { return want[graph.Canonical(typ)] }
 }
 
 // Run audits the stacks: every policy on each stack, and the pair policies on the two stacks together
@@ -151,8 +176,17 @@ func (r *run) stackJobs(p *policy.Policy, s *Stack) []job {
 		return jobs
 	}
 	remediates := configured == policy.Remediate && p.Remediate != nil
-	for start := 0; start < len(s.Views.Inputs); start += resourceChunk {
-		part := s.Views.Inputs[start:min(start+resourceChunk, len(s.Views.Inputs))]
+	targets := s.Views.Inputs
+	if len(p.Types) > 0 {
+		// A resource policy reports nothing on resources of other types than it declares (a test of the
+		// rules package holds every policy to it), so only those are given to it.
+		targets = nil
+		for _, t := range p.Types {
+			targets = append(targets, s.inputs[t]...)
+		}
+	}
+	for start := 0; start < len(targets); start += resourceChunk {
+		part := targets[start:min(start+resourceChunk, len(targets))]
 		if runs {
 			jobs = append(jobs, job{res: res, run: func(ctx context.Context) []report.Finding {
 				var out []report.Finding

@@ -33,7 +33,7 @@ const chunk = 256
 // decodeAll parses and decodes the resources in parallel, each goroutine with its own parser; the
 // properties decoded from a parse tree own their strings, so the parser's memory is reused for the
 // next resource.
-func decodeAll(ctx context.Context, f *File, data []byte, items []span, dec *decrypter) error {
+func decodeAll(ctx context.Context, f *File, data []byte, items []span, dec *decrypter, opts Options) error {
 	var (
 		next     atomic.Int64
 		mu       sync.Mutex
@@ -47,6 +47,7 @@ func decodeAll(ctx context.Context, f *File, data []byte, items []span, dec *dec
 		go func() {
 			defer wg.Done()
 			var p fastjson.Parser // reused: its memory grows to the largest resource once
+			d := &decoder{dec: dec, opts: opts, strs: map[string]resource.PropertyValue{}, keys: map[string]resource.PropertyKey{}}
 			for {
 				if ctx.Err() != nil {
 					return
@@ -61,7 +62,7 @@ func decodeAll(ctx context.Context, f *File, data []byte, items []span, dec *dec
 						err = &Error{Path: f.Path, Where: fmt.Sprintf("deployment.resources[%d]", i), What: err.Error()}
 					} else {
 						var r *Resource
-						if r, err = decodeResource(f.Path, i, v, dec); err == nil {
+						if r, err = d.resource(f.Path, i, v); err == nil {
 							f.Resources[i] = r
 						}
 					}
@@ -84,8 +85,49 @@ func decodeAll(ctx context.Context, f *File, data []byte, items []span, dec *dec
 	return firstErr
 }
 
-// decodeResource decodes deployment.resources[i].
-func decodeResource(path string, i int, v *fastjson.Value, dec *decrypter) (*Resource, error) {
+// decoder decodes resources on one goroutine. It interns short strings and keys: the same tag keys,
+// tag values, regions and types repeat across thousands of resources, and a shared string (and the
+// boxed property value holding it) costs nothing more.
+type decoder struct {
+	dec  *decrypter
+	opts Options
+	strs map[string]resource.PropertyValue
+	keys map[string]resource.PropertyKey
+}
+
+// Limits of the interning caches.
+const (
+	internMaxLen     = 96
+	internMaxEntries = 1 << 16
+)
+
+func (d *decoder) str(b []byte) resource.PropertyValue {
+	if len(b) > internMaxLen {
+		return resource.NewStringProperty(string(b))
+	}
+	if v, ok := d.strs[string(b)]; ok {
+		return v
+	}
+	v := resource.NewStringProperty(string(b))
+	if len(d.strs) < internMaxEntries {
+		d.strs[v.StringValue()] = v
+	}
+	return v
+}
+
+func (d *decoder) key(b []byte) resource.PropertyKey {
+	if k, ok := d.keys[string(b)]; ok {
+		return k
+	}
+	k := resource.PropertyKey(b)
+	if len(d.keys) < internMaxEntries {
+		d.keys[string(k)] = k
+	}
+	return k
+}
+
+// resource decodes deployment.resources[i].
+func (d *decoder) resource(path string, i int, v *fastjson.Value) (*Resource, error) {
 	at := "deployment.resources[" + strconv.Itoa(i) + "]"
 	fail := func(field, format string, args ...any) error {
 		where := at
@@ -98,7 +140,8 @@ func decodeResource(path string, i int, v *fastjson.Value, dec *decrypter) (*Res
 	if err != nil {
 		return nil, fail("", "is %s, not a resource object", jsonKind(v))
 	}
-	r := &Resource{Index: i}
+	r := &Resource{Index: i, Type: string(v.GetStringBytes("type"))}
+	wantInputs := d.opts.Inputs == nil || d.opts.Inputs(r.Type)
 	var visitErr error
 	o.Visit(func(key []byte, val *fastjson.Value) {
 		if visitErr != nil {
@@ -184,7 +227,10 @@ func decodeResource(path string, i int, v *fastjson.Value, dec *decrypter) (*Res
 				}
 			})
 		case "inputs", "outputs":
-			pm, err := properties(val, dec)
+			if k == "inputs" && !wantInputs {
+				return
+			}
+			pm, err := d.properties(val)
 			if err != nil {
 				visitErr = fail(k, "%v", err)
 				return
@@ -230,7 +276,7 @@ var unknowns = map[string]bool{
 
 // properties decodes a property map. Internal keys ("__defaults", "__meta") are dropped at the top
 // level, as the Analyzer protocol drops them.
-func properties(v *fastjson.Value, dec *decrypter) (resource.PropertyMap, error) {
+func (d *decoder) properties(v *fastjson.Value) (resource.PropertyMap, error) {
 	if v.Type() == fastjson.TypeNull {
 		return resource.PropertyMap{}, nil
 	}
@@ -244,11 +290,11 @@ func properties(v *fastjson.Value, dec *decrypter) (resource.PropertyMap, error)
 		if firstErr != nil {
 			return
 		}
-		k := resource.PropertyKey(key)
+		k := d.key(key)
 		if resource.IsInternalPropertyKey(k) {
 			return
 		}
-		pv, err := value(val, dec, 0)
+		pv, err := d.value(val, 0)
 		if err != nil {
 			firstErr = fmt.Errorf("%s: %w", k, err)
 			return
@@ -264,7 +310,7 @@ const maxDepth = 256
 // value decodes one property value as the pack sees it behind the engine: the state file's unknown
 // placeholder (and the protocol's other unknown sentinels) become unknown values; signed objects
 // (secrets, assets, archives, resource references) go through the engine's own code.
-func value(v *fastjson.Value, dec *decrypter, depth int) (resource.PropertyValue, error) {
+func (d *decoder) value(v *fastjson.Value, depth int) (resource.PropertyValue, error) {
 	if depth > maxDepth {
 		return resource.PropertyValue{}, fmt.Errorf("values nest deeper than %d levels", maxDepth)
 	}
@@ -283,16 +329,15 @@ func value(v *fastjson.Value, dec *decrypter, depth int) (resource.PropertyValue
 		return resource.NewNumberProperty(n), nil
 	case fastjson.TypeString:
 		b, _ := v.StringBytes()
-		s := string(b)
-		if len(s) == 36 && unknowns[s] {
-			return unknown(s), nil
+		if len(b) == 36 && unknowns[string(b)] {
+			return unknown(string(b)), nil
 		}
-		return resource.NewStringProperty(s), nil
+		return d.str(b), nil
 	case fastjson.TypeArray:
 		arr, _ := v.Array()
 		out := make([]resource.PropertyValue, len(arr))
 		for i, e := range arr {
-			pv, err := value(e, dec, depth+1)
+			pv, err := d.value(e, depth+1)
 			if err != nil {
 				return resource.PropertyValue{}, err
 			}
@@ -302,7 +347,7 @@ func value(v *fastjson.Value, dec *decrypter, depth int) (resource.PropertyValue
 	}
 	o, _ := v.Object()
 	if o.Get(resource.SigKey) != nil {
-		return signed(v, dec)
+		return signed(v, d.dec)
 	}
 	pm := make(resource.PropertyMap, o.Len())
 	var firstErr error
@@ -310,12 +355,12 @@ func value(v *fastjson.Value, dec *decrypter, depth int) (resource.PropertyValue
 		if firstErr != nil {
 			return
 		}
-		pv, err := value(val, dec, depth+1)
+		pv, err := d.value(val, depth+1)
 		if err != nil {
 			firstErr = err
 			return
 		}
-		pm[resource.PropertyKey(key)] = pv
+		pm[d.key(key)] = pv
 	})
 	if firstErr != nil {
 		return resource.PropertyValue{}, firstErr

@@ -91,6 +91,18 @@ const expected = "want what `pulumi stack export` or `essha plan` writes: {\"ver
 // Parse reads and checks a state file's content; path names it in messages. The work stops, with the
 // context's error, when ctx is cancelled.
 func Parse(ctx context.Context, path string, data []byte) (*File, error) {
+	return ParseWith(ctx, path, data, Options{})
+}
+
+// Options adjust what Parse decodes.
+type Options struct {
+	// Inputs, when set, says which resource types' inputs to decode (the types the resource policies
+	// check); the inputs of other resources are left empty. Nil decodes every resource's inputs.
+	Inputs func(typ string) bool
+}
+
+// ParseWith is Parse with options.
+func ParseWith(ctx context.Context, path string, data []byte, opts Options) (*File, error) {
 	fail := func(where, format string, args ...any) error {
 		return &Error{Path: path, Where: where, What: fmt.Sprintf(format, args...)}
 	}
@@ -165,7 +177,7 @@ func Parse(ctx context.Context, path string, data []byte) (*File, error) {
 		}
 	}
 	f.Resources = make([]*Resource, len(items))
-	if err := decodeAll(ctx, f, data, items, dec); err != nil {
+	if err := decodeAll(ctx, f, data, items, dec, opts); err != nil {
 		return nil, err
 	}
 	if dec.blinded.Load() {

@@ -40,8 +40,10 @@ var (
 
 	// AWS Security Hub, AWS Foundational Security Best Practices.
 
-	// AutoScaling.2: https://docs.aws.amazon.com/de_de/securityhub/latest/userguide/autoscaling-controls.md
+	// AutoScaling.1 and AutoScaling.2: https://docs.aws.amazon.com/de_de/securityhub/latest/userguide/autoscaling-controls.md
 	// and https://docs.aws.amazon.com/ja_jp/securityhub/latest/userguide/autoscaling-controls.html.
+	autoScaling1 = sh("AutoScaling.1", "Auto Scaling groups associated with a load balancer should use ELB health checks",
+		"https://docs.aws.amazon.com/securityhub/latest/userguide/autoscaling-controls.html#autoscaling-1")
 	autoScaling2 = sh("AutoScaling.2", "Amazon EC2 Auto Scaling group should cover multiple Availability Zones",
 		"https://docs.aws.amazon.com/securityhub/latest/userguide/autoscaling-controls.html#autoscaling-2")
 	// RDS.5: https://hub.steampipe.io/plugins/turbot/terraform/queries/rds/rds_db_instance_multiple_az_enabled
@@ -176,7 +178,7 @@ var catalogMetadata = map[string]metadata{
 	},
 	EssCapacityPerAZ: {
 		types:    []string{graph.TypeAutoscalingGroup},
-		controls: []policy.Control{rel11bp05, autoScaling2},
+		controls: []policy.Control{rel11bp05, autoScaling1, autoScaling2},
 	},
 	WeightedRecordsHealthChecked: {
 		types:    []string{graph.TypeRoute53Record, typeRoute53HealthCheck},
