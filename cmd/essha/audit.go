@@ -47,20 +47,22 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	asOf := fs.String("as-of", "", "judge waivers' expiry as of this day, `YYYY-MM-DD` (default today, UTC), so a report can be reproduced")
 	format := fs.String("format", "text", "the report's `FORMAT`: text, json, sarif, junit, markdown or html")
 	out := fs.String("out", "", "write the report to `PATH` instead of standard output")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), auditUsage)
-		fs.PrintDefaults()
-	}
+	asJSON := fs.Bool("json", false, "the same as --format json (kept for earlier scripts)")
+	fs.Usage = func() {} // --help prints the usage below; other mistakes are errors that say what is wrong
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
-			fs.Usage()
+			fmt.Fprint(stdout, auditUsage)
+			printFlags(fs)
 			return nil
 		}
 		return fmt.Errorf("audit: %w (see essha audit --help)", err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("audit: unexpected arguments %q; state files are given with --file", fs.Args())
+	}
+	if *asJSON {
+		*format = string(render.JSON)
 	}
 	f, err := render.ParseFormat(*format)
 	if err != nil {
@@ -79,7 +81,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		opts.ConfigName = "--policy-pack-config " + *configFile
 	}
 	if len(files)+len(stacks) == 0 {
-		return errors.New("audit: give a state file with --file STATE.json (e.g. --file <(pulumi stack export --show-secrets)) or a stack to plan with --stack NAME")
+		return errors.New("audit: --file is required: give a state file with --file STATE.json (e.g. --file <(pulumi stack export --show-secrets)), or a stack to plan with --stack NAME")
 	}
 	for _, path := range files {
 		if _, err := os.Stat(path); err != nil {
@@ -114,6 +116,25 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return audit.ErrNotCompliant
 	}
 	return nil
+}
+
+// printFlags lists a command's flags the way its usage line writes them: --name VALUE, then the
+// description on the next line.
+func printFlags(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		value, usage := flag.UnquoteUsage(f)
+		if value != "" {
+			value = " " + value
+		}
+		if _, isBool := f.Value.(interface{ IsBoolFlag() bool }); isBool {
+			value = ""
+		}
+		fmt.Fprintf(fs.Output(), "  --%s%s\n      %s", f.Name, value, usage)
+		if f.DefValue != "" && f.DefValue != "false" {
+			fmt.Fprintf(fs.Output(), " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(fs.Output())
+	})
 }
 
 func verdictLine(compliant bool, mandatory int) string {
