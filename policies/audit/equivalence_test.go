@@ -58,6 +58,11 @@ func TestSameVerdictsAsTheEngineOnEveryFixture(t *testing.T) {
 		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" || strings.Contains(path, "_shared") {
 			return err
 		}
+		// A pair fixture holds two stacks in one file, which no state file does; the pair audit takes
+		// them as two files (TestPairAudit).
+		if strings.Contains(path, "ha-pair-") || strings.Contains(path, "_pair") {
+			return nil
+		}
 		f, err := policytest.LoadFixture(path)
 		if err != nil {
 			return err

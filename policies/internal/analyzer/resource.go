@@ -38,7 +38,7 @@ const idKey resource.PropertyKey = "id"
 func newResource(urn, typ, name string, props *structpb.Struct, provider *pulumirpc.AnalyzerProviderResource,
 	opts plugin.MarshalOptions,
 ) (*policy.Resource, error) {
-	pm, err := plugin.UnmarshalProperties(props, opts)
+	pm, err := unmarshalProperties(props, opts)
 	if err != nil {
 		return nil, fmt.Errorf("unmarshalling the properties of %s: %w", urn, err)
 	}
@@ -73,29 +73,34 @@ func resourceFromRequest(req *pulumirpc.AnalyzeRequest, opts plugin.MarshalOptio
 // stackFromRequest builds the stack of an AnalyzeStack request, in the order the engine sent it,
 // with each resource's parent, dependencies and property dependencies.
 func stackFromRequest(req *pulumirpc.AnalyzeStackRequest) (*policy.Stack, error) {
-	st := &policy.Stack{Resources: make([]*policy.Resource, 0, len(req.GetResources()))}
-	for _, ar := range req.GetResources() {
-		r, err := newResource(ar.GetUrn(), ar.GetType(), ar.GetName(), ar.GetProperties(), ar.GetProvider(), checkOptions)
-		if err != nil {
-			return nil, err
-		}
-		parent := ar.GetParent()
-		if parent == "" {
-			parent = ar.GetOptions().GetParent()
-		}
-		r.Parent = resource.URN(parent)
-		if deps := ar.GetDependencies(); len(deps) > 0 {
-			r.Dependencies = urns(deps)
-		}
-		if pds := ar.GetPropertyDependencies(); len(pds) > 0 {
-			r.PropertyDependencies = make(map[resource.PropertyKey][]resource.URN, len(pds))
-			for k, v := range pds {
-				r.PropertyDependencies[resource.PropertyKey(k)] = urns(v.GetUrns())
-			}
-		}
-		st.Resources = append(st.Resources, r)
+	rs, err := decodeStack(req)
+	if err != nil {
+		return nil, err
 	}
-	return st, nil
+	return &policy.Stack{Resources: rs}, nil
+}
+
+// stackResource builds one resource of an AnalyzeStack request.
+func stackResource(ar *pulumirpc.AnalyzerResource) (*policy.Resource, error) {
+	r, err := newResource(ar.GetUrn(), ar.GetType(), ar.GetName(), ar.GetProperties(), ar.GetProvider(), checkOptions)
+	if err != nil {
+		return nil, err
+	}
+	parent := ar.GetParent()
+	if parent == "" {
+		parent = ar.GetOptions().GetParent()
+	}
+	r.Parent = resource.URN(parent)
+	if deps := ar.GetDependencies(); len(deps) > 0 {
+		r.Dependencies = urns(deps)
+	}
+	if pds := ar.GetPropertyDependencies(); len(pds) > 0 {
+		r.PropertyDependencies = make(map[resource.PropertyKey][]resource.URN, len(pds))
+		for k, v := range pds {
+			r.PropertyDependencies[resource.PropertyKey(k)] = urns(v.GetUrns())
+		}
+	}
+	return r, nil
 }
 
 // urns converts strings to URNs.

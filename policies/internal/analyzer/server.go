@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -318,7 +319,9 @@ type checks struct {
 }
 
 // run runs a kind of check for every policy that has it and whose level lets it run, each guarded so
-// that a failing policy becomes one diagnostic and the others still run.
+// that a failing policy becomes one diagnostic and the others still run. The stack's checks run
+// concurrently, one per processor (a stack and its graph are read-only once built); the diagnostics
+// keep the pack's order.
 func (s *Server) run(ctx context.Context, c checks) (*pulumirpc.AnalyzeResponse, error) {
 	ctx, done, err := s.begin(ctx)
 	if err != nil {
@@ -326,42 +329,82 @@ func (s *Server) run(ctx context.Context, c checks) (*pulumirpc.AnalyzeResponse,
 	}
 	defer done()
 	st := s.current()
-	var (
-		decoded bool
-		urn     resource.URN
-		diags   []*pulumirpc.AnalyzeDiagnostic
-	)
+	type task struct {
+		e     *entry
+		pc    policyConfig
+		level policy.Level
+	}
+	var tasks []task
 	for _, e := range s.entries {
 		if !c.applies(e.p) {
 			continue
 		}
 		pc := st.config[e.p.Name]
-		level, run := checkLevel(pc.level, e.p.Remediate != nil)
-		if !run {
-			continue
+		if level, run := checkLevel(pc.level, e.p.Remediate != nil); run {
+			tasks = append(tasks, task{e: e, pc: pc, level: level})
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, status.FromContextError(err).Err()
-		}
-		if !decoded {
-			if urn, err = c.decode(); err != nil {
-				return nil, status.Error(codes.InvalidArgument, err.Error())
-			}
-			decoded = true
-		}
+	}
+	if len(tasks) == 0 {
+		return &pulumirpc.AnalyzeResponse{}, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, status.FromContextError(err).Err()
+	}
+	urn, err := c.decode()
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	results := make([][]*pulumirpc.AnalyzeDiagnostic, len(tasks))
+	one := func(i int) {
+		t := tasks[i]
 		var vs []policy.Violation
-		failure := guard(s.log, e.p.Name, func() error {
-			vs = c.check(ctx, e.p, st.args(pc))
+		failure := guard(s.log, t.e.p.Name, func() error {
+			vs = c.check(ctx, t.e.p, st.args(t.pc))
 			return nil
 		})
-		diags = s.appendDiagnostics(diags, e, level, urn, vs, failure)
-		if len(pc.waivers) > 0 {
+		ds := s.appendDiagnostics(nil, t.e, t.level, urn, vs, failure)
+		if len(t.pc.waivers) > 0 && failure == nil {
 			root := urn
 			if c.root != nil {
 				root = c.root()
 			}
-			applyWaivers(diags[len(diags)-len(vs):], pc.waivers, root, s.now())
+			applyWaivers(ds, t.pc.waivers, root, s.now())
 		}
+		results[i] = ds
+	}
+	if c.root == nil || len(tasks) == 1 {
+		for i := range tasks {
+			if err := ctx.Err(); err != nil {
+				return nil, status.FromContextError(err).Err()
+			}
+			one(i)
+		}
+	} else {
+		next := make(chan int)
+		var wg sync.WaitGroup
+		for range min(len(tasks), runtime.GOMAXPROCS(0)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					if ctx.Err() == nil {
+						one(i)
+					}
+				}
+			}()
+		}
+		for i := range tasks {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			return nil, status.FromContextError(err).Err()
+		}
+	}
+	var diags []*pulumirpc.AnalyzeDiagnostic
+	for _, ds := range results {
+		diags = append(diags, ds...)
 	}
 	return &pulumirpc.AnalyzeResponse{Diagnostics: diags}, nil
 }
