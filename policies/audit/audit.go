@@ -140,7 +140,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 func views(stacks []*engine.Stack) []topology.Stack {
 	out := make([]topology.Stack, len(stacks))
 	for i, s := range stacks {
-		out[i] = topology.Stack{Name: s.Name, Resources: s.Views.Outputs.Resources}
+		out[i] = topology.Stack{Name: s.Name, Stack: s.Views.Outputs}
 	}
 	return out
 }

@@ -80,75 +80,130 @@ func skipValue(b []byte, i int) (int, error) {
 	return i, nil
 }
 
-// members returns the spans of an object's members, by key (raw, without unescaping: the keys looked
-// up here have no escapes). A repeated key keeps its last value, as JSON decoders do.
-func members(b []byte, s span) (map[string]span, error) {
-	out := map[string]span{}
-	i := skipSpace(b, s.start)
-	if i >= s.end || b[i] != '{' {
-		return nil, fmt.Errorf("not an object")
+// walkObject calls f with each member of the object at s.start, in order, and returns the index just
+// after the object. f returns the index just after the member's value (skipValue's, or its own when it
+// walked the value itself).
+func walkObject(b []byte, start int, f func(key string, value int) (int, error)) (int, error) {
+	i := skipSpace(b, start)
+	if i >= len(b) || b[i] != '{' {
+		return 0, fmt.Errorf("not an object")
 	}
 	i = skipSpace(b, i+1)
-	if i < s.end && b[i] == '}' {
-		return out, nil
+	if i < len(b) && b[i] == '}' {
+		return i + 1, nil
 	}
-	for i < s.end {
+	for i < len(b) {
 		if b[i] != '"' {
-			return nil, fmt.Errorf("expected a key at byte %d", i)
+			return 0, fmt.Errorf("expected a key at byte %d", i)
 		}
 		end, err := skipString(b, i)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		key := string(b[i+1 : end-1])
 		i = skipSpace(b, end)
-		if i >= s.end || b[i] != ':' {
-			return nil, fmt.Errorf("expected ':' at byte %d", i)
+		if i >= len(b) || b[i] != ':' {
+			return 0, fmt.Errorf("expected ':' at byte %d", i)
 		}
-		vstart := skipSpace(b, i+1)
-		vend, err := skipValue(b, vstart)
-		if err != nil {
-			return nil, err
+		if i, err = f(key, skipSpace(b, i+1)); err != nil {
+			return 0, err
 		}
-		if b[vstart] != '{' && b[vstart] != '[' {
-			if err := fastjson.ValidateBytes(b[vstart:vend]); err != nil {
-				return nil, fmt.Errorf("the value of %q: %w", key, err)
-			}
-		}
-		out[key] = span{vstart, vend}
-		i = skipSpace(b, vend)
-		if i < s.end && b[i] == ',' {
+		i = skipSpace(b, i)
+		switch {
+		case i < len(b) && b[i] == ',':
 			i = skipSpace(b, i+1)
-			continue
+		case i < len(b) && b[i] == '}':
+			return i + 1, nil
+		default:
+			return 0, fmt.Errorf("expected ',' or '}' at byte %d", i)
 		}
-		break
 	}
-	return out, nil
+	return 0, errors.New("unterminated object")
 }
 
-// elements returns the spans of an array's elements.
-func elements(b []byte, s span) ([]span, error) {
-	i := skipSpace(b, s.start)
-	if i >= s.end || b[i] != '[' {
-		return nil, fmt.Errorf("not a list")
+// outline is where the parts of a state file are: the top-level version and deployment, and in the
+// deployment its manifest, secrets providers and each resource. One pass over the document finds them.
+type outline struct {
+	version, deployment, manifest, secrets, resources *span
+	items                                             []span
+}
+
+// outlineOf walks a state file once.
+func outlineOf(b []byte) (*outline, error) {
+	o := &outline{}
+	skip := func(key string, at int) (int, error) {
+		end, err := skipValue(b, at)
+		if err != nil {
+			return 0, err
+		}
+		if err := fastjson.ValidateBytes(b[at:end]); err != nil {
+			return 0, fmt.Errorf("the value of %q: %w", key, err)
+		}
+		return end, nil
 	}
+	end, err := walkObject(b, 0, func(key string, at int) (int, error) {
+		end, err := 0, error(nil)
+		switch {
+		case key == "deployment" && at < len(b) && b[at] == '{':
+			end, err = walkObject(b, at, func(key string, at int) (int, error) {
+				if key == "resources" && at < len(b) && b[at] == '[' {
+					end, items, err := elementsAt(b, at)
+					o.resources, o.items = &span{at, end}, items
+					return end, err
+				}
+				end, err := skip(key, at)
+				switch key {
+				case "manifest":
+					o.manifest = &span{at, end}
+				case "secrets_providers":
+					o.secrets = &span{at, end}
+				case "resources":
+					o.resources = &span{at, end}
+				}
+				return end, err
+			})
+		default:
+			end, err = skip(key, at)
+		}
+		switch key {
+		case "deployment":
+			o.deployment = &span{at, end}
+		case "version":
+			o.version = &span{at, end}
+		}
+		return end, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if rest := skipSpace(b, end); rest != len(b) {
+		return nil, fmt.Errorf("unexpected content after the document at byte %d", rest)
+	}
+	return o, nil
+}
+
+// elementsAt splits the array at b[at] into its elements and returns the index just after it.
+func elementsAt(b []byte, at int) (int, []span, error) {
 	var out []span
-	i = skipSpace(b, i+1)
-	if i < s.end && b[i] == ']' {
-		return out, nil
+	i := skipSpace(b, at+1)
+	if i < len(b) && b[i] == ']' {
+		return i + 1, out, nil
 	}
-	for i < s.end {
+	for i < len(b) {
 		end, err := skipValue(b, i)
 		if err != nil {
-			return nil, err
+			return 0, nil, err
 		}
 		out = append(out, span{i, end})
 		i = skipSpace(b, end)
-		if i < s.end && b[i] == ',' {
+		switch {
+		case i < len(b) && b[i] == ',':
 			i = skipSpace(b, i+1)
-			continue
+		case i < len(b) && b[i] == ']':
+			return i + 1, out, nil
+		default:
+			return 0, nil, fmt.Errorf("expected ',' or ']' at byte %d", i)
 		}
-		break
 	}
-	return out, nil
+	return 0, nil, errors.New("unterminated list")
 }

@@ -115,50 +115,36 @@ func ParseWith(ctx context.Context, path string, data []byte, opts Options) (*Fi
 		}
 		return nil, fail("", "not a state file: the document is %s; %s", jsonKind(v), expected)
 	}
-	top, err := members(data, whole)
-	if err == nil {
-		var end int
-		if end, err = skipValue(data, whole.start); err == nil && skipSpace(data, end) != len(data) {
-			err = fmt.Errorf("unexpected content after the document at byte %d", skipSpace(data, end))
-		}
-	}
+	o, err := outlineOf(data)
 	if err != nil {
 		return nil, fail("", "not JSON: %v", err)
 	}
-	// Objects and lists other than the resources are validated where they are parsed; the rest of the
-	// document's structure by the splitter, and each resource by its parser.
-	small := func(s span) *fastjson.Value {
+	small := func(s *span) *fastjson.Value {
 		var p fastjson.Parser
-		v, _ := p.ParseBytes(data[s.start:s.end]) // validated above
+		v, _ := p.ParseBytes(data[s.start:s.end]) // validated by the outline
 		return v
 	}
-	depSpan, hasDep := top["deployment"]
-	versionSpan, hasVersion := top["version"]
 	switch {
-	case !hasDep && !hasVersion:
+	case o.deployment == nil && o.version == nil:
 		return nil, fail("", "not a state file: it has neither \"version\" nor \"deployment\"; %s", expected)
-	case !hasDep:
+	case o.deployment == nil:
 		return nil, fail("deployment", "missing; %s", expected)
-	case data[depSpan.start] != '{':
-		return nil, fail("deployment", "is %s, not an object; %s", jsonKind(small(depSpan)), expected)
-	case !hasVersion:
+	case data[o.deployment.start] != '{':
+		return nil, fail("deployment", "is %s, not an object; %s", jsonKind(small(o.deployment)), expected)
+	case o.version == nil:
 		return nil, fail("version", "missing; want 3")
 	}
-	if v, err := small(versionSpan).Int(); err != nil || v != 3 {
+	if v, err := small(o.version).Int(); err != nil || v != 3 {
 		return nil, fail("version", "%s is not supported; want 3, the deployment version `pulumi stack export` writes",
-			string(data[versionSpan.start:versionSpan.end]))
-	}
-	dep, err := members(data, depSpan)
-	if err != nil {
-		return nil, fail("deployment", "%v", err)
+			string(data[o.version.start:o.version.end]))
 	}
 	f := &File{Path: path}
 	var manifest, secrets *fastjson.Value
-	if s, ok := dep["manifest"]; ok {
-		manifest = small(s)
+	if o.manifest != nil {
+		manifest = small(o.manifest)
 	}
-	if s, ok := dep["secrets_providers"]; ok {
-		secrets = small(s)
+	if o.secrets != nil {
+		secrets = small(o.secrets)
 	}
 	if err := f.checkManifest(manifest, fail); err != nil {
 		return nil, err
@@ -167,15 +153,10 @@ func ParseWith(ctx context.Context, path string, data []byte, opts Options) (*Fi
 	if err != nil {
 		return nil, fail("deployment.secrets_providers", "%v", err)
 	}
-	var items []span
-	if s, ok := dep["resources"]; ok && data[s.start] != 'n' {
-		if data[s.start] != '[' {
-			return nil, fail("deployment.resources", "is %s, not a list of resources", jsonKind(small(s)))
-		}
-		if items, err = elements(data, s); err != nil {
-			return nil, fail("deployment.resources", "%v", err)
-		}
+	if r := o.resources; r != nil && data[r.start] != 'n' && data[r.start] != '[' {
+		return nil, fail("deployment.resources", "is %s, not a list of resources", jsonKind(small(r)))
 	}
+	items := o.items
 	f.Resources = make([]*Resource, len(items))
 	if err := decodeAll(ctx, f, data, items, dec, opts); err != nil {
 		return nil, err

@@ -9,10 +9,11 @@ import (
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
 )
 
-// Stack is one stack's resources (their outputs, as stack policies see them), named.
+// Stack is one stack (its resources' outputs, as stack policies see them), named. The stack's graph is
+// shared with the policies that already built it.
 type Stack struct {
-	Name      string
-	Resources []*policy.Resource
+	Name  string
+	Stack *policy.Stack
 }
 
 // Type tokens the graph has no constant for.
@@ -34,7 +35,7 @@ func Derive(stacks []Stack) *Topology {
 }
 
 func derive(s Stack) Region {
-	g := graph.New(&policy.Stack{Resources: s.Resources})
+	g := graph.Of(s.Stack)
 	reg := Region{Stack: s.Name, Name: regionOf(g)}
 	zoneOf := map[string]string{} // subnet URN -> zone
 	zones := map[string]*Zone{}
