@@ -50,7 +50,7 @@ func WriteMarkdown(w io.Writer, r *report.Report) error {
 			if f.Status != report.Violation {
 				tag = string(f.Status)
 			}
-			fmt.Fprintf(b, "- **%s** `%s` on `%s`: %s", tag, f.Policy, md(urnName(f.URN)), md(truncate(headline(f), markdownMessage)))
+			fmt.Fprintf(b, "- **%s** `%s` on `%s` (%s): %s", tag, f.Policy, md(urnName(f.URN)), md(f.Stack), md(truncate(headline(f), markdownMessage)))
 			if note := waiverNote(f.Waiver); note != "" {
 				fmt.Fprintf(b, " _(%s)_", md(note))
 			}

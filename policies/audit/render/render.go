@@ -120,8 +120,13 @@ func waiverNote(w *report.AppliedWaiver) string {
 	return fmt.Sprintf("waived until %s (approved by %s: %s)", w.Expires, w.ApprovedBy, w.Reason)
 }
 
-// percent prints an availability.
-func percent(a float64) string { return fmt.Sprintf("%.4f%%", a*100) }
+// percent prints an availability, with enough digits to tell nines apart.
+func percent(a float64) string {
+	if a >= 0.99999 && a < 1 {
+		return fmt.Sprintf("%.6f%%", a*100)
+	}
+	return fmt.Sprintf("%.4f%%", a*100)
+}
 
 // truncate shortens s to n runes.
 func truncate(s string, n int) string {
