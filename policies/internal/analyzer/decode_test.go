@@ -19,16 +19,16 @@ func TestUnmarshalPropertiesAsThePlugin(t *testing.T) {
 	require.NoError(t, err)
 	urn := resource.URN("urn:pulumi:dev::proj::aws:ec2/vpc:Vpc::main")
 	pm := resource.PropertyMap{
-		"null":     resource.NewNullProperty(),
-		"bool":     resource.NewBoolProperty(true),
-		"number":   resource.NewNumberProperty(3.5),
-		"string":   resource.NewStringProperty("x"),
-		"unknowns": resource.NewArrayProperty([]resource.PropertyValue{resource.MakeComputed(resource.NewStringProperty("")), resource.MakeComputed(resource.NewBoolProperty(false)), resource.MakeComputed(resource.NewObjectProperty(resource.PropertyMap{}))}),
-		"secret":   resource.MakeSecret(resource.NewObjectProperty(resource.PropertyMap{"p": resource.NewStringProperty("hunter2")})),
-		"nested":   resource.NewObjectProperty(resource.PropertyMap{"a": resource.NewArrayProperty([]resource.PropertyValue{resource.MakeSecret(resource.NewNumberProperty(1))})}),
-		"asset":    resource.NewAssetProperty(a),
-		"ref":      resource.MakeCustomResourceReference(urn, "vpc-1", ""),
-		"output":   resource.NewOutputProperty(resource.Output{Element: resource.NewStringProperty("o"), Known: true, Secret: true, Dependencies: []resource.URN{urn}}),
+		"null":          resource.NewNullProperty(),
+		"bool":          resource.NewBoolProperty(true),
+		"number":        resource.NewNumberProperty(3.5),
+		"string":        resource.NewStringProperty("x"),
+		"unknowns":      resource.NewArrayProperty([]resource.PropertyValue{resource.MakeComputed(resource.NewStringProperty("")), resource.MakeComputed(resource.NewBoolProperty(false)), resource.MakeComputed(resource.NewObjectProperty(resource.PropertyMap{}))}),
+		"secret":        resource.MakeSecret(resource.NewObjectProperty(resource.PropertyMap{"p": resource.NewStringProperty("hunter2")})),
+		"nested":        resource.NewObjectProperty(resource.PropertyMap{"a": resource.NewArrayProperty([]resource.PropertyValue{resource.MakeSecret(resource.NewNumberProperty(1))})}),
+		"asset":         resource.NewAssetProperty(a),
+		"ref":           resource.MakeCustomResourceReference(urn, "vpc-1", ""),
+		"output":        resource.NewOutputProperty(resource.Output{Element: resource.NewStringProperty("o"), Known: true, Secret: true, Dependencies: []resource.URN{urn}}),
 		"unknownOutput": resource.NewOutputProperty(resource.Output{Known: false}),
 		"__internal":    resource.NewStringProperty("kept"),
 	}
