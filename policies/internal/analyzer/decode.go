@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"context"
 	"runtime"
 	"sync"
 
@@ -98,8 +99,9 @@ func viaPlugin(key resource.PropertyKey, v *structpb.Value, opts plugin.MarshalO
 // decodeChunk is how many resources one goroutine decodes at a time.
 const decodeChunk = 512
 
-// decodeStack decodes an AnalyzeStack request's resources on every processor, keeping their order.
-func decodeStack(req *pulumirpc.AnalyzeStackRequest) ([]*policy.Resource, error) {
+// decodeStack decodes an AnalyzeStack request's resources on every processor, keeping their order. It
+// stops with the context's error when ctx ends.
+func decodeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRequest) ([]*policy.Resource, error) {
 	ars := req.GetResources()
 	out := make([]*policy.Resource, len(ars))
 	var (
@@ -114,6 +116,9 @@ func decodeStack(req *pulumirpc.AnalyzeStackRequest) ([]*policy.Resource, error)
 		go func() {
 			defer wg.Done()
 			for start := range next {
+				if ctx.Err() != nil {
+					continue
+				}
 				for i := start; i < min(start+decodeChunk, len(ars)); i++ {
 					r, err := stackResource(ars[i])
 					if err != nil {
@@ -134,5 +139,8 @@ func decodeStack(req *pulumirpc.AnalyzeStackRequest) ([]*policy.Resource, error)
 	}
 	close(next)
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return out, firstErr
 }

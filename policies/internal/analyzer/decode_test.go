@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"context"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -8,7 +9,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
+	"github.com/ess-ha/ess-ha/policies/internal/policy"
 	"github.com/ess-ha/ess-ha/policies/internal/synth"
 )
 
@@ -56,4 +60,21 @@ func TestUnmarshalPropertiesAsThePlugin(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, resource.NewObjectProperty(want).DeepEquals(resource.NewObjectProperty(got)), r.GetUrn())
 	}
+}
+
+// TestAnalyzeStackStopsWhenCancelled: a cancelled call stops: it returns Canceled and runs no policy.
+func TestAnalyzeStackStopsWhenCancelled(t *testing.T) {
+	req, err := synth.New(20_000).AnalyzeStackRequest()
+	require.NoError(t, err)
+	ran := 0
+	srv, err := New(Pack{Name: "p", Version: "0.1.0", Policies: []policy.Policy{{Name: "count", DefaultLevel: policy.Mandatory,
+		CheckStack: func(context.Context, *policy.Stack, policy.Args) []policy.Violation { ran++; return nil }}}})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = srv.AnalyzeStack(ctx, req)
+	assert.Equal(t, codes.Canceled, status.Code(err))
+	assert.Zero(t, ran)
+	_, err = decodeStack(ctx, req)
+	assert.ErrorIs(t, err, context.Canceled, "decoding stops too")
 }

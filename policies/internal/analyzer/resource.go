@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -72,8 +73,8 @@ func resourceFromRequest(req *pulumirpc.AnalyzeRequest, opts plugin.MarshalOptio
 
 // stackFromRequest builds the stack of an AnalyzeStack request, in the order the engine sent it,
 // with each resource's parent, dependencies and property dependencies.
-func stackFromRequest(req *pulumirpc.AnalyzeStackRequest) (*policy.Stack, error) {
-	rs, err := decodeStack(req)
+func stackFromRequest(ctx context.Context, req *pulumirpc.AnalyzeStackRequest) (*policy.Stack, error) {
+	rs, err := decodeStack(ctx, req)
 	if err != nil {
 		return nil, err
 	}

@@ -278,7 +278,7 @@ func (s *Server) Analyze(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*p
 	var r *policy.Resource
 	return s.run(ctx, checks{
 		applies: func(p policy.Policy) bool { return p.CheckResource != nil },
-		decode: func() (urn resource.URN, err error) {
+		decode: func(context.Context) (urn resource.URN, err error) {
 			r, err = resourceFromRequest(req, checkOptions)
 			if err != nil {
 				return "", err
@@ -297,8 +297,8 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 	var stack *policy.Stack
 	return s.run(ctx, checks{
 		applies: func(p policy.Policy) bool { return p.CheckStack != nil },
-		decode: func() (urn resource.URN, err error) {
-			stack, err = stackFromRequest(req)
+		decode: func(ctx context.Context) (urn resource.URN, err error) {
+			stack, err = stackFromRequest(ctx, req)
 			return "", err
 		},
 		root: func() resource.URN { return RootURN(stack.Resources) },
@@ -312,7 +312,7 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 // policy runs; it returns the URN diagnostics name, empty for the stack), and how to run it.
 type checks struct {
 	applies func(policy.Policy) bool
-	decode  func() (resource.URN, error)
+	decode  func(context.Context) (resource.URN, error)
 	check   func(context.Context, policy.Policy, policy.Args) []policy.Violation
 	// root returns the URN the engine attributes stack-level findings to; nil for resource checks.
 	root func() resource.URN
@@ -350,8 +350,11 @@ func (s *Server) run(ctx context.Context, c checks) (*pulumirpc.AnalyzeResponse,
 	if err := ctx.Err(); err != nil {
 		return nil, status.FromContextError(err).Err()
 	}
-	urn, err := c.decode()
+	urn, err := c.decode(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, status.FromContextError(ctx.Err()).Err()
+		}
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
 	results := make([][]*pulumirpc.AnalyzeDiagnostic, len(tasks))
