@@ -260,11 +260,12 @@ func azLoss(r topology.Region) []string {
 		say("pool", n)
 	}
 	for _, n := range r.Databases {
-		if len(n.Zones) >= 2 {
+		switch {
+		case len(n.Zones) >= 2:
 			out = append(out, fmt.Sprintf("database %s fails over to an instance in another zone (the writer moves if it was in the lost zone)", n.Name))
-		} else if n.Size >= 2 {
-			out = append(out, fmt.Sprintf("database %s fails over to its standby", n.Name))
-		} else if hasPrefix(n.Label, "Aurora cluster") || hasPrefix(n.Label, "RDS instance") {
+		case hasPrefix(n.Label, "RDS instance") && n.Size >= 2:
+			out = append(out, fmt.Sprintf("database %s fails over to its standby in another zone", n.Name))
+		case hasPrefix(n.Label, "Aurora cluster") || hasPrefix(n.Label, "RDS instance"):
 			say("database", n)
 		}
 	}
