@@ -12,9 +12,11 @@
 // flips the STOP switches of the active-active deployment with data-plane S3 calls only, and shows
 // what the Route 53 health checkers see.
 //
-//	essha audit --file state.json [--policy-pack-config config.json] [--json]
+//	essha audit --file state.json [--file peer.json] [--policy-pack-config config.json] [--as-of YYYY-MM-DD]
+//	            [--format text|json|sarif|junit|markdown|html] [--out PATH]
 //
-// runs the policy pack on a state file in process, with the engine's own snapshot analysis, and exits
+// runs the policy pack on state files (one stack, or the two of a pair) in process, reports every policy
+// with its evidence, and exits
 // 1 when a mandatory policy is violated.
 package main
 

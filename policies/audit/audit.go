@@ -1,176 +1,155 @@
-// Package audit runs the ess-ha policy pack on a state file (what `pulumi stack export` or `essha plan`
-// writes) without the Pulumi CLI: the engine's own snapshot analysis, deploy.AnalyzeSnapshot, the code
-// behind `pulumi policy analyze --file`, drives the pack's Analyzer server over an in-memory gRPC
-// connection. An auditor gets the same verdicts as the CLI, from one binary, with a report to keep.
+// Package audit audits one stack, or the two stacks of an active-active pair, against the ess-ha policy
+// pack, from their state files (what `pulumi stack export` or `essha plan` writes), without the Pulumi
+// CLI: it reads and checks each file (state), runs every policy directly on it with the semantics of
+// `pulumi policy analyze` (engine), judges findings against the configured waivers as of a day, runs
+// the pair policies on the two stacks together, derives the topology and an availability estimate, and
+// returns a report (report) that the render package writes in every format.
 package audit
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"sort"
-	"sync"
+	"io"
+	"os"
+	"strings"
+	"time"
 
-	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
+	pkganalyzer "github.com/pulumi/pulumi/pkg/v3/resource/analyzer"
 	"github.com/pulumi/pulumi/pkg/v3/resource/plugin"
-	"github.com/pulumi/pulumi/pkg/v3/resource/stack"
-	"github.com/pulumi/pulumi/pkg/v3/secrets/b64"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
-	"github.com/pulumi/pulumi/sdk/v3/go/property"
-	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/test/bufconn"
 
+	"github.com/ess-ha/ess-ha/policies/audit/availability"
+	"github.com/ess-ha/ess-ha/policies/audit/engine"
+	"github.com/ess-ha/ess-ha/policies/audit/report"
+	"github.com/ess-ha/ess-ha/policies/audit/state"
+	"github.com/ess-ha/ess-ha/policies/audit/topology"
 	"github.com/ess-ha/ess-ha/policies/internal/analyzer"
 	"github.com/ess-ha/ess-ha/policies/pack"
 )
 
+// ErrNotCompliant is returned by callers that turn a report with mandatory violations into a failure.
+var ErrNotCompliant = errors.New("mandatory policy violations found")
 
-// Finding is one policy violation.
-type Finding struct {
-	Policy  string                   `json:"policy"`
-	Level   apitype.EnforcementLevel `json:"level"`
-	URN     resource.URN             `json:"urn,omitempty"`
-	Message string                   `json:"message"`
+// Input is one state file to audit: its content, or the path to read it from (the audit then releases
+// the content as soon as it is decoded, which matters for large states).
+type Input struct {
+	// Name names the file in messages and in the report; Path when empty.
+	Name string
+	// Data is the file's content; when nil, the file at Path is read.
+	Data []byte
+	Path string
 }
 
-// Report is the outcome of an audit.
-type Report struct {
-	Pack      string `json:"pack"`
-	Resources int    `json:"resources"`
-	// Compliant is true when no mandatory violation was found.
-	Compliant bool      `json:"compliant"`
-	Findings  []Finding `json:"findings"`
+// Options configure an audit.
+type Options struct {
+	// Inputs are the state files: one stack, or the two stacks of a pair.
+	Inputs []Input
+	// Config is the policy pack configuration, as LoadConfig reads it; nil for the defaults.
+	Config map[string]plugin.AnalyzerPolicyConfig
+	// ConfigName names where Config came from, for messages.
+	ConfigName string
+	// AsOf is the day waivers are judged against; the zero time means today.
+	AsOf time.Time
+	// Log receives the stacks of panicking policies; nil drops them.
+	Log io.Writer
 }
 
-// Mandatory counts the mandatory findings.
-func (r *Report) Mandatory() int {
-	n := 0
-	for _, f := range r.Findings {
-		if f.Level == apitype.Mandatory {
-			n++
-		}
+// LoadConfig reads a --policy-pack-config file as the Pulumi CLI does (one key per policy, the value an
+// enforcement level or an object with an optional enforcementLevel and the policy's properties and
+// waivers). Errors name the file.
+func LoadConfig(path string) (map[string]plugin.AnalyzerPolicyConfig, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("--policy-pack-config %s: %w", path, err)
 	}
-	return n
-}
-
-// Run audits a state file (deployment JSON as `pulumi stack export` writes it) with the pack's policies
-// configured by config (the --policy-pack-config format, already parsed; nil for the defaults).
-func Run(ctx context.Context, state []byte, config map[string]plugin.AnalyzerPolicyConfig) (*Report, error) {
-	var untyped apitype.UntypedDeployment
-	if err := json.Unmarshal(state, &untyped); err != nil {
-		return nil, fmt.Errorf("reading the state file: %w", err)
-	}
-	report := &Report{Pack: pack.Name + "@v" + pack.Version}
-	// Plans and `pulumi stack export --show-secrets` write secrets as plaintext envelopes, which need no
-	// secrets provider; an export with encrypted secrets needs the stack's own provider, which an
-	// offline audit does not have.
-	snap, err := stack.DeserializeUntypedDeployment(ctx, &untyped, b64.Base64SecretsProvider)
+	cfg, err := pkganalyzer.LoadPolicyPackConfigFromFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading the state file: %w (if its secrets are encrypted, export it with `pulumi stack export --show-secrets`, or use `pulumi policy analyze`)", err)
+		return nil, fmt.Errorf("--policy-pack-config %s: %w (want a JSON object with one key per policy, e.g. "+
+			`{"ha-rds-multi-az": "mandatory", "ha-min-availability-zones": {"minimumZones": 3}})`, path, err)
 	}
-	for _, r := range snap.Resources {
-		if !r.URN.IsValid() {
-			return nil, fmt.Errorf("the state file has a resource with an invalid URN %q", r.URN)
-		}
-		if !r.Delete {
-			report.Resources++
-		}
-	}
+	return cfg, nil
+}
 
-	a, stop, err := connect(ctx)
+// Run audits the inputs.
+func Run(ctx context.Context, opts Options) (*report.Report, error) {
+	switch n := len(opts.Inputs); {
+	case n == 0:
+		return nil, errors.New("nothing to audit: give one state file, or the two of an active-active pair")
+	case n > 2:
+		return nil, fmt.Errorf("%d state files given: an audit takes one stack, or the two stacks of an active-active pair", n)
+	}
+	def := pack.Definition()
+	srv, err := analyzer.New(def)
+	if err != nil {
+		return nil, fmt.Errorf("loading the policy pack: %w", err)
+	}
+	settings, err := srv.Resolve(opts.Config)
+	if err != nil {
+		where := opts.ConfigName
+		if where == "" {
+			where = "the policy pack configuration"
+		}
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	asOf := opts.AsOf
+	if asOf.IsZero() {
+		asOf = time.Now()
+	}
+	eopts := engine.Options{Pack: def, Settings: settings, AsOf: asOf, Log: opts.Log}
+	popts := state.Options{Inputs: engine.InputTypes(eopts)}
+	stacks := make([]*engine.Stack, 0, len(opts.Inputs))
+	for _, in := range opts.Inputs {
+		name, data := in.Name, in.Data
+		if name == "" {
+			name = in.Path
+		}
+		if data == nil {
+			var err error
+			if data, err = os.ReadFile(in.Path); err != nil {
+				return nil, fmt.Errorf("reading the state file: %w", err)
+			}
+		}
+		f, err := state.ParseWith(ctx, name, data, popts)
+		data = nil
+		if err != nil {
+			return nil, err
+		}
+		stacks = append(stacks, engine.NewStack(f))
+	}
+	if len(stacks) == 2 {
+		a, b := stacks[0].File, stacks[1].File
+		if a.Project == b.Project && a.Stack == b.Stack {
+			return nil, fmt.Errorf("%s and %s are both stack %q of project %q: a pair audit takes the two regions' stacks",
+				a.Path, b.Path, a.Stack, a.Project)
+		}
+		if stacks[0].Name == stacks[1].Name {
+			stacks[0].Name = a.Project + "/" + a.Stack
+			stacks[1].Name = b.Project + "/" + b.Stack
+		}
+	}
+	rep, err := engine.Run(ctx, eopts, stacks)
 	if err != nil {
 		return nil, err
 	}
-	defer stop()
-	if config != nil {
-		if err := a.Configure(ctx, config); err != nil {
-			return nil, fmt.Errorf("configuring the policy pack: %w", err)
-		}
-	}
-	events := &collector{}
-	mandatory, err := deploy.AnalyzeSnapshot(ctx, snap, []plugin.Analyzer{a}, events)
-	if err != nil {
-		return nil, fmt.Errorf("running the policies: %w", err)
-	}
-	report.Findings = events.sorted()
-	report.Compliant = !mandatory
-	return report, nil
+	topo := topology.Derive(views(stacks))
+	rep.Topology = topo
+	rep.Availability = availability.Of(topo)
+	return rep, nil
 }
 
-// connect serves the pack on an in-memory listener and returns the engine's analyzer client for it.
-func connect(ctx context.Context) (plugin.Analyzer, func(), error) {
-	srv, err := analyzer.New(pack.Definition())
-	if err != nil {
-		return nil, nil, fmt.Errorf("loading the policy pack: %w", err)
+// views returns the stacks' output views, named, for the topology.
+func views(stacks []*engine.Stack) []topology.Stack {
+	out := make([]topology.Stack, len(stacks))
+	for i, s := range stacks {
+		out[i] = topology.Stack{Name: s.Name, Stack: s.Views.Outputs}
 	}
-	lis := bufconn.Listen(1 << 20)
-	gs := grpc.NewServer()
-	pulumirpc.RegisterAnalyzerServer(gs, srv)
-	go func() { _ = gs.Serve(lis) }()
-	conn, err := grpc.NewClient("passthrough:///ess-ha-pack",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		gs.Stop()
-		return nil, nil, fmt.Errorf("connecting to the policy pack: %w", err)
-	}
-	stop := func() {
-		_ = conn.Close()
-		gs.Stop()
-	}
-	return plugin.NewAnalyzerWithClient(tokens.QName(pack.Name), pulumirpc.NewAnalyzerClient(conn)), stop, nil
-}
-
-// collector gathers the engine's policy events. The engine calls it from several goroutines.
-type collector struct {
-	mu       sync.Mutex
-	findings []Finding
-}
-
-var _ deploy.PolicyEvents = (*collector)(nil)
-
-func (c *collector) OnPolicyViolation(urn resource.URN, d plugin.AnalyzeDiagnostic) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if d.URN != "" {
-		urn = d.URN
-	}
-	c.findings = append(c.findings, Finding{Policy: d.PolicyName, Level: d.EnforcementLevel, URN: urn, Message: d.Message})
-}
-
-func (c *collector) OnPolicyRemediation(resource.URN, plugin.Remediation, property.Map, property.Map) {
-}
-func (c *collector) OnPolicyAnalyzeSummary(plugin.PolicySummary)      {}
-func (c *collector) OnPolicyRemediateSummary(plugin.PolicySummary)    {}
-func (c *collector) OnPolicyAnalyzeStackSummary(plugin.PolicySummary) {}
-
-// sorted returns the findings mandatory first, then by policy, resource and message: a stable report.
-func (c *collector) sorted() []Finding {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := append([]Finding{}, c.findings...)
-	rank := map[apitype.EnforcementLevel]int{apitype.Mandatory: 0, apitype.Remediate: 1, apitype.Advisory: 2}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if rank[a.Level] != rank[b.Level] {
-			return rank[a.Level] < rank[b.Level]
-		}
-		if a.Policy != b.Policy {
-			return a.Policy < b.Policy
-		}
-		if a.URN != b.URN {
-			return a.URN < b.URN
-		}
-		return a.Message < b.Message
-	})
 	return out
 }
 
-// ErrNotCompliant is returned by callers that turn a report with mandatory findings into a failure.
-var ErrNotCompliant = errors.New("mandatory policy violations found")
+// ParseAsOf reads an --as-of day (YYYY-MM-DD).
+func ParseAsOf(s string) (time.Time, error) {
+	t, err := time.Parse("2006-01-02", strings.TrimSpace(s))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--as-of %q: want a day as YYYY-MM-DD, e.g. --as-of 2026-06-30", s)
+	}
+	return t, nil
+}

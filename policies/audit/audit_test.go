@@ -3,7 +3,13 @@ package audit_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/pkg/v3/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -12,25 +18,52 @@ import (
 
 	"github.com/ess-ha/ess-ha/internal/plan"
 	"github.com/ess-ha/ess-ha/policies/audit"
+	"github.com/ess-ha/ess-ha/policies/audit/report"
+	"github.com/ess-ha/ess-ha/policies/internal/synth"
 )
 
-func planState(t *testing.T, stack string) []byte {
+var plans = map[string][]byte{}
+
+// planState plans a shipped stack once per test binary.
+func planState(t testing.TB, stack string) []byte {
 	t.Helper()
+	if b, ok := plans[stack]; ok {
+		return b
+	}
 	res, err := plan.Run(context.Background(), plan.Options{Stack: stack})
 	require.NoError(t, err)
+	plans[stack] = res.State
 	return res.State
 }
 
-// withBackendTaggedEss tags the backend group pool=ess: one group serving both pools' role.
-func withBackendTaggedEss(t *testing.T, state []byte) []byte {
+func run(t testing.TB, cfg map[string]plugin.AnalyzerPolicyConfig, states ...[]byte) (*report.Report, error) {
+	t.Helper()
+	opts := audit.Options{Config: cfg, AsOf: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
+	for i, s := range states {
+		opts.Inputs = append(opts.Inputs, audit.Input{Name: fmt.Sprintf("state-%d.json", i), Data: s})
+	}
+	return audit.Run(context.Background(), opts)
+}
+
+// mutate applies f to every resource of a state file.
+func mutate(t testing.TB, state []byte, f func(r map[string]any)) []byte {
 	t.Helper()
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal(state, &doc))
-	changed := 0
 	for _, r := range doc["deployment"].(map[string]any)["resources"].([]any) {
-		res := r.(map[string]any)
+		f(r.(map[string]any))
+	}
+	out, err := json.Marshal(doc)
+	require.NoError(t, err)
+	return out
+}
+
+// withBackendTaggedEss tags the backend group pool=ess: one group serving both pools' role.
+func withBackendTaggedEss(t testing.TB, state []byte) []byte {
+	changed := 0
+	out := mutate(t, state, func(res map[string]any) {
 		if res["type"] != "aws:autoscaling/group:Group" {
-			continue
+			return
 		}
 		for _, part := range []string{"inputs", "outputs"} {
 			for _, tag := range res[part].(map[string]any)["tags"].([]any) {
@@ -41,71 +74,141 @@ func withBackendTaggedEss(t *testing.T, state []byte) []byte {
 				}
 			}
 		}
-	}
+	})
 	require.Equal(t, 2, changed, "the backend group's inputs and outputs")
-	out, err := json.Marshal(doc)
-	require.NoError(t, err)
 	return out
 }
 
-// TestShippedPlansAreCompliant audits the shipped stacks' plans: no mandatory finding.
+func result(t testing.TB, r *report.Report, policy, stack string) report.PolicyResult {
+	t.Helper()
+	for _, p := range r.Policies {
+		if p.Name == policy && p.Stack == stack {
+			return p
+		}
+	}
+	t.Fatalf("no result for %s on %s", policy, stack)
+	return report.PolicyResult{}
+}
+
+// TestShippedPlansAreCompliant audits the shipped stacks' plans: compliant, every policy with evidence.
 func TestShippedPlansAreCompliant(t *testing.T) {
 	for _, stack := range []string{"prod-us-east-1", "prod-us-west-2"} {
 		t.Run(stack, func(t *testing.T) {
-			report, err := audit.Run(context.Background(), planState(t, stack), nil)
+			r, err := run(t, nil, planState(t, stack))
 			require.NoError(t, err)
-			var mandatory []audit.Finding
-			for _, f := range report.Findings {
-				if f.Level == apitype.Mandatory {
-					mandatory = append(mandatory, f)
+			assert.True(t, r.Compliant)
+			assert.Zero(t, r.Summary.Mandatory)
+			assert.Equal(t, "ess-ha@v0.1.0", r.Pack)
+			assert.Equal(t, report.SchemaVersion, r.SchemaVersion)
+			require.Len(t, r.Stacks, 1)
+			assert.Equal(t, stack, r.Stacks[0].Name)
+			assert.Greater(t, r.Stacks[0].Resources, 150)
+			assert.Len(t, r.Policies, 28, "23 stack policies and 5 pair policies, each once")
+			for _, p := range r.Policies {
+				switch {
+				case strings.HasPrefix(p.Name, "ha-pair-"):
+					assert.Equal(t, report.NotApplicable, p.Status, "%s needs both stacks", p.Name)
+				case p.Status == report.Passed:
+					assert.Positive(t, p.Checked, "%s passed having checked nothing", p.Name)
+					assert.NotEmpty(t, p.CheckedTypes, p.Name)
 				}
 			}
-			assert.Empty(t, mandatory)
-			assert.True(t, report.Compliant)
-			assert.Greater(t, report.Resources, 150)
-			assert.Equal(t, "ess-ha@v0.1.0", report.Pack)
+			assert.NotEmpty(t, r.Controls)
+			require.NotNil(t, r.Availability)
+			assert.Contains(t, r.Availability.Model, "MODEL")
 		})
 	}
 }
 
 func TestMandatoryViolationMakesTheStackNonCompliant(t *testing.T) {
-	report, err := audit.Run(context.Background(), withBackendTaggedEss(t, planState(t, "prod-us-east-1")), nil)
+	r, err := run(t, nil, withBackendTaggedEss(t, planState(t, "prod-us-east-1")))
 	require.NoError(t, err)
-	assert.False(t, report.Compliant)
-	require.NotEmpty(t, report.Findings)
-	first := report.Findings[0]
-	assert.Equal(t, apitype.Mandatory, first.Level, "mandatory findings come first")
-	var policies []string
-	for _, f := range report.Findings {
-		policies = append(policies, f.Policy)
-	}
-	assert.Contains(t, policies, "ha-separate-pools")
+	assert.False(t, r.Compliant)
+	require.NotEmpty(t, r.Findings)
+	assert.Equal(t, "mandatory", r.Findings[0].Level, "mandatory findings come first")
+	assert.Equal(t, report.Failed, result(t, r, "ha-separate-pools", "prod-us-east-1").Status)
 }
 
 func TestConfigurationChangesTheVerdict(t *testing.T) {
 	state := withBackendTaggedEss(t, planState(t, "prod-us-east-1"))
-	cfg := map[string]plugin.AnalyzerPolicyConfig{"ha-separate-pools": {EnforcementLevel: apitype.Advisory}}
-	report, err := audit.Run(context.Background(), state, cfg)
+	r, err := run(t, map[string]plugin.AnalyzerPolicyConfig{"ha-separate-pools": {EnforcementLevel: apitype.Advisory}}, state)
 	require.NoError(t, err)
-	assert.True(t, report.Compliant, "an advisory finding does not fail the audit")
-	for _, f := range report.Findings {
-		if f.Policy == "ha-separate-pools" {
-			assert.Equal(t, apitype.Advisory, f.Level)
-		}
-	}
+	assert.True(t, r.Compliant, "an advisory finding does not fail the audit")
+	assert.Equal(t, report.Failed, result(t, r, "ha-separate-pools", "prod-us-east-1").Status, "it still fails, at its level")
 
-	_, err = audit.Run(context.Background(), state, map[string]plugin.AnalyzerPolicyConfig{
+	r, err = run(t, map[string]plugin.AnalyzerPolicyConfig{"ha-separate-pools": {EnforcementLevel: apitype.Disabled}}, state)
+	require.NoError(t, err)
+	assert.Equal(t, report.Disabled, result(t, r, "ha-separate-pools", "prod-us-east-1").Status)
+
+	_, err = run(t, map[string]plugin.AnalyzerPolicyConfig{
 		"ha-min-availability-zones": {EnforcementLevel: apitype.Mandatory, Properties: map[string]any{"minZones": 3}},
-	})
+	}, state)
 	require.Error(t, err, "an undeclared property is refused")
-	assert.Contains(t, err.Error(), "minZones")
+	assert.Contains(t, err.Error(), `unknown property "minZones"`)
+	assert.Contains(t, err.Error(), "ha-min-availability-zones")
 }
 
-func TestBadStateFilesAreRefusedClearly(t *testing.T) {
-	_, err := audit.Run(context.Background(), []byte("{not json"), nil)
+// readmeConfig is the --policy-pack-config example of policies/README.md.
+const readmeConfig = `{
+  "all": "mandatory",
+  "ha-min-availability-zones": { "minimumZones": 3 },
+  "ha-private-registry": { "enforcementLevel": "advisory" },
+  "ha-rds-multi-az": "mandatory"
+}`
+
+// TestREADMEConfigExample is the defect where the README's own example exited 2 with `invalid
+// enforcement level ""`: an object without enforcementLevel keeps the policy's level.
+func TestREADMEConfigExample(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.json")
+	require.NoError(t, os.WriteFile(file, []byte(readmeConfig), 0o600))
+	cfg, err := audit.LoadConfig(file)
+	require.NoError(t, err)
+	r, err := run(t, cfg, planState(t, "prod-us-east-1"))
+	require.NoError(t, err)
+	assert.Equal(t, "mandatory", result(t, r, "ha-min-availability-zones", "prod-us-east-1").Level)
+	assert.Equal(t, "advisory", result(t, r, "ha-private-registry", "prod-us-east-1").Level)
+	assert.Equal(t, "mandatory", result(t, r, "ha-ess-capacity-per-az", "prod-us-east-1").Level, "all sets every level")
+
+	_, err = audit.LoadConfig(filepath.Join(t.TempDir(), "missing.json"))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "reading the state file")
-	_, err = audit.Run(context.Background(), []byte(`{"version": 99, "deployment": {}}`), nil)
+	assert.Contains(t, err.Error(), "missing.json")
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"ha-rds-multi-az": "strict"}`), 0o600))
+	_, err = audit.LoadConfig(bad)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "reading the state file")
+	assert.Contains(t, err.Error(), "bad.json")
+	assert.Contains(t, err.Error(), "ha-rds-multi-az")
+}
+
+// TestLargeStatesAudit is the defect where a 3,154-resource state (6.3 MB) failed with gRPC's 4 MB
+// message limit: the audit no longer goes through gRPC at all.
+func TestLargeStatesAudit(t *testing.T) {
+	b, err := synth.NewMix(4000).StateJSON()
+	require.NoError(t, err)
+	require.Greater(t, len(b), 5<<20, "bigger than gRPC's default limit")
+	r, err := run(t, nil, b)
+	require.NoError(t, err)
+	assert.Equal(t, 4000, r.Stacks[0].Resources)
+}
+
+// TestRepeatedIDsScale audits a stack whose resources all share one ID and one name: the work stays
+// linear (the defect: 24k such resources took 21 s and 1.1 GB, 50k did not finish).
+func TestRepeatedIDsScale(t *testing.T) {
+	b, err := synth.NewMix(20_000).WithRepeatedIDs().StateJSON()
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	_, err = audit.Run(ctx, audit.Options{Inputs: []audit.Input{{Name: "repeated.json", Data: b}}})
+	require.NoError(t, err)
+}
+
+// TestCancellationStopsTheWork cancels an audit: it returns the context's error instead of going on.
+func TestCancellationStopsTheWork(t *testing.T) {
+	b, err := synth.NewMix(20_000).StateJSON()
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = audit.Run(ctx, audit.Options{Inputs: []audit.Input{{Name: "big.json", Data: b}}})
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, context.Canceled), "%v", err)
 }

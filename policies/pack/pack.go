@@ -16,9 +16,10 @@ const (
 	Description = "ESS high availability on AWS (Inrupt ESS HA architecture) and the security checks around it."
 )
 
-// Definition returns the pack: its identity and a fresh set of its policies.
+// Definition returns the pack: its identity and a fresh set of its policies, the pair policies last
+// (they find nothing on one stack; an audit of both stacks of a pair runs them together).
 func Definition() analyzer.Pack {
-	return analyzer.Pack{Name: Name, Version: Version, Description: Description, Policies: rules.All()}
+	return analyzer.Pack{Name: Name, Version: Version, Description: Description, Policies: append(rules.All(), rules.Pair()...)}
 }
 
 // Main runs the pack as the engine's analyzer plugin process (`pulumi-analyzer-policy-go <engine

@@ -13,6 +13,7 @@ import (
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
+	"github.com/ess-ha/ess-ha/policies/internal/waiver"
 )
 
 // allPolicies is the reserved configuration key that sets the level of every policy.
@@ -24,24 +25,63 @@ const enforcementLevelKey = "enforcementLevel"
 // policyConfig is one policy's effective configuration.
 type policyConfig struct {
 	level policy.Level
-	// props are the policy's properties, validated against its schema, with defaults applied. Never nil.
+	// props are the policy's properties, validated against its schema, with defaults applied, without
+	// the waivers. Never nil.
 	props map[string]any
+	// waivers are the policy's waivers.
+	waivers []waiver.Waiver
 }
 
 // packConfig maps each policy name to its effective configuration.
 type packConfig map[string]policyConfig
 
+// PolicySettings is one policy's effective configuration.
+type PolicySettings struct {
+	// Level is the configured level.
+	Level policy.Level
+	// Properties are the policy's properties with defaults applied, without the waivers.
+	Properties map[string]any
+	// Waivers are the policy's waivers, in the order configured.
+	Waivers []waiver.Waiver
+}
+
+// Settings maps each policy of a pack to its effective configuration.
+type Settings map[string]PolicySettings
+
+// Resolve computes the pack's effective configuration from a --policy-pack-config file's entries (as
+// github.com/pulumi/pulumi/pkg/v3/resource/analyzer.LoadPolicyPackConfigFromFile reads them), exactly as
+// the engine and Configure together do: an entry without an enforcement level keeps the policy's level,
+// `all` sets every policy's level, a policy's own entry beats `all`, properties are validated against
+// the policy's schema and defaults fill in the rest. Errors name the policy, the property and what is
+// allowed.
+func (s *Server) Resolve(given map[string]pkgplugin.AnalyzerPolicyConfig) (Settings, error) {
+	cfg, err := s.reconcileGiven(given)
+	if err != nil {
+		return nil, err
+	}
+	out := make(Settings, len(cfg))
+	for name, pc := range cfg {
+		out[name] = PolicySettings{Level: pc.level, Properties: pc.props, Waivers: pc.waivers}
+	}
+	return out, nil
+}
+
 // compileSchema turns a policy's schema into the engine's schema type, normalising every fragment
 // through JSON so it holds only JSON types (a fragment written with []string becomes []any), which
 // both the protocol encoding and the JSON-schema validator require.
+//
+// Every policy also declares the waivers property (waiver.Schema), so that the engine, which validates
+// --policy-pack-config against these schemas before the pack sees it, accepts waivers for any policy.
 func compileSchema(p *policy.Policy) (*pkgplugin.AnalyzerPolicyConfigSchema, error) {
-	out := &pkgplugin.AnalyzerPolicyConfigSchema{Properties: map[string]pkgplugin.JSONSchema{}}
+	out := &pkgplugin.AnalyzerPolicyConfigSchema{Properties: map[string]pkgplugin.JSONSchema{
+		waiver.Property: waiver.Schema(),
+	}}
 	if p.Schema == nil {
 		return out, nil
 	}
 	for name, frag := range p.Schema.Properties {
-		if name == enforcementLevelKey {
-			return nil, fmt.Errorf("schema declares the reserved property %q", enforcementLevelKey)
+		if name == enforcementLevelKey || name == waiver.Property {
+			return nil, fmt.Errorf("schema declares the reserved property %q", name)
 		}
 		b, err := json.Marshal(frag)
 		if err != nil {
@@ -94,8 +134,29 @@ func (s *Server) reconcile(req map[string]*pulumirpc.PolicyConfig) (packConfig, 
 		var props map[string]any
 		if pc.GetProperties() != nil {
 			props = pc.GetProperties().AsMap()
-			delete(props, enforcementLevelKey)
 		}
+		given[name] = pkgplugin.AnalyzerPolicyConfig{EnforcementLevel: toAPILevel(level), Properties: props}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("invalid configuration for policy pack %s: %s", s.pack.Name, strings.Join(problems, "; "))
+	}
+	return s.reconcileGiven(given)
+}
+
+// reconcileGiven is reconcile on entries in the engine's form. An entry without an enforcement level
+// (an object without "enforcementLevel" in a config file) keeps the level it would otherwise have.
+func (s *Server) reconcileGiven(req map[string]pkgplugin.AnalyzerPolicyConfig) (packConfig, error) {
+	given := make(map[string]pkgplugin.AnalyzerPolicyConfig, len(req))
+	var problems []string
+	for _, name := range slices.Sorted(maps.Keys(req)) {
+		pc := req[name]
+		level := pc.EnforcementLevel
+		if level != "" && !validLevel(policy.Level(level)) {
+			problems = append(problems, fmt.Sprintf("%s: enforcementLevel %q is not a level; allowed: advisory, mandatory, remediate, disabled", name, level))
+			continue
+		}
+		props := maps.Clone(pc.Properties)
+		delete(props, enforcementLevelKey)
 		if name == allPolicies {
 			if len(props) > 0 {
 				problems = append(problems, fmt.Sprintf(
@@ -110,6 +171,9 @@ func (s *Server) reconcile(req map[string]*pulumirpc.PolicyConfig) (packConfig, 
 					name, quoteList(s.names())))
 				continue
 			}
+			if _, err := waiver.Parse(name, props[waiver.Property]); err != nil {
+				problems = append(problems, err.Error())
+			}
 			for _, k := range slices.Sorted(maps.Keys(props)) {
 				if _, declared := e.schema.Properties[k]; !declared {
 					problems = append(problems, fmt.Sprintf("%s: unknown property %q; %s",
@@ -117,7 +181,7 @@ func (s *Server) reconcile(req map[string]*pulumirpc.PolicyConfig) (packConfig, 
 				}
 			}
 		}
-		given[name] = pkgplugin.AnalyzerPolicyConfig{EnforcementLevel: toAPILevel(level), Properties: props}
+		given[name] = pkgplugin.AnalyzerPolicyConfig{EnforcementLevel: level, Properties: props}
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("invalid configuration for policy pack %s: %s", s.pack.Name, strings.Join(problems, "; "))
@@ -143,11 +207,19 @@ func (s *Server) reconcile(req map[string]*pulumirpc.PolicyConfig) (packConfig, 
 		if !validLevel(level) {
 			level = e.level
 		}
-		props := rc.Properties
+		props := maps.Clone(rc.Properties)
 		if props == nil {
 			props = map[string]any{}
 		}
-		out[e.p.Name] = policyConfig{level: level, props: props}
+		ws, err := waiver.Parse(e.p.Name, props[waiver.Property])
+		if err != nil {
+			problems = append(problems, err.Error())
+		}
+		delete(props, waiver.Property)
+		out[e.p.Name] = policyConfig{level: level, props: props, waivers: ws}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("invalid configuration for policy pack %s: %s", s.pack.Name, strings.Join(problems, "; "))
 	}
 	return out, nil
 }
@@ -164,6 +236,9 @@ func (s *Server) explain(msg string) string {
 	}
 	prop, _, ok := strings.Cut(rest, ": ")
 	prop, _, _ = strings.Cut(prop, ".") // "accounts.0" names an item of property "accounts"
+	if prop == waiver.Property {
+		return msg
+	}
 	if frag, declared := e.schema.Properties[prop]; ok && declared {
 		return fmt.Sprintf("%s (property %q allows %s)", msg, prop, describeSchema(frag))
 	}
@@ -189,10 +264,17 @@ func describeSchema(frag pkgplugin.JSONSchema) string {
 
 // allowedProperties says which properties a policy takes.
 func allowedProperties(schema *pkgplugin.AnalyzerPolicyConfigSchema) string {
-	if len(schema.Properties) == 0 {
-		return "the policy takes no properties, only enforcementLevel"
+	var own []string
+	for k := range schema.Properties {
+		if k != waiver.Property {
+			own = append(own, k)
+		}
 	}
-	return "allowed properties are " + quoteList(slices.Sorted(maps.Keys(schema.Properties))) + " and enforcementLevel"
+	if len(own) == 0 {
+		return "the policy takes no properties, only enforcementLevel and waivers"
+	}
+	slices.Sort(own)
+	return "allowed properties are " + quoteList(own) + ", enforcementLevel and waivers"
 }
 
 // quoteList renders names as a quoted, comma-separated list.

@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -38,7 +39,7 @@ const idKey resource.PropertyKey = "id"
 func newResource(urn, typ, name string, props *structpb.Struct, provider *pulumirpc.AnalyzerProviderResource,
 	opts plugin.MarshalOptions,
 ) (*policy.Resource, error) {
-	pm, err := plugin.UnmarshalProperties(props, opts)
+	pm, err := unmarshalProperties(props, opts)
 	if err != nil {
 		return nil, fmt.Errorf("unmarshalling the properties of %s: %w", urn, err)
 	}
@@ -72,30 +73,35 @@ func resourceFromRequest(req *pulumirpc.AnalyzeRequest, opts plugin.MarshalOptio
 
 // stackFromRequest builds the stack of an AnalyzeStack request, in the order the engine sent it,
 // with each resource's parent, dependencies and property dependencies.
-func stackFromRequest(req *pulumirpc.AnalyzeStackRequest) (*policy.Stack, error) {
-	st := &policy.Stack{Resources: make([]*policy.Resource, 0, len(req.GetResources()))}
-	for _, ar := range req.GetResources() {
-		r, err := newResource(ar.GetUrn(), ar.GetType(), ar.GetName(), ar.GetProperties(), ar.GetProvider(), checkOptions)
-		if err != nil {
-			return nil, err
-		}
-		parent := ar.GetParent()
-		if parent == "" {
-			parent = ar.GetOptions().GetParent()
-		}
-		r.Parent = resource.URN(parent)
-		if deps := ar.GetDependencies(); len(deps) > 0 {
-			r.Dependencies = urns(deps)
-		}
-		if pds := ar.GetPropertyDependencies(); len(pds) > 0 {
-			r.PropertyDependencies = make(map[resource.PropertyKey][]resource.URN, len(pds))
-			for k, v := range pds {
-				r.PropertyDependencies[resource.PropertyKey(k)] = urns(v.GetUrns())
-			}
-		}
-		st.Resources = append(st.Resources, r)
+func stackFromRequest(ctx context.Context, req *pulumirpc.AnalyzeStackRequest) (*policy.Stack, error) {
+	rs, err := decodeStack(ctx, req)
+	if err != nil {
+		return nil, err
 	}
-	return st, nil
+	return &policy.Stack{Resources: rs}, nil
+}
+
+// stackResource builds one resource of an AnalyzeStack request.
+func stackResource(ar *pulumirpc.AnalyzerResource) (*policy.Resource, error) {
+	r, err := newResource(ar.GetUrn(), ar.GetType(), ar.GetName(), ar.GetProperties(), ar.GetProvider(), checkOptions)
+	if err != nil {
+		return nil, err
+	}
+	parent := ar.GetParent()
+	if parent == "" {
+		parent = ar.GetOptions().GetParent()
+	}
+	r.Parent = resource.URN(parent)
+	if deps := ar.GetDependencies(); len(deps) > 0 {
+		r.Dependencies = urns(deps)
+	}
+	if pds := ar.GetPropertyDependencies(); len(pds) > 0 {
+		r.PropertyDependencies = make(map[resource.PropertyKey][]resource.URN, len(pds))
+		for k, v := range pds {
+			r.PropertyDependencies[resource.PropertyKey(k)] = urns(v.GetUrns())
+		}
+	}
+	return r, nil
 }
 
 // urns converts strings to URNs.

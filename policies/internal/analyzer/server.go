@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"runtime"
 	"slices"
 	"sync"
+	"time"
 
 	pkgplugin "github.com/pulumi/pulumi/pkg/v3/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -24,6 +26,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
+	"github.com/ess-ha/ess-ha/policies/internal/waiver"
 )
 
 // Pack is a policy pack to serve.
@@ -46,6 +49,10 @@ type Option func(*Server)
 // are dropped; the diagnostic reports the panic either way.
 func WithLog(w io.Writer) Option { return func(s *Server) { s.log = w } }
 
+// WithClock sets the clock waivers are judged by (their expiry against the current UTC day); the
+// default is time.Now.
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
 // Server implements pulumirpc.AnalyzerServer for a Pack. It is safe for concurrent use: the engine
 // analyzes resources in parallel.
 type Server struct {
@@ -56,6 +63,7 @@ type Server struct {
 	byName  map[string]*entry
 	info    *pulumirpc.AnalyzerInfo
 	log     io.Writer
+	now     func() time.Time
 
 	// ctx is cancelled by Cancel; every policy call runs under it.
 	ctx    context.Context
@@ -93,7 +101,7 @@ func New(pack Pack, opts ...Option) (*Server, error) {
 	if !validLevel(pack.DefaultLevel) {
 		return nil, fmt.Errorf("policy pack %s: invalid default enforcement level %q", pack.Name, pack.DefaultLevel)
 	}
-	s := &Server{pack: pack, byName: make(map[string]*entry, len(pack.Policies))}
+	s := &Server{pack: pack, byName: make(map[string]*entry, len(pack.Policies)), now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}
@@ -270,7 +278,7 @@ func (s *Server) Analyze(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*p
 	var r *policy.Resource
 	return s.run(ctx, checks{
 		applies: func(p policy.Policy) bool { return p.CheckResource != nil },
-		decode: func() (urn resource.URN, err error) {
+		decode: func(context.Context) (urn resource.URN, err error) {
 			r, err = resourceFromRequest(req, checkOptions)
 			if err != nil {
 				return "", err
@@ -289,10 +297,11 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 	var stack *policy.Stack
 	return s.run(ctx, checks{
 		applies: func(p policy.Policy) bool { return p.CheckStack != nil },
-		decode: func() (urn resource.URN, err error) {
-			stack, err = stackFromRequest(req)
+		decode: func(ctx context.Context) (urn resource.URN, err error) {
+			stack, err = stackFromRequest(ctx, req)
 			return "", err
 		},
+		root: func() resource.URN { return RootURN(stack.Resources) },
 		check: func(ctx context.Context, p policy.Policy, args policy.Args) []policy.Violation {
 			return p.CheckStack(ctx, stack, args)
 		},
@@ -303,12 +312,16 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 // policy runs; it returns the URN diagnostics name, empty for the stack), and how to run it.
 type checks struct {
 	applies func(policy.Policy) bool
-	decode  func() (resource.URN, error)
+	decode  func(context.Context) (resource.URN, error)
 	check   func(context.Context, policy.Policy, policy.Args) []policy.Violation
+	// root returns the URN the engine attributes stack-level findings to; nil for resource checks.
+	root func() resource.URN
 }
 
 // run runs a kind of check for every policy that has it and whose level lets it run, each guarded so
-// that a failing policy becomes one diagnostic and the others still run.
+// that a failing policy becomes one diagnostic and the others still run. The stack's checks run
+// concurrently, one per processor (a stack and its graph are read-only once built); the diagnostics
+// keep the pack's order.
 func (s *Server) run(ctx context.Context, c checks) (*pulumirpc.AnalyzeResponse, error) {
 	ctx, done, err := s.begin(ctx)
 	if err != nil {
@@ -316,35 +329,85 @@ func (s *Server) run(ctx context.Context, c checks) (*pulumirpc.AnalyzeResponse,
 	}
 	defer done()
 	st := s.current()
-	var (
-		decoded bool
-		urn     resource.URN
-		diags   []*pulumirpc.AnalyzeDiagnostic
-	)
+	type task struct {
+		e     *entry
+		pc    policyConfig
+		level policy.Level
+	}
+	var tasks []task
 	for _, e := range s.entries {
 		if !c.applies(e.p) {
 			continue
 		}
 		pc := st.config[e.p.Name]
-		level, run := checkLevel(pc.level, e.p.Remediate != nil)
-		if !run {
-			continue
+		if level, run := checkLevel(pc.level, e.p.Remediate != nil); run {
+			tasks = append(tasks, task{e: e, pc: pc, level: level})
 		}
+	}
+	if len(tasks) == 0 {
+		return &pulumirpc.AnalyzeResponse{}, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, status.FromContextError(err).Err()
+	}
+	urn, err := c.decode(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, status.FromContextError(ctx.Err()).Err()
+		}
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	results := make([][]*pulumirpc.AnalyzeDiagnostic, len(tasks))
+	one := func(i int) {
+		t := tasks[i]
+		var vs []policy.Violation
+		failure := guard(s.log, t.e.p.Name, func() error {
+			vs = c.check(ctx, t.e.p, st.args(t.pc))
+			return nil
+		})
+		ds := s.appendDiagnostics(nil, t.e, t.level, urn, vs, failure)
+		if len(t.pc.waivers) > 0 && failure == nil {
+			root := urn
+			if c.root != nil {
+				root = c.root()
+			}
+			applyWaivers(ds, t.pc.waivers, root, s.now())
+		}
+		results[i] = ds
+	}
+	if c.root == nil || len(tasks) == 1 {
+		for i := range tasks {
+			if err := ctx.Err(); err != nil {
+				return nil, status.FromContextError(err).Err()
+			}
+			one(i)
+		}
+	} else {
+		next := make(chan int)
+		var wg sync.WaitGroup
+		for range min(len(tasks), runtime.GOMAXPROCS(0)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					if ctx.Err() == nil {
+						one(i)
+					}
+				}
+			}()
+		}
+		for i := range tasks {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
 		if err := ctx.Err(); err != nil {
 			return nil, status.FromContextError(err).Err()
 		}
-		if !decoded {
-			if urn, err = c.decode(); err != nil {
-				return nil, status.Error(codes.InvalidArgument, err.Error())
-			}
-			decoded = true
-		}
-		var vs []policy.Violation
-		failure := guard(s.log, e.p.Name, func() error {
-			vs = c.check(ctx, e.p, st.args(pc))
-			return nil
-		})
-		diags = s.appendDiagnostics(diags, e, level, urn, vs, failure)
+	}
+	var diags []*pulumirpc.AnalyzeDiagnostic
+	for _, ds := range results {
+		diags = append(diags, ds...)
 	}
 	return &pulumirpc.AnalyzeResponse{Diagnostics: diags}, nil
 }
@@ -444,6 +507,45 @@ func (s *Server) appendDiagnostics(diags []*pulumirpc.AnalyzeDiagnostic, e *entr
 		diags = append(diags, s.diagnostic(e, l, urn, v.Message))
 	}
 	return diags
+}
+
+// applyWaivers judges a policy's new diagnostics against its waivers as of a day: a diagnostic a
+// waiver in force matches becomes advisory, its message starting "waived until <expiry> (approved by
+// <who>: <reason>)"; one only an expired waiver matches keeps its level and says the waiver expired.
+// A diagnostic without a URN (a stack-level finding) is matched against root.
+func applyWaivers(diags []*pulumirpc.AnalyzeDiagnostic, ws []waiver.Waiver, root resource.URN, asOf time.Time) {
+	for _, d := range diags {
+		urn := resource.URN(d.GetUrn())
+		if urn == "" {
+			urn = root
+		}
+		switch outcome, w := waiver.Judge(ws, urn, asOf); outcome {
+		case waiver.Waived:
+			d.EnforcementLevel = pulumirpc.EnforcementLevel_ADVISORY
+			d.Message = waiver.WaivedNote(w) + ": " + d.GetMessage()
+		case waiver.Expired:
+			d.Message = d.GetMessage() + "\n" + waiver.ExpiredNote(w) + "."
+		}
+	}
+}
+
+// RootURN returns the URN the engine attributes a stack-level finding to: the root stack resource
+// (type pulumi:pulumi:Stack, without a parent), or else the default root stack URN of the first
+// resource's stack and project; empty for an empty stack.
+func RootURN(rs []*policy.Resource) resource.URN {
+	var fallback resource.URN
+	for _, r := range rs {
+		if r == nil || !r.URN.IsValid() {
+			continue
+		}
+		if r.Type == string(resource.RootStackType) && r.Parent == "" {
+			return r.URN
+		}
+		if fallback == "" {
+			fallback = resource.DefaultRootStackURN(r.URN.Stack(), r.URN.Project())
+		}
+	}
+	return fallback
 }
 
 // diagnostic builds one diagnostic. As in Pulumi's Node policy SDK, the message starts with the

@@ -17,6 +17,7 @@ import (
 	"github.com/ess-ha/ess-ha/internal/engine"
 	"github.com/ess-ha/ess-ha/internal/plan"
 	"github.com/ess-ha/ess-ha/policies/audit"
+	"github.com/ess-ha/ess-ha/policies/audit/report"
 )
 
 // The shipped stacks, each a Pulumi.<stack>.yaml at the repository root.
@@ -241,6 +242,7 @@ func TestPolicyAnalyzeShippedPlans(t *testing.T) {
 				res, vs := e.analyze(t, ctx, p, planned.State, "")
 				assert.Equal(t, 0, res.ExitCode, res.Output())
 				assert.Empty(t, mandatory(vs), res.Output())
+				assertSameFindings(t, ctx, vs, planned.State)
 			})
 			mutations := SeedMutations()
 			if stack == secondaryStack {
@@ -257,11 +259,13 @@ func TestPolicyAnalyzeShippedPlans(t *testing.T) {
 					assert.NotEqual(t, 0, res.ExitCode, res.Output())
 					assert.Contains(t, levels(vs)[m.Policy], "mandatory", "%s must report %s:\n%s", m.Name, m.Policy, res.Output())
 
-					// essha audit, in process, reaches the same verdict as the CLI.
-					report, err := audit.Run(ctx, b, nil)
+					// essha audit, which runs the policies directly on the state, reaches the same verdict as
+					// the CLI, finding for finding.
+					r, err := audit.Run(ctx, audit.Options{Inputs: []audit.Input{{Name: m.Name, Data: b}}})
 					require.NoError(t, err)
-					assert.False(t, report.Compliant)
-					assert.Equal(t, mandatoryPolicies(vs), auditMandatoryPolicies(report), "essha audit and pulumi policy analyze fail the same policies")
+					assert.False(t, r.Compliant)
+					assert.Equal(t, mandatoryPolicies(vs), auditMandatoryPolicies(r), "essha audit and pulumi policy analyze fail the same policies")
+					assertSameFindings(t, ctx, vs, b)
 				})
 			}
 		})
@@ -319,15 +323,33 @@ func mandatoryPolicies(vs []Violation) []string {
 	return sortedNames(seen)
 }
 
-// auditMandatoryPolicies are the names of the policies with a mandatory finding in an audit, sorted.
-func auditMandatoryPolicies(r *audit.Report) []string {
+// auditMandatoryPolicies are the names of the policies with a mandatory violation in an audit, sorted.
+func auditMandatoryPolicies(r *report.Report) []string {
 	seen := map[string]bool{}
 	for _, f := range r.Findings {
-		if f.Level == apitype.Mandatory {
+		if f.Level == string(apitype.Mandatory) && f.Status == report.Violation {
 			seen[f.Policy] = true
 		}
 	}
 	return sortedNames(seen)
+}
+
+// assertSameFindings audits state with essha audit and checks that it reports exactly the CLI's
+// violations: the same policies, levels, resources and messages.
+func assertSameFindings(t *testing.T, ctx context.Context, cli []Violation, state []byte) {
+	t.Helper()
+	r, err := audit.Run(ctx, audit.Options{Inputs: []audit.Input{{Name: "state.json", Data: state}}})
+	require.NoError(t, err)
+	var want, got []string
+	for _, v := range cli {
+		want = append(want, v.PolicyName+" | "+v.EnforcementLevel+" | "+v.ResourceURN+" | "+v.Message)
+	}
+	for _, f := range r.Findings {
+		got = append(got, f.Policy+" | "+f.Level+" | "+f.URN+" | "+f.Message)
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	assert.Equal(t, want, got, "essha audit and pulumi policy analyze report the same findings")
 }
 
 func sortedNames(set map[string]bool) []string {

@@ -106,13 +106,23 @@ func New(s *policy.Stack) *Graph {
 
 // index maps a key to resources. Keys are nearly always unique, so the first resource of a key is kept
 // in one map and the rare others in a second, which keeps the index to one allocation-free entry per key.
+//
+// A key that more than maxPerKey resources answer to is ambiguous: a real ID, ARN or name names one
+// resource (a few at most, of different types), so such a state is broken or hostile, and following the
+// key to all of them would make every lookup cost as much as the stack, and the analysis quadratic.
+// An ambiguous key names nothing; references through it fall back on property dependencies, which
+// name each resource exactly.
 type index struct {
-	first map[string]*policy.Resource
-	more  map[string][]*policy.Resource
+	first     map[string]*policy.Resource
+	more      map[string][]*policy.Resource
+	ambiguous map[string]bool
 }
 
+// maxPerKey is the most resources one key may name before it is ambiguous.
+const maxPerKey = 8
+
 func newIndex(n int) index {
-	return index{first: make(map[string]*policy.Resource, n), more: map[string][]*policy.Resource{}}
+	return index{first: make(map[string]*policy.Resource, n), more: map[string][]*policy.Resource{}, ambiguous: map[string]bool{}}
 }
 
 func (ix index) add(key string, r *policy.Resource) {
@@ -120,13 +130,21 @@ func (ix index) add(key string, r *policy.Resource) {
 		ix.first[key] = r
 		return
 	}
+	if ix.ambiguous[key] {
+		return
+	}
+	if len(ix.more[key])+1 >= maxPerKey {
+		ix.ambiguous[key] = true
+		delete(ix.more, key)
+		return
+	}
 	ix.more[key] = append(ix.more[key], r)
 }
 
-// get returns the resources of a key, in insertion order.
+// get returns the resources of a key, in insertion order; none for an ambiguous key.
 func (ix index) get(key string) []*policy.Resource {
 	r, ok := ix.first[key]
-	if !ok {
+	if !ok || ix.ambiguous[key] {
 		return nil
 	}
 	more := ix.more[key]

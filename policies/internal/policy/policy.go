@@ -73,6 +73,28 @@ func (s *Stack) Memo(key any, build func() any) any {
 	return e.value
 }
 
+// The frameworks of Control.
+const (
+	// WellArchitected is the AWS Well-Architected Framework, Reliability pillar (best practice IDs such
+	// as REL10-BP01).
+	WellArchitected = "AWS Well-Architected Reliability"
+	// SecurityHub is AWS Security Hub's AWS Foundational Security Best Practices standard (control IDs
+	// such as RDS.5).
+	SecurityHub = "AWS Security Hub FSBP"
+)
+
+// Control is one control of an external framework that a policy serves.
+type Control struct {
+	// Framework is WellArchitected or SecurityHub.
+	Framework string
+	// ID is the framework's own identifier (REL10-BP01, RDS.5).
+	ID string
+	// Title is the framework's title of the control.
+	Title string
+	// URL is the page that defines the control.
+	URL string
+}
+
 // Violation is one finding of a policy.
 type Violation struct {
 	// URN names the resource at fault; empty for a finding about the stack as a whole.
@@ -112,6 +134,19 @@ type Policy struct {
 	Recommendation string
 	DefaultLevel   Level
 	Schema         *Schema
+
+	// Types lists the resource types (canonical pulumi-aws tokens, as graph.Canonical returns them) the
+	// policy checks. An audit counts the resources of these types as the evidence of what the policy
+	// checked, and calls the policy not applicable to a stack that has none of them.
+	Types []string
+	// Controls are the controls of external frameworks the policy serves: AWS Well-Architected
+	// Reliability pillar best practices and AWS Security Hub (Foundational Security Best Practices)
+	// controls. An audit report can be read by control.
+	Controls []Control
+	// Pair marks a stack policy that checks the two stacks of an active-active pair as one deployment:
+	// it is given both stacks' resources and groups them by their URN's stack. Run on one stack, as
+	// during a preview, it finds nothing.
+	Pair bool
 
 	CheckResource func(ctx context.Context, r *Resource, args Args) []Violation
 	CheckStack    func(ctx context.Context, s *Stack, args Args) []Violation

@@ -4,9 +4,9 @@ import "github.com/ess-ha/ess-ha/policies/internal/policy"
 
 // All returns every policy of the pack, in a stable order: the five seed recommendations first, then the
 // security and resilience baseline, then the advisory checks, then the multi-region (AsurionID) checks. Each call returns fresh values, so callers
-// may not share or mutate state through them.
+// may not share or mutate state through them. The pair policies are apart, in Pair.
 func All() []policy.Policy {
-	return []policy.Policy{
+	return withMetadata([]policy.Policy{
 		minAvailabilityZones(),
 		publicSubnetsLBOnly(),
 		rdsMultiAZ(),
@@ -30,5 +30,5 @@ func All() []policy.Policy {
 		drainCheckInverted(),
 		globalDatabaseMember(),
 		registryReplicated(),
-	}
+	})
 }

@@ -8,6 +8,7 @@
 package synth
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -235,6 +236,7 @@ func (g *gen) cell(i int) {
 		}
 		deps := map[string][]*Resource{"vpcZoneIdentifiers": private, "launchTemplate": {lt}}
 		if pool == "ess" {
+			in["instanceMaintenancePolicy"] = map[string]any{"minHealthyPercentage": 100.0, "maxHealthyPercentage": 200.0}
 			in["targetGroupArns"] = []any{tg.ID}
 			deps["targetGroupArns"] = []*Resource{tg}
 		}
@@ -245,7 +247,7 @@ func (g *gen) cell(i int) {
 	dbSubnets := g.custom("aws:rds/subnetGroup:SubnetGroup", n("db-subnets"), n("db-subnets"), p,
 		map[string]any{"subnetIds": ids(private)}, map[string]any{"name": n("db-subnets")}, map[string][]*Resource{"subnetIds": private})
 	g.custom("aws:rds/instance:Instance", n("db"), "db-"+n("db"), p, map[string]any{
-		"engine": "postgres", "engineVersion": "16.4", "instanceClass": "db.m6i.large", "allocatedStorage": 100.0,
+		"engine": "postgres", "engineVersion": "16", "instanceClass": "db.m6i.large", "allocatedStorage": 100.0,
 		"multiAz": true, "dbSubnetGroupName": dbSubnets.ID, "storageEncrypted": true, "deletionProtection": true,
 		"backupRetentionPeriod": 7.0, "publiclyAccessible": false, "vpcSecurityGroupIds": []any{dataSG.ID},
 		"username": "ess", "password": map[string]any{resource.SigKey: resource.SecretSig, "value": "not-a-real-password"},
@@ -365,8 +367,10 @@ func (s *Stack) StateJSON() ([]byte, error) {
 			out[i].Provider = provider
 		}
 	}
+	// The engine checks the manifest's magic cookie: the SHA-256 of its version.
+	const version = "v3.259.0"
 	return json.Marshal(map[string]any{"version": 3, "deployment": map[string]any{
-		"manifest":  map[string]any{"time": "2026-01-01T00:00:00Z", "magic": "", "version": "v3.259.0"},
+		"manifest":  map[string]any{"time": "2026-01-01T00:00:00Z", "magic": fmt.Sprintf("%x", sha256.Sum256([]byte(version))), "version": version},
 		"resources": out,
 	}})
 }
