@@ -1,8 +1,25 @@
 // Package analyzer serves a pack of policies over Pulumi's Analyzer gRPC protocol, with the semantics of
 // Pulumi's Node policy SDK: enforcement levels (pack default, per-policy default, configured level, the
 // `all` key), configuration validated against each policy's schema, resource policies in Analyze, stack
-// policies in AnalyzeStack, remediations in Remediate. Unlike the Node SDK, a policy that panics or
-// fails never fails the call: it is reported as one diagnostic and the other policies still run.
+// policies in AnalyzeStack, remediations in Remediate.
+//
+// What can go wrong, and what the engine sees:
+//   - A violation is a diagnostic at the policy's level; a finding that cannot be decided during a
+//     preview is an advisory diagnostic.
+//   - A policy that fails (panics) is an error, never a violation, as in the Node policy SDK, which
+//     fails the call with "Error validating resource with policy ..." when a policy throws: a failure
+//     says nothing about the resource, so it must neither block as a violation that a waiver or a level
+//     could silence, nor pass as advisory. The call fails with codes.Internal naming every policy that
+//     failed (the others still run, so that all failures are reported at once); `pulumi preview` and
+//     `pulumi up` stop with that error. A remediation that fails fails Remediate the same way. The
+//     panic's stack goes to the plugin's standard error; the process stays up.
+//   - A malformed request (a value with no kind, nesting deeper than MaxDepth, more than MaxValues
+//     values, a string longer than MaxStringBytes) fails with codes.InvalidArgument, naming the
+//     resource and the path of the value, before any policy runs.
+//
+// Every message that leaves the pack, diagnostic or error, passes through the request's secrets
+// (package redact) and is at most MaxMessageBytes long; a policy reports at most
+// MaxDiagnosticsPerPolicy diagnostics per call, and one more saying how many it left out.
 package analyzer
 
 import (
@@ -12,7 +29,10 @@ import (
 	"io"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"unicode/utf8"
 
 	pkgplugin "github.com/pulumi/pulumi/pkg/v3/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -24,6 +44,17 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
+	"github.com/ess-ha/ess-ha/policies/internal/redact"
+)
+
+// Bounds of what the pack says.
+const (
+	// MaxMessageBytes is the length of the longest diagnostic message or error; a longer one is cut,
+	// saying how much was left out.
+	MaxMessageBytes = 4 << 10
+	// MaxDiagnosticsPerPolicy is how many diagnostics one policy reports in one call; the rest are
+	// summed up in one more diagnostic at the highest level among them.
+	MaxDiagnosticsPerPolicy = 250
 )
 
 // Pack is a policy pack to serve.
@@ -56,6 +87,7 @@ type Server struct {
 	byName  map[string]*entry
 	info    *pulumirpc.AnalyzerInfo
 	log     io.Writer
+	limits  limits
 
 	// ctx is cancelled by Cancel; every policy call runs under it.
 	ctx    context.Context
@@ -93,7 +125,7 @@ func New(pack Pack, opts ...Option) (*Server, error) {
 	if !validLevel(pack.DefaultLevel) {
 		return nil, fmt.Errorf("policy pack %s: invalid default enforcement level %q", pack.Name, pack.DefaultLevel)
 	}
-	s := &Server{pack: pack, byName: make(map[string]*entry, len(pack.Policies))}
+	s := &Server{pack: pack, byName: make(map[string]*entry, len(pack.Policies)), limits: defaultLimits}
 	for _, o := range opts {
 		o(s)
 	}
@@ -270,12 +302,12 @@ func (s *Server) Analyze(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*p
 	var r *policy.Resource
 	return s.run(ctx, checks{
 		applies: func(p policy.Policy) bool { return p.CheckResource != nil },
-		decode: func() (urn resource.URN, err error) {
-			r, err = resourceFromRequest(req, checkOptions)
-			if err != nil {
-				return "", err
+		decode: func() (resource.URN, *redact.Set, error) {
+			var err error
+			if r, err = resourceFromRequest(req, checkOptions, s.limits); err != nil {
+				return "", nil, err
 			}
-			return r.URN, nil
+			return r.URN, redact.Of(r.Properties), nil
 		},
 		check: func(ctx context.Context, p policy.Policy, args policy.Args) []policy.Violation {
 			return p.CheckResource(ctx, r, args)
@@ -289,9 +321,16 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 	var stack *policy.Stack
 	return s.run(ctx, checks{
 		applies: func(p policy.Policy) bool { return p.CheckStack != nil },
-		decode: func() (urn resource.URN, err error) {
-			stack, err = stackFromRequest(req)
-			return "", err
+		decode: func() (resource.URN, *redact.Set, error) {
+			var err error
+			if stack, err = stackFromRequest(req, s.limits); err != nil {
+				return "", nil, err
+			}
+			props := make([]resource.PropertyMap, len(stack.Resources))
+			for i, r := range stack.Resources {
+				props[i] = r.Properties
+			}
+			return "", redact.Of(props...), nil
 		},
 		check: func(ctx context.Context, p policy.Policy, args policy.Args) []policy.Violation {
 			return p.CheckStack(ctx, stack, args)
@@ -300,15 +339,17 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 }
 
 // checks is one kind of check: which policies have it, how to decode its input (once, and only if a
-// policy runs; it returns the URN diagnostics name, empty for the stack), and how to run it.
+// policy runs; it returns the URN diagnostics name, empty for the stack, and the input's secrets), and
+// how to run it.
 type checks struct {
 	applies func(policy.Policy) bool
-	decode  func() (resource.URN, error)
+	decode  func() (resource.URN, *redact.Set, error)
 	check   func(context.Context, policy.Policy, policy.Args) []policy.Violation
 }
 
 // run runs a kind of check for every policy that has it and whose level lets it run, each guarded so
-// that a failing policy becomes one diagnostic and the others still run.
+// that a failing policy cannot stop the others or the process. It returns the diagnostics, or, when a
+// policy failed, an Internal error naming every failure.
 func (s *Server) run(ctx context.Context, c checks) (*pulumirpc.AnalyzeResponse, error) {
 	ctx, done, err := s.begin(ctx)
 	if err != nil {
@@ -317,9 +358,11 @@ func (s *Server) run(ctx context.Context, c checks) (*pulumirpc.AnalyzeResponse,
 	defer done()
 	st := s.current()
 	var (
-		decoded bool
-		urn     resource.URN
-		diags   []*pulumirpc.AnalyzeDiagnostic
+		decoded  bool
+		urn      resource.URN
+		secrets  *redact.Set
+		diags    []*pulumirpc.AnalyzeDiagnostic
+		failures []string
 	)
 	for _, e := range s.entries {
 		if !c.applies(e.p) {
@@ -334,8 +377,8 @@ func (s *Server) run(ctx context.Context, c checks) (*pulumirpc.AnalyzeResponse,
 			return nil, status.FromContextError(err).Err()
 		}
 		if !decoded {
-			if urn, err = c.decode(); err != nil {
-				return nil, status.Error(codes.InvalidArgument, err.Error())
+			if urn, secrets, err = decode(c.decode); err != nil {
+				return nil, status.Error(codes.InvalidArgument, bound("malformed request: "+err.Error()))
 			}
 			decoded = true
 		}
@@ -344,14 +387,32 @@ func (s *Server) run(ctx context.Context, c checks) (*pulumirpc.AnalyzeResponse,
 			vs = c.check(ctx, e.p, st.args(pc))
 			return nil
 		})
-		diags = s.appendDiagnostics(diags, e, level, urn, vs, failure)
+		if failure != nil {
+			failures = append(failures, s.failureMessage("policy", e, failure))
+			continue
+		}
+		diags = s.appendDiagnostics(diags, e, level, urn, vs, secrets)
+	}
+	if len(failures) > 0 {
+		return nil, status.Error(codes.Internal, bound(secrets.String(strings.Join(failures, "\n"))))
 	}
 	return &pulumirpc.AnalyzeResponse{Diagnostics: diags}, nil
 }
 
+// decode runs a request's decoding, turning a panic into an error: whatever the request holds, the
+// process stays up.
+func decode(f func() (resource.URN, *redact.Set, error)) (urn resource.URN, secrets *redact.Set, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			urn, secrets, err = "", nil, fmt.Errorf("decoding failed: %v", v)
+		}
+	}()
+	return f()
+}
+
 // Remediate runs, in pack order, the remediations of the policies whose level is remediate, each on
 // the properties the previous one left, and returns the properties each one changed. A remediation
-// that fails is reported in its Remediation's diagnostic and changes nothing.
+// that fails changes nothing and fails the call with Internal, as in the Node policy SDK.
 func (s *Server) Remediate(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*pulumirpc.RemediateResponse, error) {
 	ctx, done, err := s.begin(ctx)
 	if err != nil {
@@ -360,8 +421,9 @@ func (s *Server) Remediate(ctx context.Context, req *pulumirpc.AnalyzeRequest) (
 	defer done()
 	st := s.current()
 	var (
-		r   *policy.Resource
-		out []*pulumirpc.Remediation
+		r       *policy.Resource
+		secrets *redact.Set
+		out     []*pulumirpc.Remediation
 	)
 	for _, e := range s.entries {
 		pc := st.config[e.p.Name]
@@ -372,32 +434,36 @@ func (s *Server) Remediate(ctx context.Context, req *pulumirpc.AnalyzeRequest) (
 			return nil, status.FromContextError(err).Err()
 		}
 		if r == nil {
-			if r, err = resourceFromRequest(req, remediateOptions); err != nil {
-				return nil, status.Error(codes.InvalidArgument, err.Error())
+			_, secrets, err = decode(func() (resource.URN, *redact.Set, error) {
+				var err error
+				if r, err = resourceFromRequest(req, remediateOptions, s.limits); err != nil {
+					return "", nil, err
+				}
+				return r.URN, redact.Of(r.Properties), nil
+			})
+			if err != nil {
+				return nil, status.Error(codes.InvalidArgument, bound("malformed request: "+err.Error()))
 			}
-		}
-		rem := &pulumirpc.Remediation{
-			PolicyName:        e.p.Name,
-			PolicyPackName:    s.pack.Name,
-			PolicyPackVersion: s.pack.Version,
-			Description:       e.p.Description,
 		}
 		fixed, failure := s.remediate(ctx, e, r, st.args(pc))
-		switch {
-		case failure != nil:
-			rem.Diagnostic = s.failureMessage("remediation", e, failure)
-		case fixed == nil:
-			continue
-		default:
+		if failure == nil && fixed != nil {
 			ps, err := plugin.MarshalProperties(fixed, remediateOptions)
 			if err != nil {
-				rem.Diagnostic = s.failureMessage("remediation", e, fmt.Errorf("encoding its result: %w", err))
-				break
+				failure = fmt.Errorf("encoding its result: %w", err)
+			} else {
+				out = append(out, &pulumirpc.Remediation{
+					PolicyName:        e.p.Name,
+					PolicyPackName:    s.pack.Name,
+					PolicyPackVersion: s.pack.Version,
+					Description:       e.p.Description,
+					Properties:        ps,
+				})
+				r.Properties = fixed
 			}
-			rem.Properties = ps
-			r.Properties = fixed
 		}
-		out = append(out, rem)
+		if failure != nil {
+			return nil, status.Error(codes.Internal, bound(secrets.String(s.failureMessage("remediation", e, failure))))
+		}
 	}
 	return &pulumirpc.RemediateResponse{Remediations: out}, nil
 }
@@ -424,24 +490,38 @@ func (st *state) args(pc policyConfig) policy.Args {
 	return policy.Args{Config: pc.props, DryRun: st.dryRun}
 }
 
-// appendDiagnostics turns one policy call's outcome into diagnostics: one per violation, or one saying
-// the policy failed. defaultURN names the resource of a resource policy's violations.
+// appendDiagnostics turns one policy call's violations into diagnostics, at most
+// MaxDiagnosticsPerPolicy of them and one saying how many more there were. defaultURN names the
+// resource of a resource policy's violations; secrets are redacted from every message.
 func (s *Server) appendDiagnostics(diags []*pulumirpc.AnalyzeDiagnostic, e *entry, level policy.Level,
-	defaultURN resource.URN, vs []policy.Violation, failure error,
+	defaultURN resource.URN, vs []policy.Violation, secrets *redact.Set,
 ) []*pulumirpc.AnalyzeDiagnostic {
-	if failure != nil {
-		return append(diags, s.diagnostic(e, level, defaultURN, s.failureMessage("policy", e, failure)))
-	}
-	for _, v := range vs {
+	var left, leftBlocking int
+	for i, v := range vs {
 		l := level
 		if v.CannotVerify {
 			l = policy.Advisory
+		}
+		if i >= MaxDiagnosticsPerPolicy {
+			left++
+			if l != policy.Advisory {
+				leftBlocking++
+			}
+			continue
 		}
 		urn := v.URN
 		if urn == "" {
 			urn = defaultURN
 		}
-		diags = append(diags, s.diagnostic(e, l, urn, v.Message))
+		diags = append(diags, s.diagnostic(e, l, urn, secrets.String(v.Message)))
+	}
+	if left > 0 {
+		l, what := level, strconv.Itoa(leftBlocking)+" of them at level "+string(level)
+		if leftBlocking == 0 {
+			l, what = policy.Advisory, "all of them cannot-verify findings"
+		}
+		diags = append(diags, s.diagnostic(e, l, defaultURN, fmt.Sprintf(
+			"and %d more findings of this policy, not listed (%s): fix the ones above and run again", left, what)))
 	}
 	return diags
 }
@@ -461,10 +541,22 @@ func (s *Server) diagnostic(e *entry, level policy.Level, urn resource.URN, mess
 		PolicyPackName:    s.pack.Name,
 		PolicyPackVersion: s.pack.Version,
 		Description:       e.p.Description,
-		Message:           msg,
+		Message:           bound(msg),
 		EnforcementLevel:  toRPCLevel(level),
 		Urn:               string(urn),
 	}
+}
+
+// bound cuts a message to MaxMessageBytes, at a character boundary, saying how much was cut.
+func bound(msg string) string {
+	if len(msg) <= MaxMessageBytes {
+		return msg
+	}
+	cut := MaxMessageBytes - 64
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "… (" + strconv.Itoa(len(msg)-cut) + " more bytes not shown)"
 }
 
 // failureMessage says that a policy or remediation failed, and why.
