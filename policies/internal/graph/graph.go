@@ -273,6 +273,15 @@ type Refs struct {
 	ViaDependencies bool
 }
 
+// Texts returns the dangling values as texts, all secret when any part of the value was.
+func (rs Refs) Texts() []Text {
+	out := make([]Text, len(rs.Dangling))
+	for i, d := range rs.Dangling {
+		out[i] = Text{S: d, Secret: rs.Secret}
+	}
+	return out
+}
+
 // Complete reports whether every part of the value resolved to a resource of the stack.
 func (rs Refs) Complete() bool { return !rs.Unknown && len(rs.Dangling) == 0 }
 
