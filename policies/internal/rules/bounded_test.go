@@ -23,7 +23,9 @@ const maxMessage = 3 << 10
 // unknown, 10,000 public subnets of one VPC, and groups, load balancers, databases and caches over
 // all of them, by reference and by values that name nothing in the stack.
 func crowdedStack(n int) *policy.Stack {
-	urn := func(typ, name string) resource.URN { return resource.URN(policytest.ShortURNPrefix + typ + "::" + name) }
+	urn := func(typ, name string) resource.URN {
+		return resource.URN(policytest.ShortURNPrefix + typ + "::" + name)
+	}
 	str := resource.NewStringProperty
 	unknown := resource.MakeComputed(str(""))
 	st := &policy.Stack{}
