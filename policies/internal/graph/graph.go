@@ -179,12 +179,19 @@ func ID(r *policy.Resource) string {
 	return ""
 }
 
-// Name returns a resource's name: its Name field, or else the name part of its URN.
+// Name returns a resource's name: its Name field, or else the name part of its URN, or else the URN
+// itself. The protocol allows any URN, even none: the SDK's URN accessors panic on one that is not
+// well formed, so policies name resources only through Name and Describe.
 func Name(r *policy.Resource) string {
-	if r.Name != "" {
+	switch {
+	case r.Name != "":
 		return r.Name
+	case r.URN.IsValid():
+		return r.URN.Name()
+	case r.URN != "":
+		return string(r.URN)
 	}
-	return r.URN.Name()
+	return "(unnamed)"
 }
 
 // Describe names a resource for a message: its type token and quoted name.
