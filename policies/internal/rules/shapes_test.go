@@ -86,9 +86,15 @@ func replaceLeaves(v resource.PropertyValue, shift int, n *int, kinds []resource
 func TestPoliciesAcceptEveryShape(t *testing.T) {
 	kinds := shapes()
 	variants := map[string]func(*policy.Stack) *policy.Stack{
-		"no urn":          func(st *policy.Stack) *policy.Stack { return reshape(st, func(_ int, r *policy.Resource) { r.URN = "" }) },
-		"no urn, no name": func(st *policy.Stack) *policy.Stack { return reshape(st, func(_ int, r *policy.Resource) { r.URN, r.Name = "", "" }) },
-		"not a urn":       func(st *policy.Stack) *policy.Stack { return reshape(st, func(_ int, r *policy.Resource) { r.URN, r.Name = "urn:pulumi:", "" }) },
+		"no urn": func(st *policy.Stack) *policy.Stack {
+			return reshape(st, func(_ int, r *policy.Resource) { r.URN = "" })
+		},
+		"no urn, no name": func(st *policy.Stack) *policy.Stack {
+			return reshape(st, func(_ int, r *policy.Resource) { r.URN, r.Name = "", "" })
+		},
+		"not a urn": func(st *policy.Stack) *policy.Stack {
+			return reshape(st, func(_ int, r *policy.Resource) { r.URN, r.Name = "urn:pulumi:", "" })
+		},
 		"no type": func(st *policy.Stack) *policy.Stack {
 			return reshape(st, func(_ int, r *policy.Resource) { r.Type = "" })
 		},
