@@ -87,7 +87,7 @@ func Load(ctx context.Context, files fs.FS, stackName string, overrides map[stri
 	}
 	for _, o := range resolved {
 		if err := checkKey(ns, o.key.Namespace(), o.key.Name(), declared); err != nil {
-			problems = append(problems, fmt.Errorf("config override %s: %w", strconv.Quote(o.written), err))
+			problems = append(problems, fmt.Errorf("config override %s: %w", showValue(o.written), err))
 			continue
 		}
 		val := config.NewValue(o.value)
@@ -99,7 +99,7 @@ func Load(ctx context.Context, files fs.FS, stackName string, overrides map[stri
 			val = config.NewObjectValue(o.value)
 		}
 		if err := ps.Config.Set(o.key, val, false); err != nil {
-			problems = append(problems, fmt.Errorf("config override %s: %w", strconv.Quote(o.written), err))
+			problems = append(problems, fmt.Errorf("config override %s: %w", showValue(o.written), err))
 		}
 	}
 	if err := errors.Join(problems...); err != nil {
@@ -136,13 +136,16 @@ func declaredKeys(proj *workspace.Project) []string {
 func checkKey(ns, keyNS, name string, declared []string) error {
 	switch {
 	case keyNS == "" || name == "":
-		return fmt.Errorf("config key %s is invalid: write namespace:key, such as %s:domain or aws:region", strconv.Quote(keyNS+":"+name), ns)
+		return fmt.Errorf("config key %s is invalid: write namespace:key, such as %s:domain or aws:region", showValue(keyNS+":"+name), ns)
 	case keyNS == ns && !slices.Contains(declared, name):
 		return fmt.Errorf("config %s is not a key of project %s%s: Pulumi.yaml declares %s",
-			strconv.Quote(keyNS+":"+name), ns, suggest.DidYouMean(name, declared), strings.Join(declared, ", "))
+			showValue(keyNS+":"+name), ns, suggest.DidYouMean(name, declared), strings.Join(declared, ", "))
 	}
 	return nil
 }
+
+// maxKeyLength bounds the configuration keys an override may name: no real key comes close.
+const maxKeyLength = 256
 
 // override is one configuration override, as written and as resolved.
 type override struct {
@@ -160,9 +163,13 @@ func resolveOverrides(ns string, overrides map[string]string) ([]override, error
 		if !strings.Contains(full, ":") {
 			full = ns + ":" + full
 		}
+		if len(full) > maxKeyLength {
+			problems = append(problems, fmt.Errorf("config override %s: a key of %d bytes; no key is longer than %d", showValue(written), len(full), maxKeyLength))
+			continue
+		}
 		key, err := config.ParseKey(full)
 		if err != nil {
-			problems = append(problems, fmt.Errorf("config override %s: %w", strconv.Quote(written), err))
+			problems = append(problems, fmt.Errorf("config override %s: could not parse it as a configuration key: write namespace:key, such as %s:domain", showValue(written), ns))
 			continue
 		}
 		out = append(out, override{written: written, value: overrides[written], key: key})
@@ -171,7 +178,7 @@ func resolveOverrides(ns string, overrides map[string]string) ([]override, error
 	for i := 1; i < len(out); i++ {
 		if a, b := out[i-1], out[i]; a.key == b.key {
 			problems = append(problems, fmt.Errorf("config %s is overridden twice, as %s = %s and as %s = %s: set it once",
-				a.key.String(), strconv.Quote(a.written), showValue(a.value), strconv.Quote(b.written), showValue(b.value)))
+				a.key.String(), showValue(a.written), showValue(a.value), showValue(b.written), showValue(b.value)))
 		}
 	}
 	return out, errors.Join(problems...)
