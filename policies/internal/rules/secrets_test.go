@@ -20,7 +20,7 @@ import (
 )
 
 // allFixtures loads every fixture under testdata.
-func allFixtures(t *testing.T) []*policytest.Fixture {
+func allFixtures(t testing.TB) []*policytest.Fixture {
 	t.Helper()
 	var all []*policytest.Fixture
 	err := filepath.WalkDir("testdata", func(path string, d os.DirEntry, err error) error {
