@@ -137,6 +137,12 @@ func TestLoadPairErrors(t *testing.T) {
 		{"Aurora major version only", func(v map[string]string) {
 			v["ess-ha:globalDatabase"] = `{"instanceClass":"db.r6g.large","engineVersion":"16","backupRetentionDays":14}`
 		}, []string{`ess-ha:globalDatabase.engineVersion = "16"`, "must be an Aurora PostgreSQL major.minor version"}},
+		{"Aurora before 11", func(v map[string]string) {
+			v["ess-ha:globalDatabase"] = `{"instanceClass":"db.r6g.large","engineVersion":"10.21","backupRetentionDays":14}`
+		}, []string{`ess-ha:globalDatabase.engineVersion = "10.21"`, "11 or later"}},
+		{"a burstable global instance", func(v map[string]string) {
+			v["ess-ha:globalDatabase"] = `{"instanceClass":"db.t4g.medium","engineVersion":"16.11","backupRetentionDays":14}`
+		}, []string{`ess-ha:globalDatabase.instanceClass = "db.t4g.medium"`, "burstable"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -44,6 +44,8 @@ func TestNumbersHaveRanges(t *testing.T) {
 		{"a fraction", "essPool", strings.Replace(essPool(1, 9, ""), `"maxSize":9`, `"maxSize":9.5`, 1), []string{"ess-ha:essPool.maxSize = 9.5", "whole number"}},
 		{"a number past int64 in an object", "essPool", strings.Replace(essPool(1, 9, ""), `"maxSize":9`, `"maxSize":1e400`, 1), []string{"ess-ha:essPool.maxSize", "whole number"}},
 		{"a port beyond TCP's", "essPool", essPool(1, 9, `[{"name":"a","repository":"inrupt/a","tag":"1","port":65536,"host":"@"}]`), []string{"ess-ha:essPool.containers[0].port = 65536"}},
+		{"a user data script over 16 KB", "backendPool", `{"instanceTypes":["m6i.large"],"minPerZone":0,"maxSize":3,"cpuTargetPercent":50,"containers":[` + strings.Repeat(`{"name":"x","repository":"backend/`+strings.Repeat("x", 250)+`","tag":"1"},`, 9) + `{"name":"y","repository":"backend/x","tag":"1"}]}`,
+			[]string{"ess-ha:backendPool.containers = ", "more than the 16384 EC2 takes"}},
 		{"too many containers", "backendPool", `{"instanceTypes":["m6i.large"],"minPerZone":0,"maxSize":3,"cpuTargetPercent":50,"containers":[` + strings.Repeat(`{"name":"x","repository":"backend/x","tag":"1"},`, 20) + `{"name":"y","repository":"backend/x","tag":"1"}]}`,
 			[]string{"ess-ha:backendPool.containers = 21", "1 to 20 containers"}},
 	}

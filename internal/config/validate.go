@@ -22,8 +22,12 @@ const (
 	MaxPoolSize = 1000
 	// MaxInstanceTypes is the most instance types a pool lists.
 	MaxInstanceTypes = 20
-	// MaxContainers is the most containers a pool runs; their script must fit EC2's 16 KB of user data.
+	// MaxContainers is the most containers a pool runs; their script must also fit EC2's 16 KB of user
+	// data (see UserDataEstimate).
 	MaxContainers = 20
+	// MaxUserData is what EC2 takes as user data, before base64
+	// (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html).
+	MaxUserData = 16 << 10
 	// MinStorageGiB and MaxStorageGiB bound the database's allocated storage: storage autoscaling goes
 	// up to twice it, and an RDS volume holds at most 64 TiB
 	// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.ModifyingExisting.html).
@@ -271,11 +275,14 @@ func (c *Config) validateGlobal(p *problems) {
 	if g.Identifier != "" && !rdsIdentifier.MatchString(g.Identifier) {
 		p.bad("globalDatabase.identifier", g.Identifier, "must be a lower-case RDS identifier: 1 to 63 letters, digits and single hyphens, starting with a letter, not ending with a hyphen")
 	}
-	if !dbClassPattern.MatchString(g.InstanceClass) {
+	switch {
+	case !dbClassPattern.MatchString(g.InstanceClass):
 		p.bad("globalDatabase.instanceClass", g.InstanceClass, "must be an Aurora instance class such as db.r6g.large")
+	case strings.HasPrefix(g.InstanceClass, "db.t"):
+		p.bad("globalDatabase.instanceClass", g.InstanceClass, "must not be a burstable (db.t) class: those cannot join an Aurora global database; use a memory-optimized class such as db.r6g.large")
 	}
-	if !auroraVersion.MatchString(g.EngineVersion) {
-		p.bad("globalDatabase.engineVersion", g.EngineVersion, "must be an Aurora PostgreSQL major.minor version that can still be created, such as "+DefaultAuroraVersion+" (it is the version the clusters are created with; later upgrades go through the global cluster)")
+	if major, _, _ := strings.Cut(g.EngineVersion, "."); !auroraVersion.MatchString(g.EngineVersion) || major < "11" {
+		p.bad("globalDatabase.engineVersion", g.EngineVersion, "must be an Aurora PostgreSQL major.minor version, 11 or later, that can still be created, such as "+DefaultAuroraVersion+" (it is the version the clusters are created with; later upgrades go through the global cluster)")
 	}
 	p.between("globalDatabase.backupRetentionDays", g.BackupRetentionDays, MinBackupDays, MaxBackupDays, " days")
 }
@@ -306,6 +313,9 @@ func (c *Config) validatePool(p *problems, key string, pool Pool, routed, zonesO
 	if len(pool.Containers) == 0 || len(pool.Containers) > MaxContainers {
 		p.bad(key+".containers", len(pool.Containers), fmt.Sprintf("must list 1 to %d containers: a pool with nothing to run is a mistake", MaxContainers))
 	}
+	if n := UserDataEstimate(pool.Containers); len(pool.Containers) <= MaxContainers && n > MaxUserData {
+		p.bad(key+".containers", containerNames(pool.Containers), fmt.Sprintf("make a user data script of up to %d bytes, more than the %d EC2 takes: run fewer containers, or shorten their names, repositories and tags", n, MaxUserData))
+	}
 	ports, hosts := map[int]bool{}, map[string]bool{}
 	for i, ct := range pool.Containers {
 		where := fmt.Sprintf("%s.containers[%d]", key, i)
@@ -331,8 +341,10 @@ func (c *Config) validatePool(p *problems, key string, pool Pool, routed, zonesO
 		switch {
 		case !routed:
 			p.bad(where+".host", ct.Host, "must be empty: only the ess pool is reachable from the load balancer")
-		case ct.Host != "@" && !labelPattern.MatchString(ct.Host) || hosts[ct.Host]:
-			p.bad(where+".host", ct.Host, "must be @ (the apex), or a unique DNS label such as identity")
+		case !slices.Contains(hostLabels(), ct.Host):
+			p.bad(where+".host", ct.Host, "must be @ (<domain>), identity or oidc: the names the ESS document requires, which the certificate and the DNS records cover")
+		case hosts[ct.Host]:
+			p.bad(where+".host", ct.Host, "is already the host of another container: route each name to one container")
 		case ct.Port == 0:
 			p.bad(where+".port", ct.Port, "must be set for a container the load balancer routes to")
 		}
@@ -349,6 +361,30 @@ func (c *Config) validatePool(p *problems, key string, pool Pool, routed, zonesO
 			}
 		}
 	}
+}
+
+// hostLabels are the hosts a container may take: "@" for the apex, and the labels of RequiredHosts.
+func hostLabels() []string {
+	out := make([]string, len(RequiredHosts))
+	for i, h := range RequiredHosts {
+		out[i] = h
+		if h == "" {
+			out[i] = "@"
+		}
+	}
+	return out
+}
+
+// UserDataEstimate is an upper bound of the size of the user data script a pool runs its containers
+// with (components/pool builds it): a fixed part, and for each container a fixed part and its name
+// (which also names its log group), repository and tag, each written several times. A test of this
+// package builds a pool at the estimate's limit and checks that its script fits MaxUserData.
+func UserDataEstimate(cs []Container) int {
+	n := 8 << 10
+	for _, c := range cs {
+		n += 512 + 4*len(c.Name) + 2*len(c.Repository) + 2*len(c.Tag)
+	}
+	return n
 }
 
 // containerNames lists the names of containers, for an error.
