@@ -266,7 +266,7 @@ func parseJSON(dec *json.Decoder, depth int) (any, error) {
 			}
 			k := kt.(string)
 			if _, dup := obj.values[k]; dup {
-				return nil, fmt.Errorf("key %q is given twice", k)
+				return nil, fmt.Errorf("key %s is given twice", Show(k))
 			}
 			v, err := parseJSON(dec, depth+1)
 			if err != nil {
@@ -319,8 +319,8 @@ func checkShape(path string, v any, t reflect.Type) []error {
 				if r, ok := replaced[k]; ok {
 					hint = " (it was replaced by " + r + ")"
 				}
-				errs = append(errs, &Error{Key: path + "." + k, Value: plain(obj.values[k]),
-					Allowed: fmt.Sprintf("%s has no key %q%s; its keys are %s", path, k, hint, strings.Join(names, ", "))})
+				errs = append(errs, &Error{Key: path + "." + shortKey(k), Value: plain(obj.values[k]),
+					Allowed: fmt.Sprintf("%s has no key %s%s; its keys are %s", path, Show(k), hint, strings.Join(names, ", "))})
 				continue
 			}
 			errs = append(errs, checkShape(path+"."+k, obj.values[k], f.Type)...)
@@ -354,6 +354,14 @@ func checkShape(path string, v any, t reflect.Type) []error {
 		}
 	}
 	return nil
+}
+
+// shortKey cuts a key that is not one of ours to a few dozen characters, for a key path in an error.
+func shortKey(k string) string {
+	if utf8.RuneCountInString(k) <= showMax/2 && utf8.ValidString(k) {
+		return k
+	}
+	return strings.Trim(Show(k), `"`)
 }
 
 // plain turns a parsed value back into plain JSON types, for an error to show.
