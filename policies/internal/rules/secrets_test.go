@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ess-ha/ess-ha/policies/internal/graph"
@@ -264,4 +265,41 @@ func TestEverySecretValueStaysSecret(t *testing.T) {
 	t.Logf("public %q", slices.Sorted(maps.Keys(skippedPublic)))
 	t.Logf("static %q", slices.Sorted(maps.Keys(skippedStatic)))
 	require.Positive(t, tried)
+}
+
+// TestTheReportedLeaks are the leaks the hostile review found: an RDS cluster whose engine is secret
+// printed it ("the hunter2-SECRET cluster is not a Multi-AZ DB cluster"), and a cache whose preferred
+// AZs are secret list elements printed them ("both placed in hunter2-SECRET"). Every policy runs on
+// them; no message shows the plaintext, and the findings still say what is wrong.
+func TestTheReportedLeaks(t *testing.T) {
+	const plaintext = "hunter2-SECRET"
+	secret := resource.MakeSecret(resource.NewStringProperty(plaintext))
+	urn := func(typ, name string) resource.URN {
+		return resource.URN(policytest.ShortURNPrefix + typ + "::" + name)
+	}
+	st := &policy.Stack{Resources: []*policy.Resource{
+		{URN: urn(graph.TypeRdsCluster, "db"), Type: graph.TypeRdsCluster, Name: "db", Properties: resource.PropertyMap{
+			"engine": secret, "clusterIdentifier": resource.NewStringProperty("db"),
+		}},
+		{URN: urn(graph.TypeCacheReplication, "cache"), Type: graph.TypeCacheReplication, Name: "cache", Properties: resource.PropertyMap{
+			"automaticFailoverEnabled": resource.NewBoolProperty(true), "multiAzEnabled": resource.NewBoolProperty(true),
+			"numCacheClusters":         resource.NewNumberProperty(2),
+			"preferredCacheClusterAzs": resource.NewArrayProperty([]resource.PropertyValue{secret, secret}),
+		}},
+	}}
+	said := map[string][]string{}
+	for _, p := range rules.All() {
+		cfg, err := policytest.Config(p, nil)
+		require.NoError(t, err)
+		vs, err := policytest.Run(context.Background(), p, st, policy.Args{Config: cfg})
+		require.NoError(t, err)
+		for _, v := range vs {
+			assert.NotContains(t, v.Message, plaintext, "%s", p.Name)
+			said[p.Name] = append(said[p.Name], v.Message)
+		}
+	}
+	require.NotEmpty(t, said[rules.RdsMultiAZ])
+	assert.Contains(t, strings.Join(said[rules.RdsMultiAZ], "\n"), "the [secret] cluster is not a Multi-AZ DB cluster")
+	require.NotEmpty(t, said[rules.CacheFailover])
+	assert.Contains(t, strings.Join(said[rules.CacheFailover], "\n"), "both placed in [secret]")
 }
