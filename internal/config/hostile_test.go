@@ -214,3 +214,13 @@ func TestShow(t *testing.T) {
 	assert.True(t, strings.HasSuffix(long, "…(2002 bytes)"), long)
 	assert.Less(t, len(long), 200)
 }
+
+// TestUnknownKeysDoNotHideOtherProblems: an object with a misspelt key and a bad value reports both.
+func TestUnknownKeysDoNotHideOtherProblems(t *testing.T) {
+	values := valid()
+	values["ess-ha:essPool"] = strings.Replace(essPool(1, 9, ""), `"minPerZone":1`, `"minPerZone":4611686018427387904,"containerz":[]`, 1)
+	_, err := load(t, values)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `essPool has no key "containerz" (did you mean "containers"?)`)
+	assert.Contains(t, err.Error(), "ess-ha:essPool.minPerZone = 4611686018427387904")
+}

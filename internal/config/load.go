@@ -35,6 +35,9 @@ type Error struct {
 	Key     string
 	Value   any
 	Allowed string
+	// unknownKey marks a key inside an object value that is not one of the object's: the rest of the
+	// object can still be read and checked.
+	unknownKey bool
 }
 
 func (e *Error) Error() string {
@@ -217,8 +220,11 @@ func decodeStrict(key, raw string, dst any) []error {
 		return []error{&Error{Key: key, Value: raw, Allowed: "must be " + expect(reflect.TypeOf(dst).Elem()) + ": " + err.Error()}}
 	}
 	t := reflect.TypeOf(dst).Elem()
-	if errs := checkShape(key, tree, t); len(errs) > 0 {
-		return errs
+	errs := checkShape(key, tree, t)
+	for _, e := range errs {
+		if ce, ok := e.(*Error); !ok || !ce.unknownKey {
+			return errs // a value of the wrong type: keep the defaults, which Validate then does not blame
+		}
 	}
 	v := reflect.ValueOf(dst).Elem()
 	if obj, ok := tree.(*object); ok && t.Kind() == reflect.Struct {
@@ -231,9 +237,9 @@ func decodeStrict(key, raw string, dst any) []error {
 		v.SetZero()
 	}
 	if err := json.Unmarshal([]byte(raw), dst); err != nil {
-		return []error{&Error{Key: key, Value: raw, Allowed: "must be " + expect(t) + ": " + err.Error()}}
+		return append(errs, &Error{Key: key, Value: raw, Allowed: "must be " + expect(t) + ": " + err.Error()})
 	}
-	return nil
+	return errs // unknown keys only: the known ones are read, so that Validate reports their problems too
 }
 
 // replaced are keys that were renamed, with what replaced them.
@@ -319,7 +325,7 @@ func checkShape(path string, v any, t reflect.Type) []error {
 				if r, ok := replaced[k]; ok {
 					hint = " (it was replaced by " + r + ")"
 				}
-				errs = append(errs, &Error{Key: path + "." + shortKey(k), Value: plain(obj.values[k]),
+				errs = append(errs, &Error{Key: path + "." + shortKey(k), Value: plain(obj.values[k]), unknownKey: true,
 					Allowed: fmt.Sprintf("%s has no key %s%s; its keys are %s", path, Show(k), hint, strings.Join(names, ", "))})
 				continue
 			}
