@@ -255,3 +255,28 @@ func TestMessagesAreBounded(t *testing.T) {
 func structpbOf(props resource.PropertyMap) (*structpb.Struct, error) {
 	return plugin.MarshalProperties(props, plugin.MarshalOptions{KeepUnknowns: true, KeepSecrets: true})
 }
+
+// TestHostileConfigurationIsAnError: configuration with a value of no kind, or nested too deep, is
+// refused with InvalidArgument and leaves the configuration in effect.
+func TestHostileConfigurationIsAnError(t *testing.T) {
+	srv, err := New(testPack(newRecorder()))
+	require.NoError(t, err)
+	deep := structpb.NewStringValue("x")
+	for range MaxDepth + 1 {
+		deep = structpb.NewListValue(&structpb.ListValue{Values: []*structpb.Value{deep}})
+	}
+	for name, props := range map[string]*structpb.Struct{
+		"no kind":  {Fields: map[string]*structpb.Value{"minimumZones": {}}},
+		"too deep": {Fields: map[string]*structpb.Value{"minimumZones": deep}},
+	} {
+		_, err := srv.Configure(context.Background(), &pulumirpc.ConfigureAnalyzerRequest{PolicyConfig: map[string]*pulumirpc.PolicyConfig{
+			"zones": {EnforcementLevel: pulumirpc.EnforcementLevel_MANDATORY, Properties: props},
+		}})
+		require.Error(t, err, name)
+		assert.Equal(t, codes.InvalidArgument, status.Code(err), name)
+		assert.Contains(t, err.Error(), `policy "zones"`, name)
+	}
+	st, err := srv.AnalyzeStack(context.Background(), &pulumirpc.AnalyzeStackRequest{})
+	require.NoError(t, err)
+	assert.NotEmpty(t, st.GetDiagnostics(), "the defaults are still in effect")
+}

@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -283,6 +284,15 @@ func (s *Server) ConfigureStack(_ context.Context, req *pulumirpc.AnalyzerStackC
 // Configure replaces the pack's configuration. Policies absent from the request return to their
 // defaults. Invalid configuration is rejected with InvalidArgument and leaves the previous one in place.
 func (s *Server) Configure(_ context.Context, req *pulumirpc.ConfigureAnalyzerRequest) (*emptypb.Empty, error) {
+	b := &budget{limits: s.limits}
+	for _, name := range slices.Sorted(maps.Keys(req.GetPolicyConfig())) {
+		if err := checkName("policy name", name, b); err != nil {
+			return nil, status.Error(codes.InvalidArgument, bound("malformed configuration: "+err.Error()))
+		}
+		if err := checkStruct(req.GetPolicyConfig()[name].GetProperties(), 0, b); err != nil {
+			return nil, status.Error(codes.InvalidArgument, bound(fmt.Sprintf("malformed configuration of policy %.100q: %v", name, err.at("properties"))))
+		}
+	}
 	cfg, err := s.reconcile(req.GetPolicyConfig())
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
