@@ -26,6 +26,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 
@@ -33,13 +34,18 @@ import (
 	"github.com/ess-ha/ess-ha/policies/audit"
 )
 
-const usage = `usage: essha <command> [flags]
+const usage = `Usage: essha <command> [flags]
 
-commands:
+essha plans, checks and operates the ess-ha stacks: the Enterprise Solid Server, highly available on
+AWS, one stack per region.
+
+Commands:
   plan      run the program offline for a stack and write its state file
   preview   preview a stack through the Pulumi engine with the policy pack, offline (AWS is a stand-in)
   failover  drain, restore or show the regions of the active-active deployment (STOP pattern)
   audit     run the policy pack on a state file (a stack export or a plan), without the Pulumi CLI
+
+Run 'essha <command> --help' (or 'essha help <command>') for what a command does and its flags.
 `
 
 func main() {
@@ -67,7 +73,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runFailover(ctx, args[1:], stdout)
 	case "audit":
 		return runAudit(ctx, args[1:], stdout, stderr)
-	case "-h", "--help", "help":
+	case "-h", "-help", "--help", "help":
+		if len(args) > 1 && args[0] == "help" && args[1] != "help" {
+			return run(ctx, []string{args[1], "--help"}, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
@@ -75,41 +84,134 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
-// setFlags collects repeated --set key=value flags.
-type setFlags map[string]string
+const planUsage = `Usage: essha plan --out FILE [--stack NAME] [--set KEY=VALUE]... [--project-dir DIR] [--peer-plan FILE]
 
-func (s setFlags) String() string { return fmt.Sprint(map[string]string(s)) }
+Runs the ess-ha program offline, under the Pulumi SDK's mocks, for one stack, and writes the stack's
+whole resource graph as a state file in the format 'pulumi stack export' writes, with a summary of it
+on standard output. Check the state file with 'essha audit --file FILE', or with
+'pulumi policy analyze --file FILE --policy-pack policies'. The same input gives the same bytes.
 
-func (s setFlags) Set(v string) error {
-	k, val, ok := strings.Cut(v, "=")
-	if !ok || k == "" {
-		return fmt.Errorf("--set %q: want key=value, e.g. --set availabilityZones=2", v)
+Flags:
+  --out FILE          where to write the state file, - for standard output (required)
+  --stack NAME        the stack to plan, whose configuration is Pulumi.<NAME>.yaml
+                      (default prod-us-east-1)
+  --set KEY=VALUE     override a configuration value; repeat it for several keys. KEY is a key of
+                      the project (domain, essPool) or namespace:key (ess-ha:domain, aws:region);
+                      an object or a list is JSON: --set 'essPool={"minPerZone": 2}'. Each key is
+                      set once: domain and ess-ha:domain are the same key, and setting it twice
+                      is an error. A key the project does not have is an error.
+  --project-dir DIR   the folder with Pulumi.yaml and the stack files (default: the ones built
+                      into essha)
+  --peer-plan FILE    for the member of an active-active pair: the owner's state file (an essha
+                      plan or a 'pulumi stack export'), whose outputs the member reads through its
+                      StackReference (default: plan the owner's stack first)
+  -h, --help          show this help
+
+Examples:
+  essha plan --stack prod-us-east-1 --out east.json
+  essha plan --stack prod-us-west-2 --out west.json --peer-plan east.json
+  essha plan --stack prod-us-east-1 --out - --set availabilityZones=2 > two-zones.json
+`
+
+// setFlags collects repeated --set key=value flags, in the order given. A key given twice, as
+// written, is refused here; the project loader refuses a key given twice in two spellings (domain
+// and ess-ha:domain).
+type setFlags struct {
+	keys   []string
+	values map[string]string
+}
+
+func (s *setFlags) String() string {
+	parts := make([]string, len(s.keys))
+	for i, k := range s.keys {
+		parts[i] = k + "=" + s.values[k]
 	}
-	s[k] = val
+	return strings.Join(parts, " ")
+}
+
+func (s *setFlags) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	switch {
+	case !ok || strings.TrimSpace(k) == "":
+		return fmt.Errorf("%q is not key=value: write --set KEY=VALUE, e.g. --set availabilityZones=2", v)
+	}
+	if prev, dup := s.values[k]; dup {
+		return fmt.Errorf("%s is set twice (%s=%s and %s=%s): set each key once", k, k, prev, k, val)
+	}
+	if s.values == nil {
+		s.values = map[string]string{}
+	}
+	s.keys = append(s.keys, k)
+	s.values[k] = val
 	return nil
 }
 
-func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// overrides returns the values by key, for plan.Options.
+func (s *setFlags) overrides() map[string]string {
+	if len(s.keys) == 0 {
+		return nil
+	}
+	return maps.Clone(s.values)
+}
+
+// parseFlags parses a command's flags: --help prints help to stdout (and returns errHelp); a bad flag
+// is an error naming it and pointing at --help.
+func parseFlags(fs *flag.FlagSet, args []string, help string, stdout io.Writer) error {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		_, werr := io.WriteString(stdout, help)
+		if werr != nil {
+			return werr
+		}
+		return errHelp
+	case err != nil:
+		return fmt.Errorf("%s: %w (run 'essha %s --help' for the flags)", fs.Name(), err, fs.Name())
+	case fs.NArg() > 0:
+		return fmt.Errorf("%s: unexpected arguments %q (run 'essha %s --help' for the flags)", fs.Name(), fs.Args(), fs.Name())
+	}
+	return nil
+}
+
+// errHelp is returned by parseFlags when help was asked for and printed: the command succeeds.
+var errHelp = errors.New("help printed")
+
+// planFlags are the flags of essha plan.
+type planFlags struct {
+	stack, out, dir, peerPlan *string
+	sets                      *setFlags
+}
+
+// newPlanFlags defines the flags of essha plan; planUsage describes each.
+func newPlanFlags() (*flag.FlagSet, planFlags) {
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	stack := fs.String("stack", "prod-us-east-1", "the stack to plan; its configuration is Pulumi.<stack>.yaml")
-	out := fs.String("out", "", "where to write the state file (required; - for standard output)")
-	dir := fs.String("project-dir", "", "the folder holding Pulumi.yaml and the stack files (default: the embedded ones)")
-	peerPlan := fs.String("peer-plan", "", "for the member of a pair: the owner's state file (an essha plan or a pulumi stack export) whose outputs the member reads; default: plan the owner's stack first")
-	sets := setFlags{}
-	fs.Var(sets, "set", "override a configuration value, key=value (repeatable)")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("plan: %w", err)
+	f := planFlags{
+		stack:    fs.String("stack", "prod-us-east-1", "the stack to plan"),
+		out:      fs.String("out", "", "where to write the state file"),
+		dir:      fs.String("project-dir", "", "the folder with Pulumi.yaml and the stack files"),
+		peerPlan: fs.String("peer-plan", "", "the owner's state file, for a member"),
+		sets:     &setFlags{},
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("plan: unexpected arguments %q", fs.Args())
+	fs.Var(f.sets, "set", "override a configuration value")
+	return fs, f
+}
+
+func runPlan(ctx context.Context, args []string, stdout, _ io.Writer) error {
+	fs, f := newPlanFlags()
+	if err := parseFlags(fs, args, planUsage, stdout); err != nil {
+		if errors.Is(err, errHelp) {
+			return nil
+		}
+		return err
 	}
-	if *out == "" {
-		return errors.New("plan: --out is required, e.g. --out plan.json")
+	if *f.out == "" {
+		return errors.New("plan: --out is required, e.g. --out plan.json (run 'essha plan --help' for the flags)")
 	}
-	opts := plan.Options{Stack: *stack, ProjectDir: *dir, Overrides: sets}
-	if *peerPlan != "" {
-		b, err := os.ReadFile(*peerPlan)
+	opts := plan.Options{Stack: *f.stack, ProjectDir: *f.dir, Overrides: f.sets.overrides()}
+	if *f.peerPlan != "" {
+		b, err := os.ReadFile(*f.peerPlan)
 		if err != nil {
 			return fmt.Errorf("plan: --peer-plan: %w", err)
 		}
@@ -119,14 +221,14 @@ func runPlan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if *out == "-" {
+	if *f.out == "-" {
 		_, err = stdout.Write(res.State)
 		return err
 	}
-	if err := os.WriteFile(*out, res.State, 0o644); err != nil {
-		return fmt.Errorf("plan: writing %s: %w", *out, err)
+	if err := os.WriteFile(*f.out, res.State, 0o644); err != nil {
+		return fmt.Errorf("plan: writing %s: %w", *f.out, err)
 	}
 	fmt.Fprint(stdout, res.Summary)
-	fmt.Fprintf(stdout, "\nWrote %s (%d bytes). Analyze it with:\n  pulumi policy analyze --file %s --policy-pack policies\n", *out, len(res.State), *out)
+	fmt.Fprintf(stdout, "\nWrote %s (%d bytes). Analyze it with:\n  pulumi policy analyze --file %s --policy-pack policies\n", *f.out, len(res.State), *f.out)
 	return nil
 }

@@ -28,7 +28,7 @@ func TestCommandLineErrorsNameTheProblem(t *testing.T) {
 		{"unknown command", []string{"deploy"}, `unknown command "deploy"`},
 		{"plan without --out", []string{"plan"}, "--out is required"},
 		{"plan of an unknown stack", []string{"plan", "--stack", "dev", "--out", "x.json"}, "known stacks: prod-us-east-1, prod-us-west-2"},
-		{"bad --set", []string{"plan", "--set", "novalue", "--out", "x.json"}, "want key=value"},
+		{"bad --set", []string{"plan", "--set", "novalue", "--out", "x.json"}, "is not key=value"},
 		{"unknown flag", []string{"plan", "--stacks", "x"}, "flag provided but not defined"},
 		{"stray argument", []string{"plan", "--out", "x.json", "extra"}, "unexpected arguments"},
 		{"bad config", []string{"plan", "--out", "x.json", "--set", "availabilityZones=1"}, "at least 2 AZs"},

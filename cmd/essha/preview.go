@@ -70,7 +70,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	stack := fs.String("stack", "", "the stack `NAME` to preview (required); its configuration is Pulumi.<NAME>.yaml")
 	configFile := fs.String("policy-pack-config", "", "the policy configuration `FILE`, as pulumi's --policy-pack-config takes it")
 	dir := fs.String("project-dir", "", "read Pulumi.yaml and the stack files from `DIR` (default: the ones built into essha)")
-	sets := setFlags{}
+	sets := &setFlags{}
 	fs.Var(sets, "set", "override a configuration value, as essha plan --set does (repeatable): `key=value`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -99,7 +99,7 @@ func runPreview(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		*configFile = abs
 	}
 	_, err := preview.Run(ctx, preview.Options{
-		Stack: *stack, ProjectDir: *dir, Overrides: sets, PolicyPackConfig: *configFile,
+		Stack: *stack, ProjectDir: *dir, Overrides: sets.overrides(), PolicyPackConfig: *configFile,
 		Stdout: stdout, Stderr: stderr,
 	})
 	if errors.Is(err, engine.ErrNotCompliant) {

@@ -38,7 +38,7 @@ func TestPreviewErrorsNameTheProblem(t *testing.T) {
 		{"no stack", []string{"preview"}, "--stack is required"},
 		{"unknown flag", []string{"preview", "--stacks", "x"}, "flag provided but not defined: -stacks (essha preview --help lists the flags)"},
 		{"stray argument", []string{"preview", "--stack", "prod-us-east-1", "extra"}, "unexpected arguments"},
-		{"bad --set", []string{"preview", "--stack", "prod-us-east-1", "--set", "novalue"}, "want key=value"},
+		{"bad --set", []string{"preview", "--stack", "prod-us-east-1", "--set", "novalue"}, "is not key=value"},
 		{"missing policy config", []string{"preview", "--stack", "prod-us-east-1", "--policy-pack-config", missing}, "--policy-pack-config"},
 		{"unknown stack", []string{"preview", "--stack", "dev"}, "known stacks: prod-us-east-1, prod-us-west-2"},
 	}

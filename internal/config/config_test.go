@@ -59,24 +59,24 @@ func TestLoadReportsEachErrorWithKeyValueAndFix(t *testing.T) {
 		{"unknown load balancer option", "loadBalancers", "many", []string{"ess-ha:loadBalancers = \"many\"", "shared or perAz"}},
 		{"unknown gateway", "gateway", "apigw", []string{"none or globalAccelerator"}},
 		{"perAz without accelerator", "loadBalancers", "perAz", []string{"must be globalAccelerator when loadBalancers is perAz"}},
-		{"pool with no containers", "backendPool", `{"instanceTypes":["m6i.large"],"minPerZone":0,"maxSize":3,"containers":[]}`, []string{"backendPool.containers must list at least one container"}},
-		{"unknown pool field", "essPool", `{"instanceTypes":["m6i.large"],"minPerZone":1,"maxSize":9,"containerz":[]}`, []string{"ess-ha:essPool", "unknown field \"containerz\""}},
+		{"pool with no containers", "backendPool", `{"instanceTypes":["m6i.large"],"minPerZone":0,"maxSize":3,"containers":[]}`, []string{"ess-ha:backendPool.containers = 0", "must list 1 to 20 containers"}},
+		{"unknown pool field", "essPool", `{"instanceTypes":["m6i.large"],"minPerZone":1,"maxSize":9,"containerz":[]}`, []string{"ess-ha:essPool.containerz = []", `essPool has no key "containerz" (did you mean "containers"?)`}},
 		{"public registry in repository", "backendPool", `{"instanceTypes":["m6i.large"],"minPerZone":0,"maxSize":3,"containers":[{"name":"x","repository":"docker.io/library/nginx","tag":"1.27"}]}`, []string{"private ECR registry", "never a registry host"}},
 		{"latest tag", "backendPool", `{"instanceTypes":["m6i.large"],"minPerZone":0,"maxSize":3,"containers":[{"name":"x","repository":"backend/x","tag":"latest"}]}`, []string{"latest is not allowed"}},
-		{"ess pool without one instance per AZ", "essPool", `{"instanceTypes":["m6i.large"],"minPerZone":0,"maxSize":9,"containers":[{"name":"a","repository":"inrupt/a","tag":"1","port":80,"host":"@"},{"name":"b","repository":"inrupt/b","tag":"1","port":81,"host":"identity"},{"name":"c","repository":"inrupt/c","tag":"1","port":82,"host":"oidc"}]}`, []string{"essPool.minPerZone must be at least 1"}},
+		{"ess pool without one instance per AZ", "essPool", `{"instanceTypes":["m6i.large"],"minPerZone":0,"maxSize":9,"containers":[{"name":"a","repository":"inrupt/a","tag":"1","port":80,"host":"@"},{"name":"b","repository":"inrupt/b","tag":"1","port":81,"host":"identity"},{"name":"c","repository":"inrupt/c","tag":"1","port":82,"host":"oidc"}]}`, []string{"ess-ha:essPool.minPerZone = 0", "must be from 1 to 100: the ess pool keeps an instance in every AZ"}},
 		{"ess pool missing a required name", "essPool", `{"instanceTypes":["m6i.large"],"minPerZone":1,"maxSize":9,"containers":[{"name":"a","repository":"inrupt/a","tag":"1","port":80,"host":"@"}]}`, []string{"identity.solid.example.com", "oidc.solid.example.com"}},
 		{"backend container with a host", "backendPool", `{"instanceTypes":["m6i.large"],"minPerZone":0,"maxSize":3,"containers":[{"name":"x","repository":"backend/x","tag":"1","port":80,"host":"www"}]}`, []string{"only the ess pool is reachable"}},
-		{"short backups", "database", `{"instanceClass":"db.r6g.large","engineVersion":"16.4","allocatedStorageGiB":100,"backupRetentionDays":1,"name":"ess","username":"ess"}`, []string{"backupRetentionDays must be from 7 to 35"}},
-		{"cache without replica", "cache", `{"nodeType":"cache.r6g.large","replicas":0,"engineVersion":"7.1"}`, []string{"cache.replicas must be from 1 to 5"}},
-		{"zone names of another region", "zoneNames", `["us-west-2a","us-west-2b","us-west-2c"]`, []string{"AZ names of region us-east-1"}},
+		{"short backups", "database", `{"instanceClass":"db.r6g.large","engineVersion":"16.4","allocatedStorageGiB":100,"backupRetentionDays":1,"name":"ess","username":"ess"}`, []string{"ess-ha:database.backupRetentionDays = 1", "must be from 7 to 35"}},
+		{"cache without replica", "cache", `{"nodeType":"cache.r6g.large","replicas":0,"engineVersion":"7.1"}`, []string{"ess-ha:cache.replicas = 0", "must be from 1 to 5"}},
+		{"zone names of another region", "zoneNames", `["us-west-2a","us-west-2b","us-west-2c"]`, []string{`ess-ha:zoneNames[0] = "us-west-2a"`, "an AZ of the stack's region us-east-1"}},
 		{"bad retention", "logRetentionDays", "10", []string{"CloudWatch Logs retention"}},
 		{"bad AMI", "amiId", "ubuntu", []string{"ami-", "resolve:ssm:"}},
-		{"old single instance type", "essPool", `{"instanceType":"m6i.large","minPerZone":1,"maxSize":9,"containers":[]}`, []string{"essPool.instanceType was replaced by essPool.instanceTypes"}},
-		{"no instance type", "backendPool", `{"instanceTypes":[],"minPerZone":0,"maxSize":3,"containers":[{"name":"x","repository":"backend/x","tag":"1"}]}`, []string{"backendPool.instanceTypes must list 1 to 20"}},
-		{"repeated instance type", "backendPool", `{"instanceTypes":["m6i.large","m6i.large"],"minPerZone":0,"maxSize":3,"containers":[{"name":"x","repository":"backend/x","tag":"1"}]}`, []string{"backendPool.instanceTypes[1] must be a distinct EC2 instance type"}},
+		{"old single instance type", "essPool", `{"instanceType":"m6i.large","minPerZone":1,"maxSize":9,"containers":[]}`, []string{"ess-ha:essPool.instanceType", "replaced by instanceTypes"}},
+		{"no instance type", "backendPool", `{"instanceTypes":[],"minPerZone":0,"maxSize":3,"containers":[{"name":"x","repository":"backend/x","tag":"1"}]}`, []string{"ess-ha:backendPool.instanceTypes = []", "must list 1 to 20"}},
+		{"repeated instance type", "backendPool", `{"instanceTypes":["m6i.large","m6i.large"],"minPerZone":0,"maxSize":3,"containers":[{"name":"x","repository":"backend/x","tag":"1"}]}`, []string{`ess-ha:backendPool.instanceTypes[1] = "m6i.large"`, "must be a distinct EC2 instance type"}},
 		// RDS upgrades minor versions itself; a pinned minor version makes every later up try to
 		// downgrade, which RDS refuses.
-		{"RDS minor version pinned", "database", `{"instanceClass":"db.r6g.large","engineVersion":"16.4","allocatedStorageGiB":100,"backupRetentionDays":14,"name":"ess","username":"ess"}`, []string{"database.engineVersion must be a PostgreSQL major version such as 16"}},
+		{"RDS minor version pinned", "database", `{"instanceClass":"db.r6g.large","engineVersion":"16.4","allocatedStorageGiB":100,"backupRetentionDays":14,"name":"ess","username":"ess"}`, []string{`ess-ha:database.engineVersion = "16.4"`, "must be a PostgreSQL major version such as 16"}},
 		{"the former globalDatabase.role", "globalDatabase", `{"role":"primary","instanceClass":"db.r6g.large","engineVersion":"16.11","backupRetentionDays":14}`, []string{"globalDatabase.role is no longer used", "ess-ha:pairRole"}},
 		{"a role without a peer", "pairRole", "owner", []string{"ess-ha:pairRole = \"owner\"", "without peerRegion"}},
 		{"deployment too long for the stop buckets", "deployment", "a-deployment-name-of-31-chars-x", []string{"3 to 30", "<deployment>-stop-<account>-<region>"}},
@@ -136,7 +136,13 @@ func TestLoadPairErrors(t *testing.T) {
 		{"two accounts", func(v map[string]string) { v["aws:allowedAccountIds"] = `["123456789012","210987654321"]` }, []string{"exactly one 12-digit AWS account ID"}},
 		{"Aurora major version only", func(v map[string]string) {
 			v["ess-ha:globalDatabase"] = `{"instanceClass":"db.r6g.large","engineVersion":"16","backupRetentionDays":14}`
-		}, []string{"globalDatabase.engineVersion must be an Aurora PostgreSQL major.minor version"}},
+		}, []string{`ess-ha:globalDatabase.engineVersion = "16"`, "must be an Aurora PostgreSQL major.minor version"}},
+		{"Aurora before 11", func(v map[string]string) {
+			v["ess-ha:globalDatabase"] = `{"instanceClass":"db.r6g.large","engineVersion":"10.21","backupRetentionDays":14}`
+		}, []string{`ess-ha:globalDatabase.engineVersion = "10.21"`, "11 or later"}},
+		{"a burstable global instance", func(v map[string]string) {
+			v["ess-ha:globalDatabase"] = `{"instanceClass":"db.t4g.medium","engineVersion":"16.11","backupRetentionDays":14}`
+		}, []string{`ess-ha:globalDatabase.instanceClass = "db.t4g.medium"`, "burstable"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,13 +4,18 @@ package project
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	pkgworkspace "github.com/pulumi/pulumi/pkg/v3/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
@@ -20,6 +25,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"gopkg.in/yaml.v3"
+
+	"github.com/ess-ha/ess-ha/internal/suggest"
 )
 
 // Stacks lists the stacks whose Pulumi.<stack>.yaml is in the project files.
@@ -38,6 +45,14 @@ func Stacks(files fs.FS) ([]string, error) {
 
 // Load loads the project and the stack's configuration, applies the project's declared defaults
 // and type-checks it as `pulumi up` does, and returns it as the "namespace:key" map the SDK reads.
+//
+// Unlike the Pulumi CLI, it refuses what a careless stack file or command line would otherwise slip
+// past: a key of the project's namespace that Pulumi.yaml does not declare (a typo, which would leave
+// the default in place; the error suggests the closest declared key), a key without a namespace or a
+// name, an override whose value looks like JSON but is not, and two overrides of one key. Overrides
+// are keyed "namespace:key" or, in the project's namespace, "key"; "domain" and "ess-ha:domain" are
+// the same key, and setting a key twice is an error rather than a race that one of them would win, so
+// the same input always gives the same configuration.
 func Load(ctx context.Context, files fs.FS, stackName string, overrides map[string]string) (*workspace.Project, map[string]string, error) {
 	projBytes, err := fs.ReadFile(files, "Pulumi.yaml")
 	if err != nil {
@@ -58,21 +73,37 @@ func Load(ctx context.Context, files fs.FS, stackName string, overrides map[stri
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading %s: %w", file, err)
 	}
-	for k, v := range overrides {
-		if !strings.Contains(k, ":") {
-			k = proj.Name.String() + ":" + k
+	ns := proj.Name.String()
+	declared := declaredKeys(proj)
+	var problems []error
+	for _, k := range slices.SortedFunc(maps.Keys(ps.Config), func(a, b config.Key) int { return strings.Compare(a.String(), b.String()) }) {
+		if err := checkKey(ns, k.Namespace(), k.Name(), declared); err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", file, err))
 		}
-		key, err := config.ParseKey(k)
-		if err != nil {
-			return nil, nil, fmt.Errorf("config override %q: %w", k, err)
+	}
+	resolved, err := resolveOverrides(ns, overrides)
+	if err != nil {
+		problems = append(problems, err)
+	}
+	for _, o := range resolved {
+		if err := checkKey(ns, o.key.Namespace(), o.key.Name(), declared); err != nil {
+			problems = append(problems, fmt.Errorf("config override %s: %w", showValue(o.written), err))
+			continue
 		}
-		val := config.NewValue(v)
-		if strings.HasPrefix(strings.TrimSpace(v), "{") || strings.HasPrefix(strings.TrimSpace(v), "[") {
-			val = config.NewObjectValue(v)
+		val := config.NewValue(o.value)
+		if trimmed := strings.TrimSpace(o.value); strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "[") {
+			if err := json.Unmarshal([]byte(o.value), new(any)); err != nil {
+				problems = append(problems, fmt.Errorf("config override %s = %s is not valid JSON (%v): write an object or list as JSON, such as %s='{\"minPerZone\": 2}'", o.written, showValue(o.value), err, o.written))
+				continue
+			}
+			val = config.NewObjectValue(o.value)
 		}
-		if err := ps.Config.Set(key, val, false); err != nil {
-			return nil, nil, fmt.Errorf("config override %q: %w", k, err)
+		if err := ps.Config.Set(o.key, val, false); err != nil {
+			problems = append(problems, fmt.Errorf("config override %s: %w", showValue(o.written), err))
 		}
+	}
+	if err := errors.Join(problems...); err != nil {
+		return nil, nil, fmt.Errorf("stack %s: %w", stackName, err)
 	}
 	if err := pkgworkspace.ValidateStackConfigAndApplyProjectConfig(ctx, stackName, proj, esc.Value{},
 		ps.Config, config.NopEncrypter, config.NopDecrypter); err != nil {
@@ -87,6 +118,83 @@ func Load(ctx context.Context, files fs.FS, stackName string, overrides map[stri
 		out[k.Namespace()+":"+k.Name()] = v
 	}
 	return proj, out, nil
+}
+
+// declaredKeys lists the keys Pulumi.yaml declares in the project's namespace, sorted.
+func declaredKeys(proj *workspace.Project) []string {
+	prefix := proj.Name.String() + ":"
+	var keys []string
+	for k := range proj.Config {
+		keys = append(keys, strings.TrimPrefix(k, prefix))
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// checkKey checks one configuration key: it has a namespace and a name, and in the project's namespace
+// it is declared.
+func checkKey(ns, keyNS, name string, declared []string) error {
+	switch {
+	case keyNS == "" || name == "":
+		return fmt.Errorf("config key %s is invalid: write namespace:key, such as %s:domain or aws:region", showValue(keyNS+":"+name), ns)
+	case keyNS == ns && !slices.Contains(declared, name):
+		return fmt.Errorf("config %s is not a key of project %s%s: Pulumi.yaml declares %s",
+			showValue(keyNS+":"+name), ns, suggest.DidYouMean(name, declared), strings.Join(declared, ", "))
+	}
+	return nil
+}
+
+// maxKeyLength bounds the configuration keys an override may name: no real key comes close.
+const maxKeyLength = 256
+
+// override is one configuration override, as written and as resolved.
+type override struct {
+	written, value string
+	key            config.Key
+}
+
+// resolveOverrides resolves the keys of overrides ("key" is "<ns>:key"), sorted by key, and refuses
+// two overrides of one key.
+func resolveOverrides(ns string, overrides map[string]string) ([]override, error) {
+	var out []override
+	var problems []error
+	for _, written := range slices.Sorted(maps.Keys(overrides)) {
+		full := written
+		if !strings.Contains(full, ":") {
+			full = ns + ":" + full
+		}
+		if len(full) > maxKeyLength {
+			problems = append(problems, fmt.Errorf("config override %s: a key of %d bytes; no key is longer than %d", showValue(written), len(full), maxKeyLength))
+			continue
+		}
+		key, err := config.ParseKey(full)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("config override %s: could not parse it as a configuration key: write namespace:key, such as %s:domain", showValue(written), ns))
+			continue
+		}
+		out = append(out, override{written: written, value: overrides[written], key: key})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].key.String() < out[j].key.String() })
+	for i := 1; i < len(out); i++ {
+		if a, b := out[i-1], out[i]; a.key == b.key {
+			problems = append(problems, fmt.Errorf("config %s is overridden twice, as %s = %s and as %s = %s: set it once",
+				a.key.String(), showValue(a.written), showValue(a.value), showValue(b.written), showValue(b.value)))
+		}
+	}
+	return out, errors.Join(problems...)
+}
+
+// showValue quotes a value for an error, cut to a few dozen characters.
+func showValue(v string) string {
+	const most = 64
+	if len(v) <= most {
+		return strconv.Quote(v)
+	}
+	cut := most
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return strconv.Quote(v[:cut]) + "…(" + strconv.Itoa(len(v)) + " bytes)"
 }
 
 // Pair is an active-active deployment as its stack files describe it: two stacks that set

@@ -206,3 +206,72 @@ func TestShippedStacksFormOnePair(t *testing.T) {
 		AccountID:  "123456789012",
 	}, p)
 }
+
+// TestOverridesOfOneKey: "domain" and "ess-ha:domain" are one key; two overrides of it are an error
+// naming both, the same every time, instead of a race that one of them wins.
+func TestOverridesOfOneKey(t *testing.T) {
+	fs := files(map[string]string{"a": "config:\n  aws:region: us-east-1\n"})
+	overrides := map[string]string{"ess-ha:peerRegion": "us-west-2", "peerRegion": "eu-west-1", "zones": "2"}
+	var first string
+	for range 12 {
+		_, _, err := project.Load(context.Background(), fs, "a", overrides)
+		require.Error(t, err)
+		if first == "" {
+			first = err.Error()
+		}
+		assert.Equal(t, first, err.Error(), "the same input gives the same result")
+	}
+	assert.Contains(t, first, `config ess-ha:peerRegion is overridden twice, as "ess-ha:peerRegion" = "us-west-2" and as "peerRegion" = "eu-west-1": set it once`)
+
+	_, cfg, err := project.Load(context.Background(), fs, "a", map[string]string{"ess-ha:peerRegion": "us-west-2", "zones": "2"})
+	require.NoError(t, err)
+	assert.Equal(t, "us-west-2", cfg["ess-ha:peerRegion"])
+	assert.Equal(t, "2", cfg["ess-ha:zones"])
+}
+
+// TestUnknownKeysAreErrors: a key of the project's namespace that Pulumi.yaml does not declare, in a
+// stack file or an override, and a key without a namespace or name, are errors suggesting the closest
+// declared key.
+func TestUnknownKeysAreErrors(t *testing.T) {
+	fs := files(map[string]string{
+		"typo": "config:\n  aws:region: us-east-1\n  ess-ha:zone: 2\n  aws:profile: other\n",
+		"ok":   "config:\n  aws:region: us-east-1\n",
+	})
+	_, _, err := project.Load(context.Background(), fs, "typo", nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `Pulumi.typo.yaml: config "ess-ha:zone" is not a key of project ess-ha (did you mean "zones"?): Pulumi.yaml declares deployment, peerRegion, zones`)
+	assert.NotContains(t, err.Error(), "aws:profile", "other namespaces are not the project's to check")
+
+	for written, want := range map[string]string{
+		"nonexistent":  `config "ess-ha:nonexistent" is not a key of project ess-ha: Pulumi.yaml declares`,
+		":":            `config override ":": config key ":" is invalid`,
+		"ess-ha:":      `config key "ess-ha:" is invalid`,
+		"a:b:c:d":      `config override "a:b:c:d": could not parse`,
+		"peerRegions":  `(did you mean "peerRegion"?)`,
+		"ess-ha:Zones": `(did you mean "zones"?)`,
+	} {
+		_, _, err := project.Load(context.Background(), fs, "ok", map[string]string{written: "1"})
+		require.Error(t, err, written)
+		assert.Contains(t, err.Error(), want, written)
+	}
+}
+
+// TestOverrideThatIsNotJSON: a value that starts like JSON but is not names the key and the value.
+func TestOverrideThatIsNotJSON(t *testing.T) {
+	fs := files(map[string]string{"a": "config:\n  aws:region: us-east-1\n"})
+	_, _, err := project.Load(context.Background(), fs, "a", map[string]string{"deployment": "{not json"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `config override deployment = "{not json" is not valid JSON`)
+}
+
+// TestShippedProjectRefusesTypos runs the shipped project with the typos of the issue.
+func TestShippedProjectRefusesTypos(t *testing.T) {
+	for written, want := range map[string]string{
+		"availabilityZone": `(did you mean "availabilityZones"?)`,
+		"nonexistent":      `"ess-ha:nonexistent" is not a key of project ess-ha`,
+	} {
+		_, _, err := project.Load(context.Background(), essha.ProjectFiles(), "prod-us-east-1", map[string]string{written: "1"})
+		require.Error(t, err, written)
+		assert.Contains(t, err.Error(), want)
+	}
+}

@@ -2,8 +2,10 @@ package analyzer
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -100,8 +102,9 @@ func viaPlugin(key resource.PropertyKey, v *structpb.Value, opts plugin.MarshalO
 const decodeChunk = 512
 
 // decodeStack decodes an AnalyzeStack request's resources on every processor, keeping their order. It
-// stops with the context's error when ctx ends.
-func decodeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRequest) ([]*policy.Resource, error) {
+// stops with the context's error when ctx ends. Each chunk is checked against lim with a budget of its
+// own, and the values of all chunks together against lim too.
+func decodeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRequest, lim limits) ([]*policy.Resource, error) {
 	ars := req.GetResources()
 	out := make([]*policy.Resource, len(ars))
 	var (
@@ -110,6 +113,7 @@ func decodeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRequest) ([]*po
 		firstErr error
 		firstAt  = len(ars)
 		next     = make(chan int)
+		spent    atomic.Int64
 	)
 	for range max(1, min(runtime.GOMAXPROCS(0), (len(ars)+decodeChunk-1)/decodeChunk)) {
 		wg.Add(1)
@@ -119,8 +123,12 @@ func decodeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRequest) ([]*po
 				if ctx.Err() != nil {
 					continue
 				}
+				b := &budget{limits: lim}
 				for i := start; i < min(start+decodeChunk, len(ars)); i++ {
-					r, err := stackResource(ars[i])
+					r, err := stackResource(ars[i], b)
+					if err == nil && spent.Load()+int64(b.values) > int64(lim.values) {
+						err = fmt.Errorf("the request carries more than %d values, the most the pack accepts", lim.values)
+					}
 					if err != nil {
 						mu.Lock()
 						if i < firstAt {
@@ -131,6 +139,7 @@ func decodeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRequest) ([]*po
 					}
 					out[i] = r
 				}
+				spent.Add(int64(b.values))
 			}
 		}()
 	}

@@ -75,6 +75,6 @@ func TestAnalyzeStackStopsWhenCancelled(t *testing.T) {
 	_, err = srv.AnalyzeStack(ctx, req)
 	assert.Equal(t, codes.Canceled, status.Code(err))
 	assert.Zero(t, ran)
-	_, err = decodeStack(ctx, req)
+	_, err = decodeStack(ctx, req, defaultLimits)
 	assert.ErrorIs(t, err, context.Canceled, "decoding stops too")
 }

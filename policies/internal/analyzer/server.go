@@ -1,8 +1,25 @@
 // Package analyzer serves a pack of policies over Pulumi's Analyzer gRPC protocol, with the semantics of
 // Pulumi's Node policy SDK: enforcement levels (pack default, per-policy default, configured level, the
 // `all` key), configuration validated against each policy's schema, resource policies in Analyze, stack
-// policies in AnalyzeStack, remediations in Remediate. Unlike the Node SDK, a policy that panics or
-// fails never fails the call: it is reported as one diagnostic and the other policies still run.
+// policies in AnalyzeStack, remediations in Remediate.
+//
+// What can go wrong, and what the engine sees:
+//   - A violation is a diagnostic at the policy's level; a finding that cannot be decided during a
+//     preview is an advisory diagnostic.
+//   - A policy that fails (panics) is an error, never a violation, as in the Node policy SDK, which
+//     fails the call with "Error validating resource with policy ..." when a policy throws: a failure
+//     says nothing about the resource, so it must neither block as a violation that a waiver or a level
+//     could silence, nor pass as advisory. The call fails with codes.Internal naming every policy that
+//     failed (the others still run, so that all failures are reported at once); `pulumi preview` and
+//     `pulumi up` stop with that error. A remediation that fails fails Remediate the same way. The
+//     panic's stack goes to the plugin's standard error; the process stays up.
+//   - A malformed request (a value with no kind, nesting deeper than MaxDepth, more than MaxValues
+//     values, a string longer than MaxStringBytes) fails with codes.InvalidArgument, naming the
+//     resource and the path of the value, before any policy runs.
+//
+// Every message that leaves the pack, diagnostic or error, passes through the request's secrets
+// (package redact) and is at most MaxMessageBytes long; a policy reports at most
+// MaxDiagnosticsPerPolicy diagnostics per call, and one more saying how many it left out.
 package analyzer
 
 import (
@@ -10,11 +27,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	pkgplugin "github.com/pulumi/pulumi/pkg/v3/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -26,7 +47,18 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
+	"github.com/ess-ha/ess-ha/policies/internal/redact"
 	"github.com/ess-ha/ess-ha/policies/internal/waiver"
+)
+
+// Bounds of what the pack says.
+const (
+	// MaxMessageBytes is the length of the longest diagnostic message or error; a longer one is cut,
+	// saying how much was left out.
+	MaxMessageBytes = 4 << 10
+	// MaxDiagnosticsPerPolicy is how many diagnostics one policy reports in one call; the rest are
+	// summed up in one more diagnostic at the highest level among them.
+	MaxDiagnosticsPerPolicy = 250
 )
 
 // Pack is a policy pack to serve.
@@ -64,6 +96,7 @@ type Server struct {
 	info    *pulumirpc.AnalyzerInfo
 	log     io.Writer
 	now     func() time.Time
+	limits  limits
 
 	// ctx is cancelled by Cancel; every policy call runs under it.
 	ctx    context.Context
@@ -101,7 +134,7 @@ func New(pack Pack, opts ...Option) (*Server, error) {
 	if !validLevel(pack.DefaultLevel) {
 		return nil, fmt.Errorf("policy pack %s: invalid default enforcement level %q", pack.Name, pack.DefaultLevel)
 	}
-	s := &Server{pack: pack, byName: make(map[string]*entry, len(pack.Policies)), now: time.Now}
+	s := &Server{pack: pack, byName: make(map[string]*entry, len(pack.Policies)), now: time.Now, limits: defaultLimits}
 	for _, o := range opts {
 		o(s)
 	}
@@ -259,6 +292,15 @@ func (s *Server) ConfigureStack(_ context.Context, req *pulumirpc.AnalyzerStackC
 // Configure replaces the pack's configuration. Policies absent from the request return to their
 // defaults. Invalid configuration is rejected with InvalidArgument and leaves the previous one in place.
 func (s *Server) Configure(_ context.Context, req *pulumirpc.ConfigureAnalyzerRequest) (*emptypb.Empty, error) {
+	b := &budget{limits: s.limits}
+	for _, name := range slices.Sorted(maps.Keys(req.GetPolicyConfig())) {
+		if err := checkName("policy name", name, b); err != nil {
+			return nil, status.Error(codes.InvalidArgument, bound("malformed configuration: "+err.Error()))
+		}
+		if err := checkStruct(req.GetPolicyConfig()[name].GetProperties(), 0, b); err != nil {
+			return nil, status.Error(codes.InvalidArgument, bound(fmt.Sprintf("malformed configuration of policy %.100q: %v", name, err.at("properties"))))
+		}
+	}
 	cfg, err := s.reconcile(req.GetPolicyConfig())
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
@@ -278,12 +320,12 @@ func (s *Server) Analyze(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*p
 	var r *policy.Resource
 	return s.run(ctx, checks{
 		applies: func(p policy.Policy) bool { return p.CheckResource != nil },
-		decode: func(context.Context) (urn resource.URN, err error) {
-			r, err = resourceFromRequest(req, checkOptions)
-			if err != nil {
-				return "", err
+		decode: func(context.Context) (resource.URN, *redact.Set, error) {
+			var err error
+			if r, err = resourceFromRequest(req, checkOptions, s.limits); err != nil {
+				return "", nil, err
 			}
-			return r.URN, nil
+			return r.URN, redact.Of(r.Properties), nil
 		},
 		check: func(ctx context.Context, p policy.Policy, args policy.Args) []policy.Violation {
 			return p.CheckResource(ctx, r, args)
@@ -297,9 +339,16 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 	var stack *policy.Stack
 	return s.run(ctx, checks{
 		applies: func(p policy.Policy) bool { return p.CheckStack != nil },
-		decode: func(ctx context.Context) (urn resource.URN, err error) {
-			stack, err = stackFromRequest(ctx, req)
-			return "", err
+		decode: func(ctx context.Context) (resource.URN, *redact.Set, error) {
+			var err error
+			if stack, err = stackFromRequest(ctx, req, s.limits); err != nil {
+				return "", nil, err
+			}
+			props := make([]resource.PropertyMap, len(stack.Resources))
+			for i, r := range stack.Resources {
+				props[i] = r.Properties
+			}
+			return "", redact.Of(props...), nil
 		},
 		root: func() resource.URN { return RootURN(stack.Resources) },
 		check: func(ctx context.Context, p policy.Policy, args policy.Args) []policy.Violation {
@@ -309,19 +358,20 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 }
 
 // checks is one kind of check: which policies have it, how to decode its input (once, and only if a
-// policy runs; it returns the URN diagnostics name, empty for the stack), and how to run it.
+// policy runs; it returns the URN diagnostics name, empty for the stack, and the input's secrets), and
+// how to run it.
 type checks struct {
 	applies func(policy.Policy) bool
-	decode  func(context.Context) (resource.URN, error)
+	decode  func(context.Context) (resource.URN, *redact.Set, error)
 	check   func(context.Context, policy.Policy, policy.Args) []policy.Violation
 	// root returns the URN the engine attributes stack-level findings to; nil for resource checks.
 	root func() resource.URN
 }
 
 // run runs a kind of check for every policy that has it and whose level lets it run, each guarded so
-// that a failing policy becomes one diagnostic and the others still run. The stack's checks run
-// concurrently, one per processor (a stack and its graph are read-only once built); the diagnostics
-// keep the pack's order.
+// that a failing policy cannot stop the others or the process. The stack's checks run concurrently, one
+// per processor (a stack and its graph are read-only once built); the diagnostics keep the pack's
+// order. It returns the diagnostics, or, when a policy failed, an Internal error naming every failure.
 func (s *Server) run(ctx context.Context, c checks) (*pulumirpc.AnalyzeResponse, error) {
 	ctx, done, err := s.begin(ctx)
 	if err != nil {
@@ -350,27 +400,33 @@ func (s *Server) run(ctx context.Context, c checks) (*pulumirpc.AnalyzeResponse,
 	if err := ctx.Err(); err != nil {
 		return nil, status.FromContextError(err).Err()
 	}
-	urn, err := c.decode(ctx)
+	urn, secrets, err := decode(ctx, c.decode)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, status.FromContextError(ctx.Err()).Err()
 		}
-		return nil, status.Error(codes.InvalidArgument, err.Error())
+		return nil, status.Error(codes.InvalidArgument, bound("malformed request: "+err.Error()))
+	}
+	var root resource.URN
+	if c.root != nil {
+		root = c.root()
+	} else {
+		root = urn
 	}
 	results := make([][]*pulumirpc.AnalyzeDiagnostic, len(tasks))
+	failures := make([]error, len(tasks))
 	one := func(i int) {
 		t := tasks[i]
 		var vs []policy.Violation
-		failure := guard(s.log, t.e.p.Name, func() error {
+		failures[i] = guard(s.log, t.e.p.Name, func() error {
 			vs = c.check(ctx, t.e.p, st.args(t.pc))
 			return nil
 		})
-		ds := s.appendDiagnostics(nil, t.e, t.level, urn, vs, failure)
-		if len(t.pc.waivers) > 0 && failure == nil {
-			root := urn
-			if c.root != nil {
-				root = c.root()
-			}
+		if failures[i] != nil {
+			return
+		}
+		ds := s.appendDiagnostics(nil, t.e, t.level, urn, vs, secrets)
+		if len(t.pc.waivers) > 0 {
 			applyWaivers(ds, t.pc.waivers, root, s.now())
 		}
 		results[i] = ds
@@ -405,6 +461,15 @@ func (s *Server) run(ctx context.Context, c checks) (*pulumirpc.AnalyzeResponse,
 			return nil, status.FromContextError(err).Err()
 		}
 	}
+	var messages []string
+	for i, failure := range failures {
+		if failure != nil {
+			messages = append(messages, s.failureMessage("policy", tasks[i].e, failure))
+		}
+	}
+	if len(messages) > 0 {
+		return nil, status.Error(codes.Internal, bound(secrets.String(strings.Join(messages, "\n"))))
+	}
 	var diags []*pulumirpc.AnalyzeDiagnostic
 	for _, ds := range results {
 		diags = append(diags, ds...)
@@ -412,9 +477,20 @@ func (s *Server) run(ctx context.Context, c checks) (*pulumirpc.AnalyzeResponse,
 	return &pulumirpc.AnalyzeResponse{Diagnostics: diags}, nil
 }
 
+// decode runs a request's decoding, turning a panic into an error: whatever the request holds, the
+// process stays up.
+func decode(ctx context.Context, f func(context.Context) (resource.URN, *redact.Set, error)) (urn resource.URN, secrets *redact.Set, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			urn, secrets, err = "", nil, fmt.Errorf("decoding failed: %v", v)
+		}
+	}()
+	return f(ctx)
+}
+
 // Remediate runs, in pack order, the remediations of the policies whose level is remediate, each on
 // the properties the previous one left, and returns the properties each one changed. A remediation
-// that fails is reported in its Remediation's diagnostic and changes nothing.
+// that fails changes nothing and fails the call with Internal, as in the Node policy SDK.
 func (s *Server) Remediate(ctx context.Context, req *pulumirpc.AnalyzeRequest) (*pulumirpc.RemediateResponse, error) {
 	ctx, done, err := s.begin(ctx)
 	if err != nil {
@@ -423,8 +499,9 @@ func (s *Server) Remediate(ctx context.Context, req *pulumirpc.AnalyzeRequest) (
 	defer done()
 	st := s.current()
 	var (
-		r   *policy.Resource
-		out []*pulumirpc.Remediation
+		r       *policy.Resource
+		secrets *redact.Set
+		out     []*pulumirpc.Remediation
 	)
 	for _, e := range s.entries {
 		pc := st.config[e.p.Name]
@@ -435,32 +512,36 @@ func (s *Server) Remediate(ctx context.Context, req *pulumirpc.AnalyzeRequest) (
 			return nil, status.FromContextError(err).Err()
 		}
 		if r == nil {
-			if r, err = resourceFromRequest(req, remediateOptions); err != nil {
-				return nil, status.Error(codes.InvalidArgument, err.Error())
+			_, secrets, err = decode(ctx, func(context.Context) (resource.URN, *redact.Set, error) {
+				var err error
+				if r, err = resourceFromRequest(req, remediateOptions, s.limits); err != nil {
+					return "", nil, err
+				}
+				return r.URN, redact.Of(r.Properties), nil
+			})
+			if err != nil {
+				return nil, status.Error(codes.InvalidArgument, bound("malformed request: "+err.Error()))
 			}
-		}
-		rem := &pulumirpc.Remediation{
-			PolicyName:        e.p.Name,
-			PolicyPackName:    s.pack.Name,
-			PolicyPackVersion: s.pack.Version,
-			Description:       e.p.Description,
 		}
 		fixed, failure := s.remediate(ctx, e, r, st.args(pc))
-		switch {
-		case failure != nil:
-			rem.Diagnostic = s.failureMessage("remediation", e, failure)
-		case fixed == nil:
-			continue
-		default:
+		if failure == nil && fixed != nil {
 			ps, err := plugin.MarshalProperties(fixed, remediateOptions)
 			if err != nil {
-				rem.Diagnostic = s.failureMessage("remediation", e, fmt.Errorf("encoding its result: %w", err))
-				break
+				failure = fmt.Errorf("encoding its result: %w", err)
+			} else {
+				out = append(out, &pulumirpc.Remediation{
+					PolicyName:        e.p.Name,
+					PolicyPackName:    s.pack.Name,
+					PolicyPackVersion: s.pack.Version,
+					Description:       e.p.Description,
+					Properties:        ps,
+				})
+				r.Properties = fixed
 			}
-			rem.Properties = ps
-			r.Properties = fixed
 		}
-		out = append(out, rem)
+		if failure != nil {
+			return nil, status.Error(codes.Internal, bound(secrets.String(s.failureMessage("remediation", e, failure))))
+		}
 	}
 	return &pulumirpc.RemediateResponse{Remediations: out}, nil
 }
@@ -487,24 +568,38 @@ func (st *state) args(pc policyConfig) policy.Args {
 	return policy.Args{Config: pc.props, DryRun: st.dryRun}
 }
 
-// appendDiagnostics turns one policy call's outcome into diagnostics: one per violation, or one saying
-// the policy failed. defaultURN names the resource of a resource policy's violations.
+// appendDiagnostics turns one policy call's violations into diagnostics, at most
+// MaxDiagnosticsPerPolicy of them and one saying how many more there were. defaultURN names the
+// resource of a resource policy's violations; secrets are redacted from every message.
 func (s *Server) appendDiagnostics(diags []*pulumirpc.AnalyzeDiagnostic, e *entry, level policy.Level,
-	defaultURN resource.URN, vs []policy.Violation, failure error,
+	defaultURN resource.URN, vs []policy.Violation, secrets *redact.Set,
 ) []*pulumirpc.AnalyzeDiagnostic {
-	if failure != nil {
-		return append(diags, s.diagnostic(e, level, defaultURN, s.failureMessage("policy", e, failure)))
-	}
-	for _, v := range vs {
+	var left, leftBlocking int
+	for i, v := range vs {
 		l := level
 		if v.CannotVerify {
 			l = policy.Advisory
+		}
+		if i >= MaxDiagnosticsPerPolicy {
+			left++
+			if l != policy.Advisory {
+				leftBlocking++
+			}
+			continue
 		}
 		urn := v.URN
 		if urn == "" {
 			urn = defaultURN
 		}
-		diags = append(diags, s.diagnostic(e, l, urn, v.Message))
+		diags = append(diags, s.diagnostic(e, l, urn, secrets.String(v.Message)))
+	}
+	if left > 0 {
+		l, what := level, strconv.Itoa(leftBlocking)+" of them at level "+string(level)
+		if leftBlocking == 0 {
+			l, what = policy.Advisory, "all of them cannot-verify findings"
+		}
+		diags = append(diags, s.diagnostic(e, l, defaultURN, fmt.Sprintf(
+			"and %d more findings of this policy, not listed (%s): fix the ones above and run again", left, what)))
 	}
 	return diags
 }
@@ -522,9 +617,9 @@ func applyWaivers(diags []*pulumirpc.AnalyzeDiagnostic, ws []waiver.Waiver, root
 		switch outcome, w := waiver.Judge(ws, urn, asOf); outcome {
 		case waiver.Waived:
 			d.EnforcementLevel = pulumirpc.EnforcementLevel_ADVISORY
-			d.Message = waiver.WaivedNote(w) + ": " + d.GetMessage()
+			d.Message = bound(waiver.WaivedNote(w) + ": " + d.GetMessage())
 		case waiver.Expired:
-			d.Message = d.GetMessage() + "\n" + waiver.ExpiredNote(w) + "."
+			d.Message = bound(d.GetMessage() + "\n" + waiver.ExpiredNote(w) + ".")
 		}
 	}
 }
@@ -563,10 +658,22 @@ func (s *Server) diagnostic(e *entry, level policy.Level, urn resource.URN, mess
 		PolicyPackName:    s.pack.Name,
 		PolicyPackVersion: s.pack.Version,
 		Description:       e.p.Description,
-		Message:           msg,
+		Message:           bound(msg),
 		EnforcementLevel:  toRPCLevel(level),
 		Urn:               string(urn),
 	}
+}
+
+// bound cuts a message to MaxMessageBytes, at a character boundary, saying how much was cut.
+func bound(msg string) string {
+	if len(msg) <= MaxMessageBytes {
+		return msg
+	}
+	cut := MaxMessageBytes - 64
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "… (" + strconv.Itoa(len(msg)-cut) + " more bytes not shown)"
 }
 
 // failureMessage says that a policy or remediation failed, and why.

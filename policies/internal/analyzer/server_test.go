@@ -126,8 +126,8 @@ func TestPreviewCallOrder(t *testing.T) {
 	}
 	assert.Equal(t, map[string]apitype.EnforcementLevel{
 		"bucket-public": apitype.Mandatory, "tags": apitype.Advisory, "encrypted": apitype.Remediate,
-		"zones": apitype.Mandatory, "off": apitype.Disabled, "boom": apitype.Advisory,
-		"stack-boom": apitype.Mandatory, "fix-boom": apitype.Advisory,
+		"zones": apitype.Mandatory, "off": apitype.Disabled, "boom": apitype.Disabled,
+		"stack-boom": apitype.Disabled, "fix-boom": apitype.Advisory,
 	}, levels)
 
 	_, err = client.ConfigureStack(ctx, &pulumirpc.AnalyzerStackConfigureRequest{Stack: "dev", Project: "proj", DryRun: true})
@@ -151,9 +151,6 @@ func TestPreviewCallOrder(t *testing.T) {
 	assert.Equal(t, "test-pack", d["bucket-public"][0].PolicyPackName)
 	assert.Equal(t, "0.1.0", d["bucket-public"][0].PolicyPackVersion)
 	assert.Equal(t, "Buckets must not be public.", d["bucket-public"][0].Description)
-	require.Len(t, d["boom"], 1, "a panicking policy is reported once")
-	assert.Contains(t, d["boom"][0].Message, "kaboom")
-	assert.Equal(t, apitype.Advisory, d["boom"][0].EnforcementLevel)
 	assert.Empty(t, d["tags"])
 	assert.Empty(t, d["encrypted"])
 	assert.Empty(t, d["off"])
@@ -213,9 +210,6 @@ func TestPreviewCallOrder(t *testing.T) {
 	assert.Equal(t, apitype.Mandatory, d["zones"][1].EnforcementLevel)
 	assert.Contains(t, d["zones"][1].Message, "span 1 availability zones; minimumZones is 2")
 	assert.Empty(t, d["zones"][1].URN, "a stack-wide finding names no resource")
-	require.Len(t, d["stack-boom"], 1)
-	assert.Equal(t, apitype.Mandatory, d["stack-boom"][0].EnforcementLevel)
-	assert.Contains(t, d["stack-boom"][0].Message, "assignment to entry in nil map")
 	assert.Empty(t, d["bucket-public"], "resource policies run only in Analyze")
 
 	s := rec.stack
@@ -253,8 +247,9 @@ func TestPolicyAnalyzeCallOrder(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, []byte(`{
 		"all": "mandatory",
 		"tags": {"enforcementLevel": "remediate", "tagKey": "team"},
-		"boom": "advisory",
-		"fix-boom": "remediate",
+		"boom": "disabled",
+		"stack-boom": "disabled",
+		"fix-boom": "advisory",
 		"zones": {"minimumZones": 3}
 	}`), 0o600))
 	require.NoError(t, eng.Configure(ctx, engineConfig(t, eng, file)))
@@ -266,17 +261,15 @@ func TestPolicyAnalyzeCallOrder(t *testing.T) {
 	})
 	rem, err := eng.Remediate(ctx, site)
 	require.NoError(t, err)
-	require.Len(t, rem.Remediations, 2)
-	tags, boom := rem.Remediations[0], rem.Remediations[1]
+	require.Len(t, rem.Remediations, 1)
+	tags := rem.Remediations[0]
 	assert.Equal(t, "tags", tags.PolicyName)
 	assert.Empty(t, tags.Diagnostic)
 	fixed := resource.ToResourcePropertyMap(tags.Properties)
 	assert.Equal(t, "platform", fixed["tags"].ObjectValue()["team"].StringValue(), "remediated with the configured tagKey")
 	assert.Equal(t, "public-read", fixed["acl"].StringValue(), "other properties are kept")
 	assert.Contains(t, fixed, resource.PropertyKey("__defaults"), "internal keys survive a remediation")
-	assert.Equal(t, "fix-boom", boom.PolicyName)
-	assert.Contains(t, boom.Diagnostic, "remediation kaboom")
-	assert.Equal(t, "test-pack", boom.PolicyPackName)
+	assert.Equal(t, "test-pack", tags.PolicyPackName)
 
 	res, err := eng.Analyze(ctx, site)
 	require.NoError(t, err)
@@ -285,8 +278,7 @@ func TestPolicyAnalyzeCallOrder(t *testing.T) {
 	assert.Equal(t, apitype.Mandatory, d["bucket-public"][0].EnforcementLevel)
 	assert.Empty(t, d["tags"], "a remediate-level policy with a remediation is fixed, not reported")
 	assert.Equal(t, 0, rec.count("tags"))
-	require.Len(t, d["boom"], 1)
-	assert.Equal(t, apitype.Advisory, d["boom"][0].EnforcementLevel, "a policy's own level beats all")
+	assert.Empty(t, d["boom"], "a policy's own level beats all")
 	require.Len(t, d["off"], 1, "all enables a policy disabled by default")
 	assert.Equal(t, apitype.Mandatory, d["off"][0].EnforcementLevel)
 	assert.Empty(t, d["encrypted"])
@@ -443,47 +435,43 @@ func TestAllKey(t *testing.T) {
 	assert.Equal(t, pulumirpc.EnforcementLevel_MANDATORY, ds[0].GetEnforcementLevel(), "back to the default")
 }
 
-// TestPanickingPolicy checks that a panicking policy yields one diagnostic at its level and leaves the
-// others running, in every call.
+// TestPanickingPolicy checks that a policy that panics, in any call, fails the call with Internal naming
+// the policy and the panic, as the Node policy SDK fails it, rather than being reported as a violation;
+// that the other policies still run; and that the process stays up and keeps serving.
 func TestPanickingPolicy(t *testing.T) {
 	rec := newRecorder()
 	client, _ := start(t, testPack(rec))
 	ctx := testContext(t)
 	require.NoError(t, configure(ctx, client, map[string]*pulumirpc.PolicyConfig{
-		"boom": levelOnly(pulumirpc.EnforcementLevel_MANDATORY), "fix-boom": levelOnly(pulumirpc.EnforcementLevel_REMEDIATE),
-		"tags": levelOnly(pulumirpc.EnforcementLevel_REMEDIATE),
+		"boom": levelOnly(pulumirpc.EnforcementLevel_MANDATORY), "stack-boom": levelOnly(pulumirpc.EnforcementLevel_ADVISORY),
+		"fix-boom": levelOnly(pulumirpc.EnforcementLevel_REMEDIATE), "tags": levelOnly(pulumirpc.EnforcementLevel_REMEDIATE),
 	}))
 	req := analyzeRequest(t, publicURN, resource.PropertyMap{"acl": resource.NewStringProperty("public-read")})
 
-	res, err := client.Analyze(ctx, req)
-	require.NoError(t, err)
-	boom := diagsOf(res.GetDiagnostics(), "boom")
-	require.Len(t, boom, 1)
-	assert.Equal(t, pulumirpc.EnforcementLevel_MANDATORY, boom[0].GetEnforcementLevel())
-	assert.Contains(t, boom[0].GetMessage(), `policy "boom" from policy pack test-pack@v0.1.0 failed: panic: kaboom`)
-	assert.Len(t, diagsOf(res.GetDiagnostics(), "bucket-public"), 1, "the others still run")
+	_, err := client.Analyze(ctx, req)
+	require.Error(t, err)
+	assert.Equal(t, codes.Internal, status.Code(err))
+	assert.Contains(t, status.Convert(err).Message(), `policy "boom" from policy pack test-pack@v0.1.0 failed: panic: kaboom`)
+	assert.Equal(t, 1, rec.count("bucket-public"), "the others still run")
 
-	rem, err := client.Remediate(ctx, req)
-	require.NoError(t, err)
-	require.Len(t, rem.GetRemediations(), 2)
-	assert.Equal(t, "tags", rem.GetRemediations()[0].GetPolicyName())
-	fixBoom := rem.GetRemediations()[1]
-	assert.Equal(t, "fix-boom", fixBoom.GetPolicyName())
-	assert.Contains(t, fixBoom.GetDiagnostic(), "remediation kaboom")
-	assert.Nil(t, fixBoom.GetProperties())
-	fixed, err := plugin.UnmarshalProperties(rem.GetRemediations()[0].GetProperties(), remediateOptions)
-	require.NoError(t, err)
-	assert.NotContains(t, fixed, resource.PropertyKey("damaged"))
+	_, err = client.Remediate(ctx, req)
+	require.Error(t, err)
+	assert.Equal(t, codes.Internal, status.Code(err))
+	assert.Contains(t, status.Convert(err).Message(), `remediation "fix-boom" from policy pack test-pack@v0.1.0 failed: panic: remediation kaboom`)
 
-	st, err := client.AnalyzeStack(ctx, &pulumirpc.AnalyzeStackRequest{})
-	require.NoError(t, err)
-	sb := diagsOf(st.GetDiagnostics(), "stack-boom")
-	require.Len(t, sb, 1)
-	assert.Len(t, diagsOf(st.GetDiagnostics(), "zones"), 1, "the others still run")
+	_, err = client.AnalyzeStack(ctx, &pulumirpc.AnalyzeStackRequest{})
+	require.Error(t, err, "an advisory policy that fails fails the call too: its failure says nothing about the stack")
+	assert.Equal(t, codes.Internal, status.Code(err))
+	assert.Contains(t, status.Convert(err).Message(), `policy "stack-boom" from policy pack test-pack@v0.1.0 failed: panic: assignment to entry in nil map`)
+	assert.Equal(t, 1, rec.count("zones"), "the others still run")
 
-	// The server is still up.
+	// The server is still up, and serves the next calls.
 	_, err = client.GetPluginInfo(ctx, &emptypb.Empty{})
 	require.NoError(t, err)
+	require.NoError(t, configure(ctx, client, nil))
+	res, err := client.Analyze(ctx, req)
+	require.NoError(t, err)
+	assert.Len(t, diagsOf(res.GetDiagnostics(), "bucket-public"), 1)
 }
 
 // TestCannotVerifyIsAdvisory checks that a finding marked CannotVerify is advisory even from a

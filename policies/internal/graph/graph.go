@@ -197,12 +197,19 @@ func ID(r *policy.Resource) string {
 	return ""
 }
 
-// Name returns a resource's name: its Name field, or else the name part of its URN.
+// Name returns a resource's name: its Name field, or else the name part of its URN, or else the URN
+// itself. The protocol allows any URN, even none: the SDK's URN accessors panic on one that is not
+// well formed, so policies name resources only through Name and Describe.
 func Name(r *policy.Resource) string {
-	if r.Name != "" {
+	switch {
+	case r.Name != "":
 		return r.Name
+	case r.URN.IsValid():
+		return r.URN.Name()
+	case r.URN != "":
+		return string(r.URN)
 	}
-	return r.URN.Name()
+	return "(unnamed)"
 }
 
 // Describe names a resource for a message: its type token and quoted name.
@@ -289,6 +296,15 @@ type Refs struct {
 	// ViaDependencies is true when some targets were found through property dependencies because the
 	// value was unknown.
 	ViaDependencies bool
+}
+
+// Texts returns the dangling values as texts, all secret when any part of the value was.
+func (rs Refs) Texts() []Text {
+	out := make([]Text, len(rs.Dangling))
+	for i, d := range rs.Dangling {
+		out[i] = Text{S: d, Secret: rs.Secret}
+	}
+	return out
 }
 
 // Complete reports whether every part of the value resolved to a resource of the stack.

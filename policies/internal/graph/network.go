@@ -209,7 +209,7 @@ func buildNetwork(g *Graph) *network {
 			why = fmt.Sprintf("vpcId of %s is unknown, so its main route table is", Describe(s))
 		default:
 			why = fmt.Sprintf("its VPC %s is not in this stack, so the routes of its main route table are unknown",
-				strings.Join(vpcs.Dangling, ", "))
+				ListTexts(vpcs.Texts(), ", "))
 		}
 		b.decide(info, tabs, why)
 		if !explicit && info.Public == No && len(floatingAssoc) > 0 {
@@ -628,7 +628,7 @@ func (z Zones) String() string {
 	case len(z.Names) == 0:
 		return "none"
 	}
-	return strings.Join(z.Names, ", ")
+	return List(z.Names, ", ")
 }
 
 // ZonesOf collects the AZs of subnets.

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -176,7 +177,8 @@ func (f Field) Num() (n float64, ok bool) {
 
 // Strings returns the field's string elements when it is an array of known strings, or a single known
 // string as a one-element list. ok is false when the field or any element is unknown or not a string;
-// a missing field gives (nil, true).
+// a missing field gives (nil, true). The strings are for logic: a message shows them through Texts,
+// which keeps each element's secrecy.
 func (f Field) Strings() (ss []string, ok bool) {
 	if !f.Present {
 		return nil, true
@@ -200,6 +202,38 @@ func (f Field) Strings() (ss []string, ok bool) {
 	return ss, true
 }
 
+// Text returns the field as a Text: its string value ("" when it is not a known string), secret when
+// the field or anything on its path is.
+func (f Field) Text() Text {
+	s, _ := f.Str()
+	return Text{S: s, Secret: f.Secret}
+}
+
+// Texts is Strings with each element's secrecy: an element is secret when it, the array, or anything
+// on the array's path is.
+func (f Field) Texts() (ts []Text, ok bool) {
+	if !f.Present {
+		return nil, true
+	}
+	if s, isStr := f.Str(); isStr {
+		return []Text{{S: s, Secret: f.Secret}}, true
+	}
+	if !f.Known || !f.Value.IsArray() {
+		return nil, false
+	}
+	for _, it := range f.Items() {
+		if !it.Present {
+			continue
+		}
+		s, isStr := it.Str()
+		if !isStr {
+			return nil, false
+		}
+		ts = append(ts, Text{S: s, Secret: it.Secret})
+	}
+	return ts, true
+}
+
 // Unknown reports whether the field is present but unknown.
 func (f Field) Unknown() bool { return f.Present && !f.Known }
 
@@ -215,6 +249,115 @@ func (f Field) Show() string {
 		return ShownUnknown
 	}
 	return Show(f.Raw)
+}
+
+// Text is a string a policy read from the properties, or made from them, with whether it, or anything it
+// was made from, is secret. It is how such a string gets into a message: printed with %s (String) it
+// is the string, or "[secret]"; Quoted quotes it. A string derived from a Text (a part of it, a name
+// parsed out of it) is a Text with the same Secret: see Derive.
+type Text struct {
+	S      string
+	Secret bool
+}
+
+// Plain makes a Text of a string that holds no secret (one the policy made up).
+func Plain(s string) Text { return Text{S: s} }
+
+// String prints the text for a message: "[secret]" when secret, else the text.
+func (t Text) String() string {
+	if t.Secret {
+		return ShownSecret
+	}
+	return t.S
+}
+
+// Quoted prints the text quoted, or "[secret]".
+func (t Text) Quoted() string {
+	if t.Secret {
+		return ShownSecret
+	}
+	return quote(t.S)
+}
+
+// Derive makes a text from this one's string, as secret as this one.
+func (t Text) Derive(s string) Text { return Text{S: s, Secret: t.Secret} }
+
+// Strs returns the strings of texts, for logic.
+func Strs(ts []Text) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.S
+	}
+	return out
+}
+
+// AnySecret reports whether any of the texts is secret.
+func AnySecret(ts []Text) bool {
+	for _, t := range ts {
+		if t.Secret {
+			return true
+		}
+	}
+	return false
+}
+
+// ZonesOfTexts collects AZ names read from properties: distinct and sorted, secret when any is.
+func ZonesOfTexts(ts []Text) Zones {
+	names := Strs(ts)
+	slices.Sort(names)
+	return Zones{Names: slices.Compact(names), Secret: AnySecret(ts)}
+}
+
+// MaxListed is how many items a message lists before saying how many more there are.
+const MaxListed = 8
+
+// List joins items for a message with sep, listing at most MaxListed of them: "a, b, c and 9,990 more".
+func List(items []string, sep string) string {
+	if len(items) <= MaxListed {
+		return strings.Join(items, sep)
+	}
+	return strings.Join(items[:MaxListed], sep) + " and " + Count(len(items)-MaxListed) + " more"
+}
+
+// ListTexts is List for texts, each printed as String.
+func ListTexts(ts []Text, sep string) string {
+	items := make([]string, 0, min(len(ts), MaxListed+1))
+	for i, t := range ts {
+		if i == MaxListed {
+			break
+		}
+		items = append(items, t.String())
+	}
+	if len(ts) > MaxListed {
+		return strings.Join(items, sep) + " and " + Count(len(ts)-MaxListed) + " more"
+	}
+	return strings.Join(items, sep)
+}
+
+// Count prints a whole number with thousands separators: 9,990.
+func Count(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// quote quotes a string for a message, shortened to showMaxString characters.
+func quote(s string) string {
+	if r := []rune(s); len(r) > showMaxString {
+		return strconv.Quote(string(r[:showMaxString])) + "…(" + strconv.Itoa(len(s)) + " bytes)"
+	}
+	return strconv.Quote(s)
 }
 
 // joinPath appends a key to a dotted path.
@@ -258,13 +401,7 @@ func show(b *strings.Builder, v resource.PropertyValue, depth int) {
 	case val.IsNumber():
 		b.WriteString(strconv.FormatFloat(val.NumberValue(), 'f', -1, 64))
 	case val.IsString():
-		s := val.StringValue()
-		if r := []rune(s); len(r) > showMaxString {
-			b.WriteString(strconv.Quote(string(r[:showMaxString])))
-			b.WriteString("…(" + strconv.Itoa(len(s)) + " bytes)")
-			return
-		}
-		b.WriteString(strconv.Quote(s))
+		b.WriteString(quote(val.StringValue()))
 	case val.IsArray():
 		arr := val.ArrayValue()
 		if depth >= showMaxDepth {
@@ -274,7 +411,7 @@ func show(b *strings.Builder, v resource.PropertyValue, depth int) {
 		b.WriteByte('[')
 		for i, e := range arr {
 			if i == showMaxItems {
-				b.WriteString(", …" + strconv.Itoa(len(arr)-i) + " more")
+				b.WriteString(", … and " + Count(len(arr)-i) + " more")
 				break
 			}
 			if i > 0 {
@@ -297,7 +434,7 @@ func show(b *strings.Builder, v resource.PropertyValue, depth int) {
 		b.WriteByte('{')
 		for i, k := range keys {
 			if i == showMaxItems {
-				b.WriteString(", …" + strconv.Itoa(len(keys)-i) + " more")
+				b.WriteString(", … and " + Count(len(keys)-i) + " more")
 				break
 			}
 			if i > 0 {

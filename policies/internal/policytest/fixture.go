@@ -183,7 +183,7 @@ func DecodeResources(raws []RawResource) (*policy.Stack, error) {
 			return nil, fmt.Errorf("a resource of type %s has no urn", r.Type)
 		}
 		full := fullURN(r)
-		byShort[resource.URN(full).Name()] = append(byShort[resource.URN(full).Name()], full)
+		byShort[urnName(resource.URN(full))] = append(byShort[urnName(resource.URN(full))], full)
 	}
 	ref := func(s string) (resource.URN, error) {
 		if s == "" || strings.HasPrefix(s, "urn:") {
@@ -243,7 +243,7 @@ func DecodeResources(raws []RawResource) (*policy.Stack, error) {
 			Dependencies: deps,
 		}
 		if res.Name == "" {
-			res.Name = urn.Name()
+			res.Name = urnName(urn)
 		}
 		if len(r.PropertyDependencies) > 0 {
 			res.PropertyDependencies = make(map[resource.PropertyKey][]resource.URN, len(r.PropertyDependencies))

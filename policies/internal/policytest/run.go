@@ -149,7 +149,10 @@ func Format(vs []policy.Violation) string {
 		}
 		who := "(stack)"
 		if v.URN != "" {
-			who = v.URN.Name()
+			who = string(v.URN)
+			if n := urnName(v.URN); n != "" {
+				who = n
+			}
 		}
 		fmt.Fprintf(&b, "  [%s] %s: %s\n", kind, who, v.Message)
 	}

@@ -60,7 +60,7 @@ func LoadState(data []byte) (*policy.Stack, error) {
 		res := &policy.Resource{
 			URN:          r.URN,
 			Type:         string(r.Type),
-			Name:         r.URN.Name(),
+			Name:         urnName(r.URN),
 			ID:           string(r.ID),
 			Provider:     r.Provider,
 			Parent:       r.Parent,
@@ -76,4 +76,13 @@ func LoadState(data []byte) (*policy.Stack, error) {
 		st.Resources = append(st.Resources, res)
 	}
 	return st, nil
+}
+
+// urnName returns the name part of a URN, or "" when the URN is not well formed (the SDK's accessors
+// panic on one).
+func urnName(u resource.URN) string {
+	if !u.IsValid() {
+		return ""
+	}
+	return u.Name()
 }

@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/ess-ha/ess-ha/policies/internal/graph"
 )
 
 // limitingKeys are the condition keys (lower case: condition keys are case-insensitive) whose fixed values
@@ -174,7 +176,7 @@ func limitedByCondition(cond any) (string, bool) {
 	if len(flaws) == 0 {
 		return "its Condition is empty", false
 	}
-	return "no condition limits it: " + strings.Join(flaws, "; "), false
+	return "no condition limits it: " + graph.List(flaws, "; "), false
 }
 
 // conditionFlaw says why one condition does not limit a statement to fixed values of a key S3 accepts,
@@ -268,10 +270,10 @@ func stringsOf(v any) []string {
 // actionsOf prints a statement's actions.
 func actionsOf(st map[string]any) string {
 	if a, ok := st["Action"]; ok {
-		return strings.Join(stringsOf(a), ", ")
+		return graph.List(stringsOf(a), ", ")
 	}
 	if na, ok := st["NotAction"]; ok {
-		return "every action but " + strings.Join(stringsOf(na), ", ")
+		return "every action but " + graph.List(stringsOf(na), ", ")
 	}
 	return "nothing"
 }

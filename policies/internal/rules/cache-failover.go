@@ -54,11 +54,11 @@ func checkCacheFailover(_ context.Context, r *policy.Resource, _ policy.Args) []
 			out = append(out, unverifiable(r.URN, unknownReason(r, "preferredCacheClusterAzs"), "whether primary and replica are in different zones", rec))
 			break
 		}
-		if list, _ := azs.Strings(); len(list) >= 2 && list[0] == list[1] {
+		if list, _ := azs.Texts(); len(list) >= 2 && list[0].S == list[1].S {
 			out = append(out, finding(r, "preferredCacheClusterAzs", azs.Show(),
-				fmt.Sprintf("the primary and the first replica are both placed in %s", graph.Zones{Names: list[:1], Secret: azs.Secret}),
+				fmt.Sprintf("the primary and the first replica are both placed in %s", graph.ZonesOfTexts(list[:2])),
 				"list different availability zones, primary first, then the replicas'", rec))
-		} else if len(list) > 0 && len(distinctStrings(list)) < 2 {
+		} else if len(list) > 0 && len(distinctStrings(graph.Strs(list))) < 2 {
 			out = append(out, finding(r, "preferredCacheClusterAzs", azs.Show(),
 				"every node is placed in one availability zone",
 				"list at least 2 different availability zones", rec))
@@ -82,7 +82,7 @@ func checkCacheFailover(_ context.Context, r *policy.Resource, _ policy.Args) []
 			}
 		default:
 			out = append(out, finding(r, "engine", engine.Show(),
-				"a standalone "+e+" cluster is a single node with no replica to fail over to",
+				fmt.Sprintf("a standalone %s cluster is a single node with no replica to fail over to", engine.Text()),
 				"use an aws:elasticache/replicationGroup with automatic failover, Multi-AZ and a replica in another availability zone", rec))
 		}
 	}

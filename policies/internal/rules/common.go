@@ -100,7 +100,7 @@ func refsReason(r *policy.Resource, prop string, refs graph.Refs) string {
 	case refs.Unknown:
 		return fmt.Sprintf("%s of %s is unknown", prop, graph.Describe(r))
 	case len(refs.Dangling) > 0:
-		what := strings.Join(quoteAll(refs.Dangling), ", ")
+		what := graph.List(quoteAll(refs.Dangling), ", ")
 		if refs.Secret {
 			what = graph.ShownSecret
 		}
@@ -128,7 +128,7 @@ func describeAll(rs []*policy.Resource) string {
 	for i, r := range rs {
 		parts[i] = graph.Describe(r)
 	}
-	return strings.Join(parts, ", ")
+	return graph.List(parts, ", ")
 }
 
 // show prints a property of a resource safely.

@@ -128,15 +128,16 @@ func dnsDomain(g *graph.Graph, configured string) (domain, source, why string, s
 			continue
 		}
 		best := normalizeName(strings.TrimPrefix(d, "*."))
-		if sans, ok := graph.Prop(c, "subjectAlternativeNames").Strings(); ok {
-			for _, n := range sans {
-				n = normalizeName(strings.TrimPrefix(n, "*."))
+		secret := f.Secret
+		if sans, ok := graph.Prop(c, "subjectAlternativeNames").Texts(); ok {
+			for _, san := range sans {
+				n := normalizeName(strings.TrimPrefix(san.S, "*."))
 				if len(n) < len(best) && strings.HasSuffix(best, "."+n) {
-					best = n
+					best, secret = n, secret || san.Secret
 				}
 			}
 		}
-		return best, "the certificate " + graph.Describe(c), "", f.Secret
+		return best, "the certificate " + graph.Describe(c), "", secret
 	}
 	for _, z := range g.OfType(graph.TypeRoute53Zone) {
 		f := graph.Prop(z, "name")

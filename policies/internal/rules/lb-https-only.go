@@ -108,11 +108,11 @@ func checkLBHTTPSOnly(_ context.Context, s *policy.Stack, args policy.Args) []po
 			case !f.Present || v == "":
 				out = append(out, finding(l, "sslPolicy", "null (the provider's default ELBSecurityPolicy-2016-08, which accepts TLS 1.0 and 1.1)",
 					"the listener accepts obsolete TLS versions",
-					"set sslPolicy to "+strings.Join(allowed, " or "), rec))
+					"set sslPolicy to "+graph.List(allowed, " or "), rec))
 			case !anyWildcard(allowed, v):
 				out = append(out, finding(l, "sslPolicy", f.Show(),
 					"the listener's TLS policy is not one of allowedSslPolicies",
-					"set sslPolicy to "+strings.Join(allowed, " or "), rec))
+					"set sslPolicy to "+graph.List(allowed, " or "), rec))
 			}
 		case "HTTP":
 			httpListeners[l] = true

@@ -138,7 +138,7 @@ func (c *zoneCheck) vpcs() {
 		problem := fmt.Sprintf("its subnets give it a public and a private subnet in %s (%s), fewer than the %d required",
 			plural(len(full), "availability zone"), graph.Zones{Names: full, Secret: secret[vpc.URN]}, c.min)
 		if len(partial) > 0 && !secret[vpc.URN] {
-			problem += "; " + strings.Join(partial, "; ")
+			problem += "; " + graph.List(partial, "; ")
 		}
 		c.out = append(c.out, finding(vpc, "", "", problem,
 			fmt.Sprintf("give the VPC a public subnet (for the load balancers and NAT gateways) and a private subnet in each of at least %d availability zones", c.min),
@@ -265,8 +265,8 @@ func (c *zoneCheck) lbZones(r *policy.Resource) *lbInfo {
 	info.zones = graph.ZonesOf(subs)
 	info.reason = firstNonEmpty(info.reason, first(info.zones.Unknown))
 	if len(subs) == 0 && info.reason == "" {
-		if zs, ok := graph.Prop(r, "availabilityZones").Strings(); ok {
-			info.zones.Names = distinctStrings(zs)
+		if zs, ok := graph.Prop(r, "availabilityZones").Texts(); ok {
+			info.zones = graph.ZonesOfTexts(zs)
 		} else {
 			info.reason = unknownReason(r, "availabilityZones")
 		}
@@ -312,7 +312,7 @@ func subnetNames(subs []*graph.Subnet) string {
 	for _, s := range subs {
 		names = append(names, fmt.Sprintf("%q", graph.Name(s.Resource)))
 	}
-	return pluralWord(len(subs), "subnet") + " " + strings.Join(names, ", ")
+	return pluralWord(len(subs), "subnet") + " " + graph.List(names, ", ")
 }
 
 // cacheNodes returns how many nodes each shard of a replication group has, the property that says so,

@@ -184,7 +184,7 @@ func (ir ingressRule) check(allowed []int, lbSGs map[*policy.Resource]*policy.Re
 	if secret {
 		desc, world = "ports ("+graph.ShownSecret+")", []string{graph.ShownSecret}
 	}
-	what := fmt.Sprintf("%s from %s", desc, strings.Join(world, " and "))
+	what := fmt.Sprintf("%s from %s", desc, graph.List(world, " and "))
 	allowedDesc := joinInts(allowed)
 	if disallowed {
 		return []policy.Violation{finding(r, prop, what,
@@ -264,5 +264,5 @@ func joinInts(ns []int) string {
 	for i, n := range ns {
 		parts[i] = strconv.Itoa(n)
 	}
-	return strings.Join(parts, " and ")
+	return graph.List(parts, " and ")
 }

@@ -178,27 +178,29 @@ func containerImages(s string) ([]ImageRef, error) {
 	return out, nil
 }
 
-// image checks one image reference.
+// image checks one image reference. What the image says is as secret as the property it came from.
 func (c *registryCheck) image(src imageSource, img ImageRef) {
 	r := src.r
-	shown := fmt.Sprintf("%q", img.Ref)
+	ref := graph.Text{S: img.Ref, Secret: src.secret}
+	shown := ref.Quoted()
 	where := src.prop
-	if img.Line > 0 {
+	if img.Line > 0 && !src.secret {
 		where = fmt.Sprintf("%s (line %d, %s)", src.prop, img.Line, img.Via)
-	}
-	if src.secret {
-		shown, where = graph.ShownSecret, src.prop
 	}
 	reg := ParseImage(img.Ref)
 	if reg.HostUnresolved || (!reg.PrivateECR && len(img.Unresolved) > 0) {
+		unresolved := make([]graph.Text, len(img.Unresolved))
+		for i, u := range img.Unresolved {
+			unresolved[i] = ref.Derive(u)
+		}
 		c.out = append(c.out, unverifiable(r.URN,
 			fmt.Sprintf("the image %s in %s of %s uses shell variables the user data does not set (%s)",
-				shown, where, graph.Describe(r), strings.Join(img.Unresolved, ", ")),
+				shown, where, graph.Describe(r), graph.ListTexts(unresolved, ", ")),
 			"which registry it comes from", recRegistry))
 		return
 	}
 	if !reg.PrivateECR {
-		name := reg.Name
+		name := ref.Derive(reg.Name).String()
 		if src.secret {
 			name = "a registry other than a private ECR registry"
 		}
@@ -216,12 +218,8 @@ func (c *registryCheck) image(src imageSource, img ImageRef) {
 				"whether it is one of allowedAccounts", recRegistry))
 			return
 		case !slices.Contains(c.accounts, reg.Account):
-			account := reg.Account
-			if src.secret {
-				account = graph.ShownSecret
-			}
 			c.out = append(c.out, finding(r, where, shown,
-				fmt.Sprintf("the image comes from the ECR registry of account %s, which is not in allowedAccounts %s", account, strings.Join(c.accounts, ", ")),
+				fmt.Sprintf("the image comes from the ECR registry of account %s, which is not in allowedAccounts %s", ref.Derive(reg.Account), graph.List(c.accounts, ", ")),
 				"pull it from the deployment's own registry", recRegistry))
 			return
 		}
@@ -251,12 +249,9 @@ func (c *registryCheck) declaredRepository(src imageSource, img ImageRef, reg Re
 		c.out = append(c.out, unverifiable(r.URN, c.reposUnknown, "whether the image's repository is declared by the stack", recRegistry))
 		return
 	}
-	repo := fmt.Sprintf("%q", reg.Repository)
-	if src.secret {
-		repo = graph.ShownSecret
-	}
+	repo := graph.Text{S: reg.Repository, Secret: src.secret}
 	c.out = append(c.out, finding(r, where, shown,
-		fmt.Sprintf("the image's repository %s is not an aws:ecr/repository:Repository of this stack (requireDeclaredRepositories is on)", repo),
+		fmt.Sprintf("the image's repository %s is not an aws:ecr/repository:Repository of this stack (requireDeclaredRepositories is on)", repo.Quoted()),
 		"declare the repository in the stack (scan on push, immutable tags) and pull from its repositoryUrl", recRegistry))
 }
 

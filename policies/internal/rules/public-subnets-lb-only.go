@@ -150,7 +150,7 @@ func placement(g *graph.Graph, r *policy.Resource, t string) []policy.Violation 
 		case len(public) > 0:
 			out = append(out, finding(r, path, show(r, top),
 				fmt.Sprintf("places it in public %s %s (%s); only load balancers and NAT gateways belong in public subnets",
-					pluralWord(len(public), "subnet"), strings.Join(public, ", "), why),
+					pluralWord(len(public), "subnet"), graph.List(public, ", "), why),
 				"place it in private subnets, whose route tables send 0.0.0.0/0 to a NAT gateway, never to an internet gateway",
 				recAZ+"; "+recLB))
 		case maybe != "":

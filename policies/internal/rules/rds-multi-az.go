@@ -67,21 +67,21 @@ func checkRdsMultiAZ(_ context.Context, s *policy.Stack, _ policy.Args) []policy
 // checkCluster checks one aws:rds/cluster.
 func checkCluster(g *graph.Graph, c *policy.Resource, members []*policy.Resource, orphans []string) []policy.Violation {
 	engine := graph.Prop(c, "engine")
-	name, ok := engine.Str()
+	name := engine.Text()
 	switch {
 	case engine.Unknown():
 		return []policy.Violation{unverifiable(c.URN, unknownReason(c, "engine"), "whether the cluster is Multi-AZ", recPostgres)}
-	case !ok || name == "":
-		name = "aurora" // the provider's default engine
+	case name.S == "":
+		name = graph.Plain("aurora") // the provider's default engine
 	}
-	if !isAurora(name) {
+	if !isAurora(name.S) {
 		f := graph.Prop(c, "dbClusterInstanceClass")
 		switch {
 		case f.Unknown():
 			return []policy.Violation{unverifiable(c.URN, unknownReason(c, "dbClusterInstanceClass"), "whether the cluster is a Multi-AZ DB cluster", recPostgres)}
 		case !f.Present:
 			return []policy.Violation{finding(c, "dbClusterInstanceClass", "null",
-				"the "+name+" cluster is not a Multi-AZ DB cluster",
+				fmt.Sprintf("the %s cluster is not a Multi-AZ DB cluster", name),
 				"set dbClusterInstanceClass (with storageType and allocatedStorage) to make it a Multi-AZ DB cluster with two readable standbys in other availability zones",
 				recPostgres)}
 		}

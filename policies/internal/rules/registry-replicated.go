@@ -123,7 +123,7 @@ func checkRegistryReplicated(_ context.Context, s *policy.Stack, args policy.Arg
 			return f.out
 		}
 		cfg := configs[0]
-		where := "in another region than the stack's own region " + strings.Join(distinctStrings(regionShown), "; ")
+		where := "in another region than the stack's own region " + graph.List(distinctStrings(regionShown), "; ")
 		if len(regionShown) == 0 {
 			where = "at all"
 		}
@@ -174,7 +174,7 @@ func checkRegistryReplicated(_ context.Context, s *policy.Stack, args policy.Arg
 		f.report(finding(cfg, "replicationConfiguration.rules.repositoryFilters", showFilters(cross),
 			fmt.Sprintf("%s, but the repository filters of its cross-region replication rules do not match the %s %s, so "+
 				"their images are not replicated and the peer region cannot pull them from its own registry",
-				f.pairContext(), repositoryWord(len(uncovered)), strings.Join(names, ", ")),
+				f.pairContext(), repositoryWord(len(uncovered)), graph.List(names, ", ")),
 			"add a PREFIX_MATCH repository filter matching them to a cross-region rule, or remove the filters to replicate every repository",
 			rec), "whether every repository must be replicated")
 	}
@@ -235,7 +235,7 @@ func showFilters(rules []replicationRule) string {
 			parts = append(parts, strconv.Quote(p))
 		}
 	}
-	return "[" + strings.Join(parts, ", ") + "]"
+	return "[" + graph.List(parts, ", ") + "]"
 }
 
 // repositoryWord returns "repository" or "repositories".

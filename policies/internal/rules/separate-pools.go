@@ -96,7 +96,7 @@ func (c *poolsCheck) poolOf(r *policy.Resource) (string, bool) {
 		secret = secret || v.Secret
 	}
 	values = distinctStrings(values)
-	shown := strings.Join(quoteAll(values), ", ")
+	shown := graph.List(quoteAll(values), ", ")
 	if secret {
 		shown = graph.ShownSecret
 	}
