@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -22,30 +23,63 @@ var unknownSentinels = map[string]bool{
 	plugin.UnknownObjectValue: true,
 }
 
-// unmarshalProperties decodes properties exactly as plugin.UnmarshalProperties does with opts, but
-// without its per-map key sorting and logging, which dominate the cost of a large AnalyzeStack: plain
-// values are decoded here, and every value that needs the protocol's rules (unknown sentinels, secrets,
-// assets, resource references, output values) goes through plugin.UnmarshalPropertyValue itself. A test
-// compares the two on every kind of value.
-func unmarshalProperties(props *structpb.Struct, opts plugin.MarshalOptions) (resource.PropertyMap, error) {
+// unmarshalProperties checks properties against b's limits and decodes them exactly as
+// plugin.UnmarshalProperties does with opts, in one pass. It skips the SDK's per-map key sorting and
+// logging, which dominate the cost of a large AnalyzeStack: plain values are decoded here, and every
+// value that needs the protocol's rules (unknown sentinels, secrets, assets, resource references, output
+// values) goes through plugin.UnmarshalPropertyValue itself once its contents pass the checks. A test
+// compares the two on every kind of value. Options the fast path does not cover are checked first and
+// then decoded by the SDK.
+func unmarshalProperties(props *structpb.Struct, opts plugin.MarshalOptions, b *budget) (resource.PropertyMap, error) {
 	if !opts.KeepUnknowns || opts.SkipNulls || opts.SkipInternalKeys || opts.RejectUnknowns || opts.RejectAssets ||
 		opts.ComputeAssetHashes || opts.PropagateNil {
-		return plugin.UnmarshalProperties(props, opts)
-	}
-	fields := props.GetFields()
-	out := make(resource.PropertyMap, len(fields))
-	for k, v := range fields {
-		pv, err := unmarshalValue(resource.PropertyKey(k), v, opts)
-		if err != nil {
+		if err := checkStruct(props, 0, b); err != nil {
 			return nil, err
 		}
-		out[resource.PropertyKey(k)] = pv
+		return plugin.UnmarshalProperties(props, opts)
 	}
-	return out, nil
+	pm, err := unmarshalObject("", props.GetFields(), 0, opts, b)
+	if err != nil {
+		return nil, err
+	}
+	return pm, nil
 }
 
-func unmarshalValue(key resource.PropertyKey, v *structpb.Value, opts plugin.MarshalOptions) (resource.PropertyValue, error) {
+// unmarshalObject decodes the fields of a struct nested depth levels down.
+func unmarshalObject(key resource.PropertyKey, fields map[string]*structpb.Value, depth int, opts plugin.MarshalOptions,
+	b *budget,
+) (resource.PropertyMap, *requestError) {
+	obj := make(resource.PropertyMap, len(fields))
+	for fk, fv := range fields {
+		if err := b.spend(); err != nil {
+			return nil, err
+		}
+		if len(fk) > b.nameBytes {
+			return nil, &requestError{path: []string{fmt.Sprintf(".%.64q…", fk)}, problem: fmt.Sprintf("a key of %d bytes; the pack accepts at most %d", len(fk), b.nameBytes)}
+		}
+		k := key
+		if depth == 0 {
+			k = resource.PropertyKey(fk)
+		}
+		pv, err := unmarshalValue(k, fv, depth, opts, b)
+		if err != nil {
+			return nil, err.at("." + fk)
+		}
+		obj[resource.PropertyKey(fk)] = pv
+	}
+	return obj, nil
+}
+
+// unmarshalValue decodes one value nested depth levels down; key is the top-level property it is in.
+func unmarshalValue(key resource.PropertyKey, v *structpb.Value, depth int, opts plugin.MarshalOptions,
+	b *budget,
+) (resource.PropertyValue, *requestError) {
+	if depth > b.depth {
+		return resource.PropertyValue{}, &requestError{problem: fmt.Sprintf("values nest more than %d levels deep, the most the pack accepts", b.depth)}
+	}
 	switch k := v.GetKind().(type) {
+	case nil:
+		return resource.PropertyValue{}, &requestError{problem: noKind}
 	case *structpb.Value_NullValue:
 		return resource.NewNullProperty(), nil
 	case *structpb.Value_BoolValue:
@@ -53,6 +87,9 @@ func unmarshalValue(key resource.PropertyKey, v *structpb.Value, opts plugin.Mar
 	case *structpb.Value_NumberValue:
 		return resource.NewNumberProperty(k.NumberValue), nil
 	case *structpb.Value_StringValue:
+		if len(k.StringValue) > b.stringBytes {
+			return resource.PropertyValue{}, &requestError{problem: fmt.Sprintf("a string of %d bytes; the pack accepts at most %d", len(k.StringValue), b.stringBytes)}
+		}
 		if len(k.StringValue) == 36 && unknownSentinels[k.StringValue] {
 			return viaPlugin(key, v, opts)
 		}
@@ -61,9 +98,12 @@ func unmarshalValue(key resource.PropertyKey, v *structpb.Value, opts plugin.Mar
 		items := k.ListValue.GetValues()
 		arr := make([]resource.PropertyValue, len(items))
 		for i, e := range items {
-			pv, err := unmarshalValue(key, e, opts)
-			if err != nil {
+			if err := b.spend(); err != nil {
 				return resource.PropertyValue{}, err
+			}
+			pv, err := unmarshalValue(key, e, depth+1, opts, b)
+			if err != nil {
+				return resource.PropertyValue{}, err.at("[" + strconv.Itoa(i) + "]")
 			}
 			arr[i] = pv
 		}
@@ -71,26 +111,28 @@ func unmarshalValue(key resource.PropertyKey, v *structpb.Value, opts plugin.Mar
 	case *structpb.Value_StructValue:
 		fields := k.StructValue.GetFields()
 		if _, signed := fields[resource.SigKey]; signed {
-			return viaPlugin(key, v, opts)
-		}
-		obj := make(resource.PropertyMap, len(fields))
-		for fk, fv := range fields {
-			pv, err := unmarshalValue(key, fv, opts)
-			if err != nil {
+			if err := checkStruct(k.StructValue, depth+1, b); err != nil {
 				return resource.PropertyValue{}, err
 			}
-			obj[resource.PropertyKey(fk)] = pv
+			return viaPlugin(key, v, opts)
+		}
+		obj, err := unmarshalObject(key, fields, depth+1, opts, b)
+		if err != nil {
+			return resource.PropertyValue{}, err
 		}
 		return resource.NewObjectProperty(obj), nil
+	}
+	if err := checkValue(v, depth, b); err != nil {
+		return resource.PropertyValue{}, err
 	}
 	return viaPlugin(key, v, opts)
 }
 
 // viaPlugin decodes one value with the protocol's own code.
-func viaPlugin(key resource.PropertyKey, v *structpb.Value, opts plugin.MarshalOptions) (resource.PropertyValue, error) {
+func viaPlugin(key resource.PropertyKey, v *structpb.Value, opts plugin.MarshalOptions) (resource.PropertyValue, *requestError) {
 	pv, err := plugin.UnmarshalPropertyValue(key, v, opts)
 	if err != nil {
-		return resource.PropertyValue{}, err
+		return resource.PropertyValue{}, &requestError{problem: err.Error()}
 	}
 	if pv == nil {
 		return resource.NewNullProperty(), nil

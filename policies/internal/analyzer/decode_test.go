@@ -46,7 +46,7 @@ func TestUnmarshalPropertiesAsThePlugin(t *testing.T) {
 		for _, out := range []plugin.MarshalOptions{checkOptions, remediateOptions} {
 			want, err := plugin.UnmarshalProperties(s, out)
 			require.NoError(t, err)
-			got, err := unmarshalProperties(s, out)
+			got, err := unmarshalProperties(s, out, &budget{limits: defaultLimits})
 			require.NoError(t, err)
 			assert.True(t, resource.NewObjectProperty(want).DeepEquals(resource.NewObjectProperty(got)), "%v then %v:\nwant %v\ngot  %v", in, out, want, got)
 		}
@@ -56,7 +56,7 @@ func TestUnmarshalPropertiesAsThePlugin(t *testing.T) {
 	for _, r := range req.GetResources() {
 		want, err := plugin.UnmarshalProperties(r.GetProperties(), checkOptions)
 		require.NoError(t, err)
-		got, err := unmarshalProperties(r.GetProperties(), checkOptions)
+		got, err := unmarshalProperties(r.GetProperties(), checkOptions, &budget{limits: defaultLimits})
 		require.NoError(t, err)
 		require.True(t, resource.NewObjectProperty(want).DeepEquals(resource.NewObjectProperty(got)), r.GetUrn())
 	}

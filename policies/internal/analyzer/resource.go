@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -79,6 +80,9 @@ func (e *requestError) at(step string) *requestError {
 	return e
 }
 
+// noKind is the problem with a value that has no kind.
+const noKind = "a value with no kind (neither null, bool, number, string, list nor struct)"
+
 // budget checks one request against the limits, counting its values.
 type budget struct {
 	limits
@@ -128,7 +132,7 @@ func checkValue(v *structpb.Value, depth int, b *budget) *requestError {
 	}
 	switch k := v.GetKind().(type) {
 	case nil:
-		return &requestError{problem: "a value with no kind (neither null, bool, number, string, list nor struct)"}
+		return &requestError{problem: noKind}
 	case *structpb.Value_StringValue:
 		if len(k.StringValue) > b.stringBytes {
 			return &requestError{problem: fmt.Sprintf("a string of %d bytes; the pack accepts at most %d", len(k.StringValue), b.stringBytes)}
@@ -152,15 +156,17 @@ func checkValue(v *structpb.Value, depth int, b *budget) *requestError {
 // its path, never a panic: the SDK's decoder panics on some shapes the protocol can carry, so a panic
 // that gets past the checks is turned into an error too.
 func decodeProperties(props *structpb.Struct, opts plugin.MarshalOptions, b *budget) (pm resource.PropertyMap, err error) {
-	if rerr := checkStruct(props, 0, b); rerr != nil {
-		return nil, rerr.at("properties")
-	}
 	defer func() {
 		if v := recover(); v != nil {
 			pm, err = nil, fmt.Errorf("properties: malformed: %v", v)
 		}
 	}()
-	return unmarshalProperties(props, opts)
+	pm, err = unmarshalProperties(props, opts, b)
+	var rerr *requestError
+	if errors.As(err, &rerr) {
+		return nil, rerr.at("properties")
+	}
+	return pm, err
 }
 
 // newResource builds the resource policies see from the common fields of an Analyze request and a

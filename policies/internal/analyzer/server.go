@@ -348,7 +348,7 @@ func (s *Server) AnalyzeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRe
 			for i, r := range stack.Resources {
 				props[i] = r.Properties
 			}
-			return "", redact.Of(props...), nil
+			return "", redact.Lazily(props...), nil
 		},
 		root: func() resource.URN { return RootURN(stack.Resources) },
 		check: func(ctx context.Context, p policy.Policy, args policy.Args) []policy.Violation {

@@ -8,6 +8,7 @@ package redact
 import (
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
@@ -29,6 +30,9 @@ const prefixLen = MinLen
 
 // Set holds the plaintext of the secrets of a request. The zero value and nil redact nothing.
 type Set struct {
+	// pending, when not nil, are the maps whose secrets are collected on first use (see Lazily).
+	once    sync.Once
+	pending []resource.PropertyMap
 	// byPrefix indexes the secrets by their first prefixLen bytes, longest first, so that finding them
 	// in a text costs one map lookup per byte whatever the number of secrets.
 	byPrefix map[string][]string
@@ -38,6 +42,28 @@ type Set struct {
 // secret output) that is at least MinLen long.
 func Of(maps ...resource.PropertyMap) *Set {
 	s := &Set{}
+	s.collect(maps)
+	s.once.Do(func() {})
+	return s
+}
+
+// Lazily is Of, with the collecting put off until the set is first used: most requests give no message
+// to redact, and collecting the secrets of a large stack costs a walk of every value. Its methods are
+// safe for concurrent use.
+func Lazily(maps ...resource.PropertyMap) *Set {
+	return &Set{pending: maps}
+}
+
+// ready collects the pending maps' secrets once.
+func (s *Set) ready() {
+	s.once.Do(func() {
+		s.collect(s.pending)
+		s.pending = nil
+	})
+}
+
+// collect indexes the secrets of maps.
+func (s *Set) collect(maps []resource.PropertyMap) {
 	seen := map[string]bool{}
 	add := func(v string) {
 		if len(v) < MinLen || v == Shown || seen[v] {
@@ -58,7 +84,6 @@ func Of(maps ...resource.PropertyMap) *Set {
 	for _, list := range s.byPrefix {
 		sort.Slice(list, func(i, j int) bool { return len(list[i]) > len(list[j]) })
 	}
-	return s
 }
 
 // collect walks a value, calling add with every string inside a secret.
@@ -85,7 +110,13 @@ func collect(v resource.PropertyValue, secret bool, add func(string)) {
 }
 
 // Empty reports whether the set holds no secret.
-func (s *Set) Empty() bool { return s == nil || len(s.byPrefix) == 0 }
+func (s *Set) Empty() bool {
+	if s == nil {
+		return true
+	}
+	s.ready()
+	return len(s.byPrefix) == 0
+}
 
 // String returns text with every secret in it replaced by "[secret]".
 func (s *Set) String(text string) string {

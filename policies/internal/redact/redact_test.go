@@ -24,7 +24,14 @@ func TestRedactsEverySecretString(t *testing.T) {
 		"short":  resource.MakeSecret(str("abc")),
 		"word":   resource.MakeSecret(str("ess1")),
 	}
-	s := Of(props)
+	for name, s := range map[string]*Set{"Of": Of(props), "Lazily": Lazily(props)} {
+		t.Run(name, func(t *testing.T) { assertRedacts(t, s) })
+	}
+}
+
+// assertRedacts checks s, the secrets of TestRedactsEverySecretString's properties.
+func assertRedacts(t *testing.T, s *Set) {
+	t.Helper()
 	cases := map[string]string{
 		"engine hunter2-SECRET is wrong":               "engine [secret] is wrong",
 		`both placed in "us-west-9z"`:                  `both placed in "[secret]"`,
@@ -45,6 +52,7 @@ func TestNothingToRedact(t *testing.T) {
 	assert.True(t, s.Empty())
 	assert.Equal(t, "text", s.String("text"))
 	assert.True(t, Of(resource.PropertyMap{"a": str("plain")}).Empty())
+	assert.True(t, Lazily(resource.PropertyMap{"a": str("plain")}).Empty())
 }
 
 // TestManySecretsStayFast: the index keeps redaction linear in the text, whatever the number of secrets.
