@@ -362,9 +362,10 @@ func checkShape(path string, v any, t reflect.Type) []error {
 	return nil
 }
 
-// shortKey cuts a key that is not one of ours to a few dozen characters, for a key path in an error.
+// shortKey cuts a key that is not one of ours to a few dozen characters, and escapes one holding a
+// character that does not print (a newline would split the error line), for a key path in an error.
 func shortKey(k string) string {
-	if utf8.RuneCountInString(k) <= showMax/2 && utf8.ValidString(k) {
+	if utf8.RuneCountInString(k) <= showMax/2 && utf8.ValidString(k) && !strings.ContainsFunc(k, func(r rune) bool { return !strconv.IsPrint(r) }) {
 		return k
 	}
 	return strings.Trim(Show(k), `"`)
