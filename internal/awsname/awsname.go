@@ -26,6 +26,10 @@ var (
 	// accountPattern: "An AWS account ID is a 12-digit number".
 	// https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html
 	accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	// hostedZoneIDPattern: a Route 53 hosted zone ID, Z and up to 31 upper-case letters and digits
+	// (the API's ResourceId is at most 32 characters).
+	// https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetHostedZone.html
+	hostedZoneIDPattern = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
 	// labelPattern: a DNS label of RFC 1035 and RFC 1123 (letters, digits, inner hyphens, 1 to 63),
 	// lower case only: Route 53 stores names in lower case.
 	labelPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -95,6 +99,10 @@ func ZoneRegion(zone string) (region string, ok bool) {
 
 // IsAccountID reports whether s is an AWS account ID: exactly 12 digits.
 func IsAccountID(s string) bool { return accountPattern.MatchString(s) }
+
+// IsHostedZoneID reports whether s is a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ
+// (without the /hostedzone/ prefix).
+func IsHostedZoneID(s string) bool { return hostedZoneIDPattern.MatchString(s) }
 
 // IsDNSLabel reports whether s is one lower-case DNS label: 1 to 63 letters, digits and inner
 // hyphens.
