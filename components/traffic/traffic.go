@@ -91,8 +91,6 @@ func DefaultHealthCheckRegions() []string {
 }
 
 var (
-	hostnamePattern   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	pathPattern       = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
 	dependencyPattern = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$`)
 )
 
@@ -247,7 +245,7 @@ func (a *TrafficArgs) Validate() error {
 	}
 	seen := map[string]bool{}
 	for i, h := range a.Hostnames {
-		if !hostnamePattern.MatchString(h) || len(h) > 253 {
+		if !awsname.IsHostname(h) {
 			bad("TrafficArgs.Hostnames[%d] %q is invalid: use a lower-case DNS name without a trailing dot, such as identity.example.com", i, h)
 		}
 		if seen[h] {
@@ -267,7 +265,7 @@ func (a *TrafficArgs) Validate() error {
 	if a.HealthCheckFQDN == nil {
 		bad("TrafficArgs.HealthCheckFQDN is not set: pass this region's load balancer DNS name, e.g. edge.LoadBalancers[0].DnsName")
 	}
-	if a.HealthCheckPath != "" && (len(a.HealthCheckPath) > 255 || !pathPattern.MatchString(a.HealthCheckPath)) {
+	if a.HealthCheckPath != "" && !awsname.IsHealthCheckPath(a.HealthCheckPath) {
 		bad("TrafficArgs.HealthCheckPath %q is invalid: use an absolute URL path of up to 255 characters such as /health, or leave it empty", a.HealthCheckPath)
 	}
 	if n := len(a.HealthCheckRegions); n > 0 && n < 3 {

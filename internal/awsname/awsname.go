@@ -26,6 +26,11 @@ var (
 	// accountPattern: "An AWS account ID is a 12-digit number".
 	// https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html
 	accountPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	// instanceTypePattern: an EC2 instance type, a family (with its generation and options), a dot
+	// and a size: m6i.large, m7i-flex.xlarge, u-6tb1.metal. The API takes a string of up to 32
+	// characters here (LaunchTemplateOverrides.InstanceType).
+	// https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateOverrides.html
+	instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9]{1,16}$`)
 	// hostedZoneIDPattern: a Route 53 hosted zone ID, Z and up to 31 upper-case letters and digits
 	// (the API's ResourceId is at most 32 characters).
 	// https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetHostedZone.html
@@ -72,6 +77,8 @@ var (
 
 // Limits of the names above that a pattern does not carry.
 const (
+	// MaxInstanceType is the length limit of an EC2 instance type.
+	MaxInstanceType = 32
 	// MaxHostname is the length limit of a DNS name without its trailing dot (RFC 1035).
 	MaxHostname = 253
 	// MaxRDSIdentifier is the length limit of an RDS DB cluster or global cluster identifier.
@@ -99,6 +106,12 @@ func ZoneRegion(zone string) (region string, ok bool) {
 
 // IsAccountID reports whether s is an AWS account ID: exactly 12 digits.
 func IsAccountID(s string) bool { return accountPattern.MatchString(s) }
+
+// IsInstanceType reports whether s is an EC2 instance type such as m6i.large, m7i-flex.xlarge or
+// u-6tb1.metal, of at most MaxInstanceType characters.
+func IsInstanceType(s string) bool {
+	return len(s) <= MaxInstanceType && instanceTypePattern.MatchString(s)
+}
 
 // IsHostedZoneID reports whether s is a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ
 // (without the /hostedzone/ prefix).

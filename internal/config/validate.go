@@ -67,10 +67,8 @@ var retentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 5
 
 var (
 	stackNamePattern = regexp.MustCompile(`^([A-Za-z0-9_.-]{1,100}/){0,2}[A-Za-z0-9_.-]{1,100}$`)
-	// instanceTypePattern is an EC2 instance type: a family with its generation, a dot, a size.
-	instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9]{1,16}$`)
-	namePattern         = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
-	amiPattern          = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	namePattern      = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+	amiPattern       = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
 	// ssmAMIPattern is an SSM parameter reference: a parameter name (1011 characters at most) and an
 	// optional version or label.
 	ssmAMIPattern    = regexp.MustCompile(`^resolve:ssm:[A-Za-z0-9_./-]+(:[A-Za-z0-9_.-]{1,100})?$`)
@@ -284,7 +282,7 @@ func (c *Config) validatePool(p *problems, key string, pool Pool, routed, zonesO
 	}
 	seenTypes := map[string]bool{}
 	for i, t := range pool.InstanceTypes {
-		if len(t) > 32 || !instanceTypePattern.MatchString(t) || seenTypes[t] {
+		if !awsname.IsInstanceType(t) || seenTypes[t] {
 			p.bad(fmt.Sprintf("%s.instanceTypes[%d]", key, i), t, "must be a distinct EC2 instance type such as m6i.large")
 		}
 		seenTypes[t] = true
