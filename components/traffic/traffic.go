@@ -4,10 +4,10 @@
 //
 // How the pieces fit, for a pair of regions R and P:
 //
-//   - Each regional stack creates the stop bucket of its own region, <deployment>-stop-<R>, and that
-//     bucket holds the drain object of the OTHER region, drain/<P>. So the switch that drains R is
-//     drain/R in <deployment>-stop-<P>, in region P: draining R is a single S3 PutObject that works
-//     while R is down. Package internal/stopswitch names the buckets, the objects and the URL the
+//   - Each regional stack creates the stop bucket of its own region, <deployment>-stop-<account>-<R>,
+//     and that bucket holds the drain object of the OTHER region, drain/<P>. So the switch that
+//     drains R is drain/R in <deployment>-stop-<account>-<P>, in region P: draining R is a single S3
+//     PutObject that works while R is down. Package internal/stopswitch names the buckets, the objects and the URL the
 //     drain checks probe, for this component and for `essha failover` alike.
 //   - Route 53 health checks are global, so each stack creates its own region's checks: an HTTPS
 //     check of the services' health path through the region's load balancer, an INVERTED HTTPS
@@ -122,9 +122,10 @@ type Dependency struct {
 
 // TrafficArgs configures a Traffic component.
 type TrafficArgs struct {
-	// Deployment names the pair; it is the stop buckets' prefix (<deployment>-stop-<region>) and must
-	// be the name `essha failover` is given. Lower-case letters, digits and inner hyphens, no dots
-	// (dots would break the S3 wildcard certificate the drain checks connect to).
+	// Deployment names the pair; it is the stop buckets' prefix (<deployment>-stop-<account>-<region>,
+	// stopswitch.BucketName) and must be the name `essha failover` is given. Lower-case letters,
+	// digits and inner hyphens, no dots (dots would break the S3 wildcard certificate the drain checks
+	// connect to), not starting with a prefix S3 reserves (stopswitch.CheckDeployment).
 	Deployment string
 	// AccountID is the AWS account both regions run in; it is part of the stop buckets' names.
 	AccountID string
@@ -188,11 +189,11 @@ type TrafficArgs struct {
 type Traffic struct {
 	pulumi.ResourceState
 
-	// DrainBucket is the stop bucket in this region, <deployment>-stop-<Region>; it holds the PEER
+	// DrainBucket is the stop bucket in this region, <deployment>-stop-<account>-<Region>; it holds the PEER
 	// region's drain object, drain/<PeerRegion>.
 	DrainBucket pulumi.StringOutput `pulumi:"drainBucket"`
 	// DrainObjectURL is the HTTPS URL of THIS region's drain switch, in the peer's stop bucket:
-	// https://<deployment>-stop-<PeerRegion>.s3.<PeerRegion>.amazonaws.com/drain/<Region>.
+	// https://<deployment>-stop-<account>-<PeerRegion>.s3.<PeerRegion>.amazonaws.com/drain/<Region>.
 	DrainObjectURL pulumi.StringOutput `pulumi:"drainObjectUrl"`
 	// HealthCheckID is the calculated check the weighted records carry (healthy = serving).
 	HealthCheckID pulumi.StringOutput `pulumi:"healthCheckId"`
