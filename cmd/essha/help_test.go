@@ -9,8 +9,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/ess-ha/ess-ha/internal/failover"
 )
 
 // TestHelpExitsZero: --help, -h and help on essha and on each command print usage to standard output
@@ -58,7 +56,7 @@ func TestPlanHelpListsEveryFlag(t *testing.T) {
 		assert.Contains(t, out.String(), "  --"+f.Name+" ", "the help describes --%s", f.Name)
 	})
 	assert.Equal(t, 5, n)
-	assert.Contains(t, failover.Usage, "--account-id ID")
+	assert.Contains(t, failoverUsage, "--account-id ID")
 }
 
 // TestSetTwice: a key set twice is an error, whether spelt the same way (caught while parsing the flags)

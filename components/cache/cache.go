@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/ess-ha/ess-ha/components/internal/secure"
+	"github.com/ess-ha/ess-ha/internal/awsname"
 	"regexp"
 	"strconv"
 	"strings"
@@ -36,7 +37,6 @@ const (
 
 var (
 	versionPattern = regexp.MustCompile(`^[0-9]+(\.[0-9]+)*$`)
-	pathPattern    = regexp.MustCompile(`^(/[A-Za-z0-9_.-]+)+/?$`)
 )
 
 // CacheArgs configures a Cache.
@@ -106,7 +106,7 @@ func (a *CacheArgs) Validate() error {
 	if !versionPattern.MatchString(s.EngineVersion) {
 		bad("CacheArgs.Settings.EngineVersion = %q is invalid: use a Redis version such as 7.1", s.EngineVersion)
 	}
-	if !pathPattern.MatchString(a.ParameterPath) {
+	if !awsname.IsSSMPath(a.ParameterPath) {
 		bad("CacheArgs.ParameterPath = %q is invalid: use an SSM path below the root such as /ess-ha/prod-us-east-1/", a.ParameterPath)
 	}
 	return errors.Join(errs...)

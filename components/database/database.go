@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/ess-ha/ess-ha/components/internal/secure"
+	"github.com/ess-ha/ess-ha/internal/awsname"
 	"regexp"
 	"strconv"
 	"strings"
@@ -36,11 +37,7 @@ const (
 )
 
 var (
-	versionPattern    = regexp.MustCompile(`^([0-9]+)(\.[0-9]+)*$`)
-	dbNamePattern     = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
-	usernamePattern   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,15}$`)
-	identifierPattern = regexp.MustCompile(`^[a-z](-?[a-z0-9])*$`)
-	pathPattern       = regexp.MustCompile(`^(/[A-Za-z0-9_.-]+)+/?$`)
+	versionPattern = regexp.MustCompile(`^([0-9]+)(\.[0-9]+)*$`)
 )
 
 // DatabaseArgs configures a Database.
@@ -108,16 +105,16 @@ func (a *DatabaseArgs) Validate() error {
 	if s.BackupRetentionDays < 7 || s.BackupRetentionDays > 35 {
 		bad("DatabaseArgs.Settings.BackupRetentionDays = %d is invalid: keep backups 7 to 35 days", s.BackupRetentionDays)
 	}
-	if !dbNamePattern.MatchString(s.Name) {
+	if !awsname.IsRDSDatabaseName(s.Name) {
 		bad("DatabaseArgs.Settings.Name = %q is invalid: use a lower-case identifier such as ess", s.Name)
 	}
-	if !usernamePattern.MatchString(s.Username) || s.Username == "rdsadmin" {
+	if !awsname.IsRDSUsername(s.Username) || s.Username == "rdsadmin" {
 		bad("DatabaseArgs.Settings.Username = %q is invalid: use a lower-case identifier of up to 16 characters such as ess (not rdsadmin)", s.Username)
 	}
-	if !pathPattern.MatchString(a.ParameterPath) {
+	if !awsname.IsSSMPath(a.ParameterPath) {
 		bad("DatabaseArgs.ParameterPath = %q is invalid: use an SSM path below the root such as /ess-ha/prod-us-east-1/", a.ParameterPath)
 	}
-	if a.Identifier != "" && (len(a.Identifier) > 63 || !identifierPattern.MatchString(a.Identifier)) {
+	if a.Identifier != "" && !awsname.IsRDSIdentifier(a.Identifier) {
 		bad("DatabaseArgs.Identifier = %q is invalid: use up to 63 lower-case letters, digits and single hyphens, starting with a letter, or leave it empty", a.Identifier)
 	}
 	return errors.Join(errs...)

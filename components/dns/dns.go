@@ -5,11 +5,12 @@ package dns
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ess-ha/ess-ha/internal/awsname"
 )
 
 // ZoneArgs configures a Zone.
@@ -31,22 +32,17 @@ type Zone struct {
 	NameServers pulumi.StringArrayOutput `pulumi:"nameServers"`
 }
 
-var (
-	zoneIDPattern   = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
-	hostnamePattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-)
-
 func (a *ZoneArgs) validate() error {
 	if a == nil {
 		return errors.New("zone args are nil: pass &dns.ZoneArgs{Domain: \"example.com\"}")
 	}
 	if a.ExistingZoneID != "" {
-		if !zoneIDPattern.MatchString(a.ExistingZoneID) {
+		if !awsname.IsHostedZoneID(a.ExistingZoneID) {
 			return fmt.Errorf("ZoneArgs.ExistingZoneID %q is invalid: use a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ, or leave it empty to create a zone", a.ExistingZoneID)
 		}
 		return nil
 	}
-	if !hostnamePattern.MatchString(a.Domain) || len(a.Domain) > 253 {
+	if !awsname.IsHostname(a.Domain) {
 		return fmt.Errorf("ZoneArgs.Domain %q is invalid: use a lower-case DNS domain such as example.com (or set ExistingZoneID)", a.Domain)
 	}
 	return nil
@@ -152,7 +148,7 @@ func (a *RecordsArgs) validate() error {
 	}
 	seen := map[string]bool{}
 	for i, h := range a.Hostnames {
-		if !hostnamePattern.MatchString(h) || len(h) > 253 {
+		if !awsname.IsHostname(h) {
 			errs = append(errs, fmt.Errorf("RecordsArgs.Hostnames[%d] %q is invalid: use a lower-case DNS name without a trailing dot, such as identity.example.com", i, h))
 		}
 		if seen[h] {

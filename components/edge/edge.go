@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ess-ha/ess-ha/components/internal/awstags"
+	"github.com/ess-ha/ess-ha/internal/awsname"
 
 	"github.com/ess-ha/ess-ha/components/network"
 )
@@ -132,8 +132,6 @@ type Edge struct {
 	Region string
 }
 
-var hostnamePattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-
 // certificateNames returns the certificate's names: Domain first, then the other Hostnames in order.
 func (a *EdgeArgs) certificateNames() []string {
 	names := []string{a.Domain}
@@ -177,12 +175,12 @@ func (a *EdgeArgs) validate() (string, error) {
 	if a.ZoneID == nil {
 		bad("EdgeArgs.ZoneID is not set: pass the hosted zone the certificate is validated in, e.g. zone.ZoneID")
 	}
-	if !hostnamePattern.MatchString(a.Domain) {
+	if !awsname.IsHostname(a.Domain) {
 		bad("EdgeArgs.Domain %q is invalid: use a lower-case DNS domain such as example.com", a.Domain)
 	}
 	seenHosts := map[string]bool{}
 	for i, h := range a.Hostnames {
-		if !hostnamePattern.MatchString(h) {
+		if !awsname.IsHostname(h) {
 			bad("EdgeArgs.Hostnames[%d] %q is invalid: use a lower-case DNS name such as identity.example.com", i, h)
 		}
 		if seenHosts[h] {

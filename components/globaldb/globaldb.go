@@ -33,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/ess-ha/ess-ha/components/internal/secure"
+	"github.com/ess-ha/ess-ha/internal/awsname"
 	"regexp"
 	"strconv"
 	"strings"
@@ -79,12 +80,7 @@ const (
 )
 
 var (
-	versionPattern    = regexp.MustCompile(`^([0-9]+)\.[0-9]+$`)
-	identifierPattern = regexp.MustCompile(`^[a-z](-?[a-z0-9])*$`)
-	dbNamePattern     = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
-	usernamePattern   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,15}$`)
-	pathPattern       = regexp.MustCompile(`^(/[A-Za-z0-9_.-]+)+/?$`)
-	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	versionPattern = regexp.MustCompile(`^([0-9]+)\.[0-9]+$`)
 )
 
 // GlobalDatabaseArgs configures a GlobalDatabase.
@@ -173,10 +169,10 @@ func (a *GlobalDatabaseArgs) Validate() error {
 	if !owner && a.Role != RoleMember {
 		bad("GlobalDatabaseArgs.Role %q is invalid: use %q (creates the global cluster and the secret) or %q (joins it)", a.Role, RoleOwner, RoleMember)
 	}
-	if len(a.GlobalClusterIdentifier) > 63 || !identifierPattern.MatchString(a.GlobalClusterIdentifier) {
+	if !awsname.IsRDSIdentifier(a.GlobalClusterIdentifier) {
 		bad("GlobalDatabaseArgs.GlobalClusterIdentifier %q is invalid: use up to 63 lower-case letters, digits and single hyphens, starting with a letter, such as ess-prod", a.GlobalClusterIdentifier)
 	}
-	if a.ClusterIdentifier != "" && (len(a.ClusterIdentifier) > 61 || !identifierPattern.MatchString(a.ClusterIdentifier)) {
+	if a.ClusterIdentifier != "" && (len(a.ClusterIdentifier) > 61 || !awsname.IsRDSIdentifier(a.ClusterIdentifier)) {
 		bad("GlobalDatabaseArgs.ClusterIdentifier %q is invalid: use up to 61 lower-case letters, digits and single hyphens, starting with a letter, or leave it empty", a.ClusterIdentifier)
 	}
 	if _, err := Family(a.EngineVersion); err != nil {
@@ -192,10 +188,10 @@ func (a *GlobalDatabaseArgs) Validate() error {
 		bad("GlobalDatabaseArgs.BackupRetentionDays %d is invalid: keep backups 7 to 35 days", a.BackupRetentionDays)
 	}
 	if owner {
-		if !dbNamePattern.MatchString(a.DatabaseName) {
+		if !awsname.IsRDSDatabaseName(a.DatabaseName) {
 			bad("GlobalDatabaseArgs.DatabaseName %q is invalid: use a lower-case identifier such as ess", a.DatabaseName)
 		}
-		if !usernamePattern.MatchString(a.MasterUsername) || a.MasterUsername == "rdsadmin" {
+		if !awsname.IsRDSUsername(a.MasterUsername) || a.MasterUsername == "rdsadmin" {
 			bad("GlobalDatabaseArgs.MasterUsername %q is invalid: use a lower-case identifier of up to 16 characters such as ess (not rdsadmin)", a.MasterUsername)
 		}
 		if a.GlobalWriterEndpoint != nil {
@@ -238,13 +234,13 @@ func (a *GlobalDatabaseArgs) Validate() error {
 	if len(a.DataSubnetIDs) < 2 {
 		bad("GlobalDatabaseArgs.DataSubnetIDs has %d subnet(s): pass the data subnets of at least 2 AZs", len(a.DataSubnetIDs))
 	}
-	if !pathPattern.MatchString(a.ParameterPath) {
+	if !awsname.IsSSMPath(a.ParameterPath) {
 		bad("GlobalDatabaseArgs.ParameterPath %q is invalid: use an SSM path below the root such as /ess-ha/prod-us-east-1/", a.ParameterPath)
 	}
 	seen := map[string]bool{}
 	for i, r := range a.SecretReplicaRegions {
 		switch {
-		case !regionPattern.MatchString(r):
+		case !awsname.IsRegion(r):
 			bad("GlobalDatabaseArgs.SecretReplicaRegions[%d] %q is invalid: use an AWS region name such as us-west-2", i, r)
 		case r == region:
 			bad("GlobalDatabaseArgs.SecretReplicaRegions[%d] %q is this database's region: list other regions only", i, r)

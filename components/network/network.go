@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ess-ha/ess-ha/components/internal/awstags"
+	"github.com/ess-ha/ess-ha/internal/awsname"
 )
 
 // Tier is a subnet tier.
@@ -123,8 +123,6 @@ func (n *Network) Subnets(t Tier) []*ec2.Subnet {
 	return nil
 }
 
-var zonePattern = regexp.MustCompile(`^([a-z]{2}(-[a-z]+)+-[0-9]+)[a-z]$`)
-
 // RegionOfZones returns the region the AZs belong to: each zone name minus its trailing letter
 // (us-east-1a is in us-east-1). It fails when a name is not a regional AZ name or the zones span
 // several regions.
@@ -134,14 +132,14 @@ func RegionOfZones(zones []string) (string, error) {
 	}
 	region := ""
 	for _, z := range zones {
-		m := zonePattern.FindStringSubmatch(z)
-		if m == nil {
+		zoneRegion, ok := awsname.ZoneRegion(z)
+		if !ok {
 			return "", fmt.Errorf("zone %q is not an AZ name: use names such as us-east-1a (Local and Wavelength Zones are not supported)", z)
 		}
-		if region != "" && m[1] != region {
-			return "", fmt.Errorf("zones %q span regions %s and %s: all zones must be in one region", zones, region, m[1])
+		if region != "" && zoneRegion != region {
+			return "", fmt.Errorf("zones %q span regions %s and %s: all zones must be in one region", zones, region, zoneRegion)
 		}
-		region = m[1]
+		region = zoneRegion
 	}
 	return region, nil
 }

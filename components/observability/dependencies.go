@@ -9,6 +9,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ess-ha/ess-ha/internal/awsname"
 )
 
 // How the dependency alarms decide that something is gone.
@@ -87,7 +89,7 @@ func (a *DependencyAlarmsArgs) Validate() error {
 		return errors.New("DependencyAlarmsArgs is nil: pass the region, the database and the cache")
 	}
 	var errs []error
-	if !regionPattern.MatchString(a.Region) {
+	if !awsname.IsRegion(a.Region) {
 		errs = append(errs, fmt.Errorf("DependencyAlarmsArgs.Region = %q is invalid: set the stack's AWS region, such as us-east-1", a.Region))
 	}
 	if (a.DatabaseClusterIdentifier == nil) == (a.DatabaseInstanceIdentifier == nil) {

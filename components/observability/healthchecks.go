@@ -6,6 +6,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ess-ha/ess-ha/internal/awsname"
 )
 
 // Route53MetricsRegion is the only region where CloudWatch has the Route 53 health check metrics
@@ -64,7 +66,7 @@ func (a *HealthCheckAlarmsArgs) Validate() error {
 		return errors.New("HealthCheckAlarmsArgs is nil: pass the region and its health checks")
 	}
 	var errs []error
-	if !regionPattern.MatchString(a.Region) {
+	if !awsname.IsRegion(a.Region) {
 		errs = append(errs, fmt.Errorf("HealthCheckAlarmsArgs.Region = %q is invalid: set the stack's AWS region, such as us-east-1", a.Region))
 	}
 	if a.RegionHealthCheckID == nil {

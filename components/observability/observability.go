@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -18,15 +17,12 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ess-ha/ess-ha/internal/awsname"
 )
 
 // retentionDays are the retentions CloudWatch Logs accepts.
 var retentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-
-var (
-	regionPattern   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
-	logGroupPattern = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
-)
 
 // LogsArgs configures Logs.
 type LogsArgs struct {
@@ -65,7 +61,7 @@ func (a *LogsArgs) Validate() error {
 		switch {
 		case k == "":
 			errs = append(errs, errors.New("LogsArgs.Groups has an empty key: key each group by its container name"))
-		case !logGroupPattern.MatchString(g):
+		case !awsname.IsLogGroup(g):
 			errs = append(errs, fmt.Errorf("LogsArgs.Groups[%q] = %q is not a valid log group name: use 1-512 characters from a-z A-Z 0-9 . _ - / #", k, g))
 		case seen[g] != "":
 			errs = append(errs, fmt.Errorf("LogsArgs.Groups[%q] = %q is also the group of %q: give every key its own log group", k, g, seen[g]))
@@ -75,7 +71,7 @@ func (a *LogsArgs) Validate() error {
 	if !slices.Contains(retentionDays, a.RetentionDays) {
 		errs = append(errs, fmt.Errorf("LogsArgs.RetentionDays = %d is invalid: use a CloudWatch Logs retention, one of %v", a.RetentionDays, retentionDays))
 	}
-	if !regionPattern.MatchString(a.Region) {
+	if !awsname.IsRegion(a.Region) {
 		errs = append(errs, fmt.Errorf("LogsArgs.Region = %q is invalid: set the stack's AWS region, such as us-east-1", a.Region))
 	}
 	return errors.Join(errs...)

@@ -18,19 +18,17 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"regexp"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ess-ha/ess-ha/components/internal/awstags"
+	"github.com/ess-ha/ess-ha/internal/awsname"
 )
 
 // DefaultPort is the database port opened across the peering.
 const DefaultPort = 5432
-
-var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 
 // Side is one VPC of the pair.
 type Side struct {
@@ -99,7 +97,7 @@ func (a *PeeringArgs) Validate() error {
 	if cidrs[0].IsValid() && cidrs[1].IsValid() && cidrs[0].Overlaps(cidrs[1]) {
 		bad("PeeringArgs: the VPC blocks %s and %s overlap, and VPC peering needs distinct blocks: give the two stacks different ess-ha:vpcCidr values", cidrs[0], cidrs[1])
 	}
-	if !regionPattern.MatchString(a.PeerRegion) {
+	if !awsname.IsRegion(a.PeerRegion) {
 		bad("PeeringArgs.PeerRegion %q is invalid: pass the owner's region, such as us-east-1", a.PeerRegion)
 	}
 	if a.PeerProvider == nil {

@@ -2,7 +2,6 @@ package pool
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/autoscaling"
@@ -49,10 +48,6 @@ const DefaultCPUTargetPercent = 50
 // MaxInstanceTypes is the most instance types a group's mixed instances policy takes
 // (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LaunchTemplateOverrides.html).
 const MaxInstanceTypes = 40
-
-// instanceTypePattern is an EC2 instance type: family (with generation and options), a dot, a size:
-// m6i.large, m7i-flex.xlarge, u-6tb1.metal.
-var instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9]+$`)
 
 // groupArgs builds the auto-scaling group of a pool over the launch template.
 func groupArgs(args *PoolArgs, lt *ec2.LaunchTemplate, tags autoscaling.GroupTagArray) *autoscaling.GroupArgs {

@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/ess-ha/ess-ha/internal/awsname"
 	"github.com/ess-ha/ess-ha/internal/config"
 )
 
@@ -162,7 +163,7 @@ func (a *PoolArgs) Validate() error {
 	if a.Role != RoleEss && a.Role != RoleBackend {
 		bad("PoolArgs.Role = %q is invalid: use %q or %q", a.Role, RoleEss, RoleBackend)
 	}
-	if !regionPattern.MatchString(a.Region) {
+	if !awsname.IsRegion(a.Region) {
 		bad("PoolArgs.Region = %q is invalid: set the stack's AWS region, such as us-east-1", a.Region)
 	}
 	if a.VpcID == nil {
@@ -182,7 +183,7 @@ func (a *PoolArgs) Validate() error {
 	}
 	types := map[string]bool{}
 	for i, t := range a.InstanceTypes {
-		if !instanceTypePattern.MatchString(t) {
+		if !awsname.IsInstanceType(t) {
 			bad("PoolArgs.InstanceTypes[%d] = %q is invalid: use an EC2 instance type such as m6i.large", i, t)
 		}
 		if types[t] {
@@ -229,7 +230,7 @@ func (a *PoolArgs) Validate() error {
 		placeholders[c.Repository] = "123456789012.dkr.ecr." + a.Region + ".amazonaws.com/" + c.Repository
 		groups[c.Name] = "/placeholder"
 	}
-	if regionPattern.MatchString(a.Region) && len(a.Containers) > 0 {
+	if awsname.IsRegion(a.Region) && len(a.Containers) > 0 {
 		if _, err := UserData(a.Region, a.Containers, placeholders, groups, "/placeholder"); err != nil {
 			bad("PoolArgs.Containers: %w", err)
 		}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ess-ha/ess-ha/internal/awsname"
 	"github.com/ess-ha/ess-ha/internal/config"
 )
 
@@ -31,12 +32,7 @@ const (
 )
 
 var (
-	regionPattern   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
-	namePattern     = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
-	tagPattern      = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	repoPattern     = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
-	logGroupPattern = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
-	pathPattern     = regexp.MustCompile(`^(/[A-Za-z0-9_.-]+)+/?$`)
+	namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
 	// A private ECR repository URL: <account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>.
 	repoURLPattern = regexp.MustCompile(`^([0-9]{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?)/(.+)$`)
 )
@@ -44,7 +40,7 @@ var (
 // NormalizePath returns an SSM parameter path without its trailing slash ("/ess-ha/prod/" becomes
 // "/ess-ha/prod"), or an error naming the field when it is not a path below the root.
 func NormalizePath(field, path string) (string, error) {
-	if !pathPattern.MatchString(path) {
+	if !awsname.IsSSMPath(path) {
 		return "", fmt.Errorf("%s = %q is not an SSM parameter path: use a path below the root such as /ess-ha/prod-us-east-1/", field, path)
 	}
 	return strings.TrimSuffix(path, "/"), nil
@@ -86,7 +82,7 @@ func RegistryHost(region, repository, url string) (string, error) {
 // the names of the SSM parameters that hold the ARNs.
 func UserData(region string, containers []config.Container, repoURLs, logGroups map[string]string, parameterPath string, secrets ...SecretEnv) (string, error) {
 	var errs []error
-	if !regionPattern.MatchString(region) {
+	if !awsname.IsRegion(region) {
 		errs = append(errs, fmt.Errorf("region %q is not an AWS region such as us-east-1", region))
 	}
 	path, err := NormalizePath("parameter path", parameterPath)
@@ -104,10 +100,10 @@ func UserData(region string, containers []config.Container, repoURLs, logGroups 
 			errs = append(errs, fmt.Errorf("%s: name must be a unique lower-case name such as ess-ldp", where))
 		}
 		names[c.Name] = true
-		if !repoPattern.MatchString(c.Repository) {
+		if !awsname.IsECRRepository(c.Repository) {
 			errs = append(errs, fmt.Errorf("%s: repository %q must be a private ECR repository name such as inrupt/ess-ldp", where, c.Repository))
 		}
-		if !tagPattern.MatchString(c.Tag) {
+		if !awsname.IsImageTag(c.Tag) {
 			errs = append(errs, fmt.Errorf("%s: tag %q must be a fixed image tag such as 2.3.1", where, c.Tag))
 		}
 		if c.Port < 0 || c.Port > 65535 {
@@ -122,7 +118,7 @@ func UserData(region string, containers []config.Container, repoURLs, logGroups 
 		}
 		if g, ok := logGroups[c.Name]; !ok {
 			errs = append(errs, fmt.Errorf("%s: no log group for the container", where))
-		} else if !logGroupPattern.MatchString(g) {
+		} else if !awsname.IsLogGroup(g) {
 			errs = append(errs, fmt.Errorf("%s: log group %q is not a valid log group name", where, g))
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ess-ha/ess-ha/components/internal/secure"
+	"github.com/ess-ha/ess-ha/internal/awsname"
 )
 
 // DefaultKeepImages is how many images the lifecycle policy keeps per repository when
@@ -91,8 +92,6 @@ type Registry struct {
 }
 
 var (
-	// repositoryPattern is ECR's rule for repository names.
-	repositoryPattern = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
 	// templatePrefixPattern is ECR's rule for a repository creation template prefix, without the
 	// optional trailing "/" (which validation strips): a repository namespace, or ROOT.
 	// https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepositoryCreationTemplate.html
@@ -117,7 +116,7 @@ func (a *RegistryArgs) Validate() error {
 		switch {
 		case r == "":
 			errs = append(errs, fmt.Errorf("RegistryArgs.Repositories[%d] is empty: give a repository name such as inrupt/ess-ldp", i))
-		case len(r) < 2 || len(r) > 256 || !repositoryPattern.MatchString(r):
+		case !awsname.IsECRRepository(r):
 			errs = append(errs, fmt.Errorf("RegistryArgs.Repositories[%d] = %q is not a valid ECR repository name: use 2-256 lower-case letters, digits and . _ - / such as inrupt/ess-ldp", i, r))
 		case seen[r]:
 			errs = append(errs, fmt.Errorf("RegistryArgs.Repositories[%d] = %q is a duplicate: list each repository once", i, r))
@@ -136,13 +135,13 @@ func (a *RegistryArgs) Validate() error {
 	switch {
 	case a.AccountID == "" && member:
 		errs = append(errs, errors.New("RegistryArgs.AccountID is empty: Member mode computes the repository URLs and ARNs from it; pass this stack's 12-digit AWS account ID"))
-	case a.AccountID != "" && !accountIDPattern.MatchString(a.AccountID):
+	case a.AccountID != "" && !awsname.IsAccountID(a.AccountID):
 		errs = append(errs, fmt.Errorf("RegistryArgs.AccountID %q is invalid: pass this stack's 12-digit AWS account ID, such as 123456789012", a.AccountID))
 	}
 	switch {
 	case a.Region == "" && member:
 		errs = append(errs, errors.New("RegistryArgs.Region is empty: Member mode computes the repository URLs and ARNs from it; pass this stack's region, such as us-west-2"))
-	case a.Region != "" && !regionPattern.MatchString(a.Region):
+	case a.Region != "" && !awsname.IsRegion(a.Region):
 		errs = append(errs, fmt.Errorf("RegistryArgs.Region %q is invalid: pass this stack's region, such as us-west-2", a.Region))
 	}
 	errs = append(errs, a.validatePrefixes(member)...)

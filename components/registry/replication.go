@@ -8,19 +8,17 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ess-ha/ess-ha/internal/awsname"
 )
 
 // MaxRepositoryFilters is ECR's limit on the repository filters of one replication rule.
 const MaxRepositoryFilters = 100
 
 var (
-	// regionPattern is an AWS region name such as us-west-2.
-	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	// prefixPattern is ECR's rule for a PREFIX_MATCH repository filter: a repository name prefix,
 	// possibly ending in "/" (e.g. "inrupt/").
 	prefixPattern = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]*)*/)*[a-z0-9]*(?:[._-][a-z0-9]*)*$`)
-	// accountIDPattern is an AWS account ID, which is also what a private registry's ID is.
-	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
 // ReplicationArgs configures a Replication.
@@ -78,7 +76,7 @@ func (a *ReplicationArgs) Validate() error {
 	}
 	var errs []error
 	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
-	if !regionPattern.MatchString(a.DestinationRegion) {
+	if !awsname.IsRegion(a.DestinationRegion) {
 		bad("ReplicationArgs.DestinationRegion %q is invalid: use the peer region's name, such as us-west-2", a.DestinationRegion)
 	}
 	switch n := len(a.RepositoryPrefixes); {
@@ -97,7 +95,7 @@ func (a *ReplicationArgs) Validate() error {
 		}
 		seen[p] = true
 	}
-	if a.RegistryID != "" && !accountIDPattern.MatchString(a.RegistryID) {
+	if a.RegistryID != "" && !awsname.IsAccountID(a.RegistryID) {
 		bad("ReplicationArgs.RegistryID %q is invalid: use the destination's 12-digit AWS account id, or leave it empty for this account", a.RegistryID)
 	}
 	return errors.Join(errs...)

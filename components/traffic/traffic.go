@@ -4,10 +4,11 @@
 //
 // How the pieces fit, for a pair of regions R and P:
 //
-//   - Each regional stack creates the stop bucket of its own region, <deployment>-stop-<R>, and that
-//     bucket holds the drain object of the OTHER region, drain/<P>. So the switch that drains R is
-//     drain/R in <deployment>-stop-<P>, in region P: draining R is a single S3 PutObject that works
-//     while R is down (internal/failover computes the same names).
+//   - Each regional stack creates the stop bucket of its own region, <deployment>-stop-<account>-<R>,
+//     and that bucket holds the drain object of the OTHER region, drain/<P>. So the switch that
+//     drains R is drain/R in <deployment>-stop-<account>-<P>, in region P: draining R is a single S3
+//     PutObject that works while R is down. Package internal/stopswitch names the buckets, the objects and the URL the
+//     drain checks probe, for this component and for `essha failover` alike.
 //   - Route 53 health checks are global, so each stack creates its own region's checks: an HTTPS
 //     check of the services' health path through the region's load balancer, an INVERTED HTTPS
 //     check of the region's drain object (present: S3 answers 200, inverted to unhealthy; absent:
@@ -42,7 +43,8 @@ import (
 	"github.com/ess-ha/ess-ha/components/internal/awstags"
 
 	"github.com/ess-ha/ess-ha/components/dns"
-	"github.com/ess-ha/ess-ha/internal/failover"
+	"github.com/ess-ha/ess-ha/internal/awsname"
+	"github.com/ess-ha/ess-ha/internal/stopswitch"
 )
 
 // Defaults and fixed settings of the health checks.
@@ -89,11 +91,6 @@ func DefaultHealthCheckRegions() []string {
 }
 
 var (
-	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	deploymentPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
-	hostnamePattern   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	pathPattern       = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
-	accountPattern    = regexp.MustCompile(`^[0-9]{12}$`)
 	dependencyPattern = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$`)
 )
 
@@ -123,14 +120,12 @@ type Dependency struct {
 	Alarms []AlarmCheck
 }
 
-// maxBucketName is S3's limit on the length of a bucket name.
-const maxBucketName = 63
-
 // TrafficArgs configures a Traffic component.
 type TrafficArgs struct {
-	// Deployment names the pair; it is the stop buckets' prefix (<deployment>-stop-<region>) and must
-	// be the name `essha failover` is given. Lower-case letters, digits and inner hyphens, no dots
-	// (dots would break the S3 wildcard certificate the drain checks connect to).
+	// Deployment names the pair; it is the stop buckets' prefix (<deployment>-stop-<account>-<region>,
+	// stopswitch.BucketName) and must be the name `essha failover` is given. Lower-case letters,
+	// digits and inner hyphens, no dots (dots would break the S3 wildcard certificate the drain checks
+	// connect to), not starting with a prefix S3 reserves (stopswitch.CheckDeployment).
 	Deployment string
 	// AccountID is the AWS account both regions run in; it is part of the stop buckets' names.
 	AccountID string
@@ -194,11 +189,11 @@ type TrafficArgs struct {
 type Traffic struct {
 	pulumi.ResourceState
 
-	// DrainBucket is the stop bucket in this region, <deployment>-stop-<Region>; it holds the PEER
+	// DrainBucket is the stop bucket in this region, <deployment>-stop-<account>-<Region>; it holds the PEER
 	// region's drain object, drain/<PeerRegion>.
 	DrainBucket pulumi.StringOutput `pulumi:"drainBucket"`
 	// DrainObjectURL is the HTTPS URL of THIS region's drain switch, in the peer's stop bucket:
-	// https://<deployment>-stop-<PeerRegion>.s3.<PeerRegion>.amazonaws.com/drain/<Region>.
+	// https://<deployment>-stop-<account>-<PeerRegion>.s3.<PeerRegion>.amazonaws.com/drain/<Region>.
 	DrainObjectURL pulumi.StringOutput `pulumi:"drainObjectUrl"`
 	// HealthCheckID is the calculated check the weighted records carry (healthy = serving).
 	HealthCheckID pulumi.StringOutput `pulumi:"healthCheckId"`
@@ -230,17 +225,17 @@ func (a *TrafficArgs) Validate() error {
 	}
 	var errs []error
 	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
-	if !deploymentPattern.MatchString(a.Deployment) {
-		bad("TrafficArgs.Deployment %q is invalid: use lower-case letters, digits and inner hyphens (no dots), such as ess-prod", a.Deployment)
+	if err := stopswitch.CheckDeployment(a.Deployment); err != nil {
+		bad("TrafficArgs.Deployment is invalid: %v, such as ess-prod", err)
 	}
 	for _, r := range []struct{ field, value string }{{"Region", a.Region}, {"PeerRegion", a.PeerRegion}} {
-		if !regionPattern.MatchString(r.value) {
+		if !awsname.IsRegion(r.value) {
 			bad("TrafficArgs.%s %q is invalid: use an AWS region name such as us-east-1", r.field, r.value)
-		} else if b := failover.BucketName(a.Deployment, a.AccountID, r.value); len(b) > maxBucketName {
-			bad("TrafficArgs.Deployment %q is too long: stop bucket %q has %d characters, S3 allows %d", a.Deployment, b, len(b), maxBucketName)
+		} else if err := stopswitch.CheckBucketName(a.Deployment, a.AccountID, r.value); err != nil {
+			bad("TrafficArgs.Deployment %q is too long: %v", a.Deployment, err)
 		}
 	}
-	if !accountPattern.MatchString(a.AccountID) {
+	if !awsname.IsAccountID(a.AccountID) {
 		bad("TrafficArgs.AccountID %q is invalid: pass the 12-digit AWS account ID (aws.GetCallerIdentity), it names the stop buckets", a.AccountID)
 	}
 	if a.Region != "" && a.Region == a.PeerRegion {
@@ -251,7 +246,7 @@ func (a *TrafficArgs) Validate() error {
 	}
 	seen := map[string]bool{}
 	for i, h := range a.Hostnames {
-		if !hostnamePattern.MatchString(h) || len(h) > 253 {
+		if !awsname.IsHostname(h) {
 			bad("TrafficArgs.Hostnames[%d] %q is invalid: use a lower-case DNS name without a trailing dot, such as identity.example.com", i, h)
 		}
 		if seen[h] {
@@ -271,7 +266,7 @@ func (a *TrafficArgs) Validate() error {
 	if a.HealthCheckFQDN == nil {
 		bad("TrafficArgs.HealthCheckFQDN is not set: pass this region's load balancer DNS name, e.g. edge.LoadBalancers[0].DnsName")
 	}
-	if a.HealthCheckPath != "" && (len(a.HealthCheckPath) > 255 || !pathPattern.MatchString(a.HealthCheckPath)) {
+	if a.HealthCheckPath != "" && !awsname.IsHealthCheckPath(a.HealthCheckPath) {
 		bad("TrafficArgs.HealthCheckPath %q is invalid: use an absolute URL path of up to 255 characters such as /health, or leave it empty", a.HealthCheckPath)
 	}
 	if n := len(a.HealthCheckRegions); n > 0 && n < 3 {
@@ -303,7 +298,7 @@ func (a *TrafficArgs) Validate() error {
 			if al.Name == nil {
 				bad("TrafficArgs.Dependencies[%d].Alarms[%d].Name is not set: pass the alarm's name (observability.HealthAlarm.Name)", i, j)
 			}
-			if !regionPattern.MatchString(al.Region) {
+			if !awsname.IsRegion(al.Region) {
 				bad("TrafficArgs.Dependencies[%d].Alarms[%d].Region %q is invalid: pass the region the alarm lives in, such as us-east-1", i, j, al.Region)
 			}
 		}
@@ -318,18 +313,6 @@ func (a *TrafficArgs) Validate() error {
 		bad("TrafficArgs.Weight %d is invalid: use 0 to 255, or nil for the default %d", *a.Weight, DefaultWeight)
 	}
 	return errors.Join(errs...)
-}
-
-// DrainObjectURL returns the HTTPS URL of region's drain object, which lives in the stop bucket of
-// peerRegion: https://<deployment>-stop-<peer>.s3.<peer>.amazonaws.com/drain/<region>.
-func DrainObjectURL(deployment, account, region, peerRegion string) string {
-	return "https://" + DrainCheckFQDN(deployment, account, peerRegion) + "/" + failover.ObjectKey(region)
-}
-
-// DrainCheckFQDN returns the virtual-hosted, regional S3 host name of the stop bucket that
-// deployment keeps in bucketRegion: what a drain check connects to.
-func DrainCheckFQDN(deployment, account, bucketRegion string) string {
-	return failover.BucketName(deployment, account, bucketRegion) + ".s3." + bucketRegion + ".amazonaws.com"
 }
 
 // BucketPolicy returns the stop bucket's policy: s3:GetObject on exactly the one drain object it
@@ -368,7 +351,7 @@ func BucketPolicy(bucket, peerRegion string, checkerCIDRs []string) (string, err
 				"Effect":    "Allow",
 				"Principal": "*",
 				"Action":    "s3:GetObject",
-				"Resource":  arn + "/" + failover.ObjectKey(peerRegion),
+				"Resource":  arn + "/" + stopswitch.ObjectKey(peerRegion),
 				"Condition": map[string]any{"IpAddress": map[string]any{"aws:SourceIp": cidrs}},
 			},
 			map[string]any{
@@ -408,7 +391,8 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 	if len(checkers) == 0 {
 		checkers = DefaultHealthCheckRegions()
 	}
-	bucketName := failover.BucketName(args.Deployment, args.AccountID, args.Region)
+	bucketName := stopswitch.BucketName(args.Deployment, args.AccountID, args.Region)
+	drainSwitch := stopswitch.For(args.Deployment, args.AccountID, args.Region, args.PeerRegion)
 
 	comp := &Traffic{Weight: weight, HealthCheckRegions: checkers}
 	if err := ctx.RegisterComponentResource("ess-ha:traffic:Traffic", name, comp, opts...); err != nil {
@@ -483,9 +467,9 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 	drainName := name + "-drain-check"
 	drainCheck, err := route53.NewHealthCheck(ctx, drainName, &route53.HealthCheckArgs{
 		Type:              pulumi.String("HTTPS"),
-		Fqdn:              pulumi.String(DrainCheckFQDN(args.Deployment, args.AccountID, args.PeerRegion)),
+		Fqdn:              pulumi.String(drainSwitch.FQDN()),
 		Port:              pulumi.Int(443),
-		ResourcePath:      pulumi.String("/" + failover.ObjectKey(args.Region)),
+		ResourcePath:      pulumi.String(drainSwitch.ResourcePath()),
 		EnableSni:         pulumi.Bool(true),
 		InvertHealthcheck: pulumi.Bool(true),
 		RequestInterval:   pulumi.Int(RequestInterval),
@@ -536,7 +520,7 @@ func NewTraffic(ctx *pulumi.Context, name string, args *TrafficArgs, opts ...pul
 	}
 
 	comp.DrainBucket = bucket.Bucket
-	comp.DrainObjectURL = pulumi.String(DrainObjectURL(args.Deployment, args.AccountID, args.Region, args.PeerRegion)).ToStringOutput()
+	comp.DrainObjectURL = pulumi.String(drainSwitch.URL()).ToStringOutput()
 	comp.HealthCheckID = regionCheck.ID().ToStringOutput()
 	comp.LBHealthCheckID = lbCheck.ID().ToStringOutput()
 	comp.DrainHealthCheckID = drainCheck.ID().ToStringOutput()

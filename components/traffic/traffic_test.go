@@ -18,6 +18,7 @@ import (
 	"github.com/ess-ha/ess-ha/internal/failover"
 	"github.com/ess-ha/ess-ha/internal/mocks"
 	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
+	"github.com/ess-ha/ess-ha/internal/stopswitch"
 )
 
 var hostnames = []string{"example.com", "identity.example.com", "oidc.example.com"}
@@ -226,7 +227,7 @@ func TestStopBucket(t *testing.T) {
 	bucket := mockstest.One(t, m, "aws:s3/bucketV2:BucketV2")
 	assert.Equal(t, trafficURN, bucket.Parent)
 	assert.Equal(t, "ess-prod-stop-123456789012-us-east-1", str(bucket, "bucket"), "this region's stop bucket")
-	assert.Equal(t, failover.BucketName(deployment, mocks.Account, "us-east-1"), str(bucket, "bucket"), "the name the failover command uses")
+	assert.Equal(t, stopswitch.BucketName(deployment, mocks.Account, "us-east-1"), str(bucket, "bucket"), "the name the failover command uses")
 	assert.False(t, boolean(bucket, "forceDestroy"))
 	assert.Equal(t, "ess-prod-stop-123456789012-us-east-1", mockstest.Await[string](t, comp.DrainBucket))
 
@@ -512,6 +513,8 @@ func TestArgsErrors(t *testing.T) {
 		{"deployment with dots", func(a *traffic.TrafficArgs) { a.Deployment = "ess.prod" }, "TrafficArgs.Deployment"},
 		{"deployment upper case", func(a *traffic.TrafficArgs) { a.Deployment = "ESS" }, "TrafficArgs.Deployment"},
 		{"deployment too long", func(a *traffic.TrafficArgs) { a.Deployment = strings.Repeat("a", 50) }, "S3 allows 63"},
+		{"deployment with a prefix S3 reserves", func(a *traffic.TrafficArgs) { a.Deployment = "xn--ess" }, "S3 refuses bucket names that start with xn--"},
+		{"deployment ending with a hyphen", func(a *traffic.TrafficArgs) { a.Deployment = "ess-" }, "TrafficArgs.Deployment"},
 		{"bad region", func(a *traffic.TrafficArgs) { a.Region = "east" }, "TrafficArgs.Region"},
 		{"bad peer", func(a *traffic.TrafficArgs) { a.PeerRegion = "" }, "TrafficArgs.PeerRegion"},
 		{"same region", func(a *traffic.TrafficArgs) { a.PeerRegion = a.Region }, "TrafficArgs.PeerRegion"},
@@ -553,8 +556,6 @@ func TestArgsErrors(t *testing.T) {
 }
 
 func TestHelpers(t *testing.T) {
-	assert.Equal(t, "ess-prod-stop-123456789012-us-east-1.s3.us-east-1.amazonaws.com", traffic.DrainCheckFQDN("ess-prod", "123456789012", "us-east-1"))
-	assert.Equal(t, "https://ess-prod-stop-123456789012-us-east-1.s3.us-east-1.amazonaws.com/drain/us-west-2", traffic.DrainObjectURL("ess-prod", "123456789012", "us-west-2", "us-east-1"))
 	doc, err := traffic.BucketPolicy("b", "us-west-2", []string{"192.0.2.0/28", "2001:db8::/48"})
 	require.NoError(t, err)
 	assert.Contains(t, doc, `"arn:aws:s3:::b/drain/us-west-2"`)
@@ -756,4 +757,34 @@ func TestDependenciesFromObservability(t *testing.T) {
 		assert.Len(t, c[key].Inputs["triggers"].ObjectValue()["alarmRevision"].StringValue(), 16, key)
 	}
 	assert.Len(t, childrenOf(c["region"]), 4)
+}
+
+// TestDrainSwitchAgreesWithFailover: for each pair, the stop bucket, the drain check's host and path,
+// the bucket policy's object and the DrainObjectURL output of the component are the names the
+// failover command reads and writes.
+func TestDrainSwitchAgreesWithFailover(t *testing.T) {
+	for _, tc := range []struct{ deployment, region, peer string }{
+		{"ess-prod", "us-east-1", "us-west-2"},
+		{"ess-prod", "us-west-2", "us-east-1"},
+		{"a", "eu-west-1", "eu-central-1"},
+		{"x-1-y", "ap-southeast-10", "ap-southeast-2"},
+		{strings.Repeat("d", 63-len("-stop-123456789012-ap-southeast-10")), "ap-southeast-10", "us-east-1"},
+	} {
+		t.Run(tc.deployment+"/"+tc.region, func(t *testing.T) {
+			args := baseArgs(tc.region, tc.peer)
+			args.Deployment = tc.deployment
+			m, comp := mustRun(t, tc.region, args)
+			switches, err := failover.Switches(tc.deployment, mocks.Account, []string{tc.region, tc.peer})
+			require.NoError(t, err)
+			own, peer := switches[0], switches[1]
+
+			assert.Equal(t, peer.Bucket, str(mockstest.One(t, m, "aws:s3/bucketV2:BucketV2"), "bucket"), "this region's bucket holds the peer's switch")
+			drain := checks(t, m)["drain"]
+			assert.Equal(t, own.FQDN(), str(drain, "fqdn"))
+			assert.Equal(t, own.ResourcePath(), str(drain, "resourcePath"))
+			assert.Equal(t, own.URL(), mockstest.Await[string](t, comp.DrainObjectURL))
+			assert.Equal(t, "https://"+str(drain, "fqdn")+str(drain, "resourcePath"), own.URL())
+			assert.Equal(t, "arn:aws:s3:::"+peer.Bucket+"/"+peer.Key, policyOf(t, m)[0].Resource)
+		})
+	}
 }

@@ -3,6 +3,7 @@ package config_test
 import (
 	"encoding/json"
 	"io/fs"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/encoding"
@@ -80,6 +81,10 @@ func TestLoadReportsEachErrorWithKeyValueAndFix(t *testing.T) {
 		{"the former globalDatabase.role", "globalDatabase", `{"role":"primary","instanceClass":"db.r6g.large","engineVersion":"16.11","backupRetentionDays":14}`, []string{"globalDatabase.role is no longer used", "ess-ha:pairRole"}},
 		{"a role without a peer", "pairRole", "owner", []string{"ess-ha:pairRole = \"owner\"", "without peerRegion"}},
 		{"deployment too long for the stop buckets", "deployment", "a-deployment-name-of-31-chars-x", []string{"3 to 30", "<deployment>-stop-<account>-<region>"}},
+		// S3 refuses bucket names that start with xn--, and the stop buckets start with the deployment.
+		{"deployment with a prefix S3 reserves", "deployment", "xn--ess-prod", []string{`ess-ha:deployment = "xn--ess-prod"`, "not starting with xn--"}},
+		// ECR repository names have at least two characters.
+		{"one-character repository", "backendPool", `{"instanceTypes":["m6i.large"],"minPerZone":0,"maxSize":3,"containers":[{"name":"x","repository":"x","tag":"1"}]}`, []string{`ess-ha:backendPool.containers[0].repository = "x"`, "private ECR registry"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -202,4 +207,31 @@ func TestPulumiYAMLDeclaresEveryKeyWithTheSameDefault(t *testing.T) {
 			assert.Equal(t, wantV, gotV, "default of %s", key)
 		})
 	}
+}
+
+// TestRegionNumbersOfSeveralDigits: an AWS region's number may have several digits (the SDKs'
+// partition rule), so ap-southeast-10 and its zones are accepted; the rule used to allow one digit.
+func TestRegionNumbersOfSeveralDigits(t *testing.T) {
+	values := valid()
+	values["aws:region"] = "ap-southeast-10"
+	values["ess-ha:zoneNames"] = `["ap-southeast-10a","ap-southeast-10b","ap-southeast-10c"]`
+	cfg, err := load(t, values)
+	require.NoError(t, err)
+	assert.Equal(t, "ap-southeast-10", cfg.Region)
+
+	p := pair(config.PairOwner)
+	p["ess-ha:peerRegion"] = "ap-southeast-11"
+	_, err = load(t, p)
+	require.NoError(t, err)
+}
+
+// TestGlobalIdentifierLength: an RDS identifier has at most 63 characters, hyphens included; the
+// rule used to count a hyphen and the character after it as one.
+func TestGlobalIdentifierLength(t *testing.T) {
+	p := pair(config.PairOwner)
+	long := "a" + strings.Repeat("-a", 40) // 81 characters
+	p["ess-ha:globalDatabase"] = `{"identifier":"` + long + `"}`
+	_, err := load(t, p)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "ess-ha:globalDatabase.identifier")
 }

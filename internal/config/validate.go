@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/ess-ha/ess-ha/internal/awsname"
+	"github.com/ess-ha/ess-ha/internal/stopswitch"
 )
 
 // Ranges of what a stack may set, each what makes sense for AWS and for the architecture. Every number
@@ -63,33 +66,18 @@ const (
 var retentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
 var (
-	labelPattern      = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	tldPattern        = regexp.MustCompile(`^[a-z]{2,63}$`)
-	regionPattern     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
-	zoneNamePattern   = regexp.MustCompile(`^([a-z]{2}(-[a-z]+)+-[0-9])[a-z]$`)
-	repoPattern       = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
-	tagPattern        = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	deploymentPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,28}[a-z0-9]$`)
-	accountPattern    = regexp.MustCompile(`^[0-9]{12}$`)
-	stackNamePattern  = regexp.MustCompile(`^([A-Za-z0-9_.-]{1,100}/){0,2}[A-Za-z0-9_.-]{1,100}$`)
-	// instanceTypePattern is an EC2 instance type: a family with its generation, a dot, a size.
-	instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9]{1,16}$`)
-	namePattern         = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
-	hostedZonePattern   = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
-	amiPattern          = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
+	stackNamePattern = regexp.MustCompile(`^([A-Za-z0-9_.-]{1,100}/){0,2}[A-Za-z0-9_.-]{1,100}$`)
+	namePattern      = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+	amiPattern       = regexp.MustCompile(`^ami-([0-9a-f]{8}|[0-9a-f]{17})$`)
 	// ssmAMIPattern is an SSM parameter reference: a parameter name (1011 characters at most) and an
 	// optional version or label.
-	ssmAMIPattern     = regexp.MustCompile(`^resolve:ssm:[A-Za-z0-9_./-]+(:[A-Za-z0-9_.-]{1,100})?$`)
-	emailPattern      = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-	healthPathPattern = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
-	dbClassPattern    = regexp.MustCompile(`^db\.[a-z0-9]+\.[a-z0-9]+$`)
-	cacheNodePattern  = regexp.MustCompile(`^cache\.[a-z0-9]+\.[a-z0-9]+$`)
-	postgresMajor     = regexp.MustCompile(`^[0-9]{2}$`)
-	auroraVersion     = regexp.MustCompile(`^[0-9]{2}\.[0-9]{1,3}$`)
-	redisVersion      = regexp.MustCompile(`^[0-9]{1,2}(\.[0-9]{1,3}){0,2}$`)
-	dbNamePattern     = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
-	dbUserPattern     = regexp.MustCompile(`^[a-z][a-z0-9_]{0,15}$`)
-	rdsIdentifier     = regexp.MustCompile(`^[a-z](-?[a-z0-9]){0,62}$`)
+	ssmAMIPattern    = regexp.MustCompile(`^resolve:ssm:[A-Za-z0-9_./-]+(:[A-Za-z0-9_.-]{1,100})?$`)
+	emailPattern     = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	dbClassPattern   = regexp.MustCompile(`^db\.[a-z0-9]+\.[a-z0-9]+$`)
+	cacheNodePattern = regexp.MustCompile(`^cache\.[a-z0-9]+\.[a-z0-9]+$`)
+	postgresMajor    = regexp.MustCompile(`^[0-9]{2}$`)
+	auroraVersion    = regexp.MustCompile(`^[0-9]{2}\.[0-9]{1,3}$`)
+	redisVersion     = regexp.MustCompile(`^[0-9]{1,2}(\.[0-9]{1,3}){0,2}$`)
 )
 
 // problems collects configuration errors.
@@ -114,23 +102,23 @@ func (p *problems) between(key string, v, lo, hi int, why string) bool {
 // mistake in a stack file is reported here, with its key, before any component runs.
 func (c *Config) Validate() error {
 	p := &problems{}
-	if c.Region != "" && !regionPattern.MatchString(c.Region) {
+	if c.Region != "" && !awsname.IsRegion(c.Region) {
 		p.bad("aws:region", c.Region, "must be an AWS region such as us-east-1")
 	}
-	if !deploymentPattern.MatchString(c.Deployment) {
-		p.bad("deployment", c.Deployment, "must be 3 to 30 lower-case letters, digits and hyphens, starting and ending with a letter or digit (it names the S3 stop buckets <deployment>-stop-<account>-<region>, at most 63 characters: no dots)")
+	if len(c.Deployment) < 3 || len(c.Deployment) > 30 || stopswitch.CheckDeployment(c.Deployment) != nil {
+		p.bad("deployment", c.Deployment, "must be 3 to 30 lower-case letters, digits and hyphens, starting and ending with a letter or digit (it names the S3 stop buckets <deployment>-stop-<account>-<region>, at most 63 characters: no dots, and not starting with xn--, sthree- or amzn-s3-demo-, which S3 reserves)")
 	}
-	if c.AccountID != "" && !accountPattern.MatchString(c.AccountID) {
+	if c.AccountID != "" && !awsname.IsAccountID(c.AccountID) {
 		p.bad("aws:allowedAccountIds", []string{c.AccountID}, "must hold one 12-digit AWS account ID")
 	}
-	if c.PeerRegion != "" && (!regionPattern.MatchString(c.PeerRegion) || c.PeerRegion == c.Region) {
+	if c.PeerRegion != "" && (!awsname.IsRegion(c.PeerRegion) || c.PeerRegion == c.Region) {
 		p.bad("peerRegion", c.PeerRegion, "must be another AWS region, such as us-west-2, or empty for a single-region deployment")
 	}
 	c.validatePair(p)
 	p.between("routingWeight", c.RoutingWeight, 0, MaxWeight, " (Route 53 weights)")
 	c.validateGlobal(p)
 	c.validateDomain(p)
-	if c.HostedZoneID != "" && !hostedZonePattern.MatchString(c.HostedZoneID) {
+	if c.HostedZoneID != "" && !awsname.IsHostedZoneID(c.HostedZoneID) {
 		p.bad("hostedZoneId", c.HostedZoneID, "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ, or empty to create a zone")
 	}
 	if len(c.VpcCidr) > 18 || !validVpcCidr(c.VpcCidr) {
@@ -188,10 +176,10 @@ func (c *Config) validateDomain(p *problems) {
 		case len(l) > MaxLabelLength:
 			p.bad("domain", d, fmt.Sprintf("label %d (%s) is %d characters long; a DNS label has at most %d", i+1, Show(l), len(l), MaxLabelLength))
 			return
-		case i == len(labels)-1 && !tldPattern.MatchString(l):
+		case i == len(labels)-1 && !awsname.IsTopLevelDomain(l):
 			p.bad("domain", d, fmt.Sprintf("its last label %s must be a top-level domain of lower-case letters, such as com", Show(l)))
 			return
-		case !labelPattern.MatchString(l):
+		case !awsname.IsDNSLabel(l):
 			p.bad("domain", d, fmt.Sprintf("label %d (%s) must be lower-case letters, digits and inner hyphens, 1 to %d characters", i+1, Show(l), MaxLabelLength))
 			return
 		}
@@ -218,11 +206,11 @@ func (c *Config) validateZoneNames(p *problems, countOK bool) {
 	seen := map[string]bool{}
 	for i, z := range c.ZoneNames {
 		key := fmt.Sprintf("zoneNames[%d]", i)
-		m := zoneNamePattern.FindStringSubmatch(z)
+		region, ok := awsname.ZoneRegion(z)
 		switch {
-		case m == nil:
+		case !ok:
 			p.bad(key, z, "must be an AZ name such as "+c.Region+"a (Local and Wavelength Zones are not supported)")
-		case c.Region != "" && m[1] != c.Region:
+		case c.Region != "" && region != c.Region:
 			p.bad(key, z, "must be an AZ of the stack's region "+c.Region+", such as "+c.Region+"a")
 		case seen[z]:
 			p.bad(key, z, "it is listed twice: list every AZ once")
@@ -272,7 +260,7 @@ func (c *Config) validateGlobal(p *problems) {
 	if c.PeerRegion == "" {
 		return
 	}
-	if g.Identifier != "" && !rdsIdentifier.MatchString(g.Identifier) {
+	if g.Identifier != "" && !awsname.IsRDSIdentifier(g.Identifier) {
 		p.bad("globalDatabase.identifier", g.Identifier, "must be a lower-case RDS identifier: 1 to 63 letters, digits and single hyphens, starting with a letter, not ending with a hyphen")
 	}
 	switch {
@@ -294,7 +282,7 @@ func (c *Config) validatePool(p *problems, key string, pool Pool, routed, zonesO
 	}
 	seenTypes := map[string]bool{}
 	for i, t := range pool.InstanceTypes {
-		if len(t) > 32 || !instanceTypePattern.MatchString(t) || seenTypes[t] {
+		if !awsname.IsInstanceType(t) || seenTypes[t] {
 			p.bad(fmt.Sprintf("%s.instanceTypes[%d]", key, i), t, "must be a distinct EC2 instance type such as m6i.large")
 		}
 		seenTypes[t] = true
@@ -322,17 +310,17 @@ func (c *Config) validatePool(p *problems, key string, pool Pool, routed, zonesO
 		if !namePattern.MatchString(ct.Name) {
 			p.bad(where+".name", ct.Name, "must be a lower-case name of 1 to 63 letters, digits and hyphens, starting with a letter, such as ess-ldp")
 		}
-		if len(ct.Repository) > MaxRepositoryLength || !repoPattern.MatchString(ct.Repository) || strings.Contains(strings.SplitN(ct.Repository, "/", 2)[0], ".") {
+		if len(ct.Repository) > MaxRepositoryLength || !awsname.IsECRRepository(ct.Repository) || strings.Contains(strings.SplitN(ct.Repository, "/", 2)[0], ".") {
 			p.bad(where+".repository", ct.Repository, fmt.Sprintf("must be a repository name in the region's private ECR registry, at most %d characters, such as inrupt/ess-ldp, never a registry host", MaxRepositoryLength))
 		}
-		if !tagPattern.MatchString(ct.Tag) || ct.Tag == "latest" {
+		if !awsname.IsImageTag(ct.Tag) || ct.Tag == "latest" {
 			p.bad(where+".tag", ct.Tag, "must be a fixed image tag of at most 128 characters such as 2.3.1 (ECR tags are immutable; latest is not allowed)")
 		}
 		if ct.Port < 0 || ct.Port > 65535 || ct.Port != 0 && ports[ct.Port] {
 			p.bad(where+".port", ct.Port, "must be a free port from 1 to 65535, or 0 for none")
 		}
 		ports[ct.Port] = ct.Port != 0
-		if ct.HealthPath != "" && (len(ct.HealthPath) > MaxHealthPathLength || !healthPathPattern.MatchString(ct.HealthPath)) {
+		if ct.HealthPath != "" && (len(ct.HealthPath) > MaxHealthPathLength || !awsname.IsHealthCheckPath(ct.HealthPath)) {
 			p.bad(where+".healthPath", ct.HealthPath, fmt.Sprintf("must be an absolute URL path of at most %d characters, such as /health, or empty for /health (the load balancer's and Route 53's health checks request it)", MaxHealthPathLength))
 		}
 		if ct.Host == "" {
@@ -427,10 +415,10 @@ func (c *Config) validateDatabase(p *problems) {
 	if !postgresMajor.MatchString(d.EngineVersion) {
 		p.bad("database.engineVersion", d.EngineVersion, "must be a PostgreSQL major version such as 16: RDS upgrades the minor version automatically, and a pinned minor version would make every later pulumi up try to downgrade, which RDS refuses")
 	}
-	if !dbNamePattern.MatchString(d.Name) {
+	if !awsname.IsRDSDatabaseName(d.Name) {
 		p.bad("database.name", d.Name, "must be a lower-case identifier of 1 to 63 letters, digits and underscores, starting with a letter, such as ess")
 	}
-	if !dbUserPattern.MatchString(d.Username) || d.Username == "rdsadmin" {
+	if !awsname.IsRDSUsername(d.Username) || d.Username == "rdsadmin" {
 		p.bad("database.username", d.Username, "must be a lower-case identifier of 1 to 16 letters, digits and underscores, starting with a letter, such as ess (not rdsadmin, which RDS reserves)")
 	}
 }

@@ -109,7 +109,7 @@ type CheckerView struct {
 }
 
 // URL is the address Route 53's checkers request for the switch.
-func (v CheckerView) URL() string { return "https://" + v.Switch.FQDN() + v.Switch.ResourcePath() }
+func (v CheckerView) URL() string { return v.Switch.URL() }
 
 // CheckerViews reads Route 53's view of every region's drain switch: it
 // lists the account's health checks (every page), keeps those on a switch's

@@ -1,11 +1,9 @@
 package failover
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -134,78 +132,4 @@ func TestCheckerViewsRoute53Refuses(t *testing.T) {
 		assert.Error(t, v.Err)
 		assert.Empty(t, v.Checks)
 	}
-}
-
-// TestMainStatusShowsWhatCheckersSee: status prints each checker's last
-// answer and Route 53's verdict beside the switch, and warns when the switch
-// is set but the checkers are refused (the drain does not take).
-func TestMainStatusShowsWhatCheckersSee(t *testing.T) {
-	fakeAWSEnv(t)
-	f := newFakeS3(t, eastBucket, westBucket)
-	_, err := runMain(t, f.URL(), "drain", "--region", east)
-	require.NoError(t, err)
-	r53 := fakeaws.NewRoute53(t,
-		drainCheckOf(t, "hc-east", east, answers(16, 2)), // the bucket policy refuses most checkers
-		drainCheckOf(t, "hc-west", west, answers(3, 0)),
-	)
-
-	var out bytes.Buffer
-	err = Main(context.Background(), []string{"status", "--endpoint", f.URL(), "--route53-endpoint", r53.URL(), "--account-id", testAccount}, findTest, &out)
-	require.NoError(t, err)
-	report := out.String()
-	lines := switchLines(report)
-	require.Len(t, lines, 5, report)
-	assert.Equal(t, []string{east, "drained"}, strings.Fields(lines[2])[:2])
-
-	_, r53part, ok := strings.Cut(report, "\n\nROUTE 53")
-	require.True(t, ok, report)
-	for _, want := range []string{
-		"more than 18% of them get the object",
-		"us-east-1: drain check hc-east (inverted) on https://ess-test-stop-123456789012-us-west-2.s3.us-west-2.amazonaws.com/drain/us-east-1",
-		"verdict: 2 of 16 checkers (12.5%) get the switch object, so Route 53 treats us-east-1 as SERVING",
-		"WARNING: us-east-1's switch is set, but Route 53 still sends us-east-1 traffic",
-		"refused by the stop bucket ess-test-stop-123456789012-us-west-2",
-		"us-west-2: drain check hc-west (inverted)",
-		"verdict: 0 of 3 checkers (0%) get the switch object, so Route 53 treats us-west-2 as SERVING",
-	} {
-		assert.Contains(t, r53part, want)
-	}
-	var rows [][]string
-	for _, l := range strings.Split(r53part, "\n") {
-		if f := strings.Fields(l); len(f) > 2 && strings.HasPrefix(f[1], "192.0.2.") {
-			rows = append(rows, f)
-		}
-	}
-	require.Len(t, rows, 19, "one row per checker")
-	assert.Equal(t, []string{"us-east-1", "192.0.2.1", "Success:", "HTTP", "Status", "Code", "200,", "OK", "2026-03-04T05:06:00Z"}, rows[0])
-	assert.Equal(t, []string{"us-west-2", "192.0.2.3", "Failure:", "HTTP", "Status", "Code", "403,", "Forbidden", "2026-03-04T05:06:00Z"}, rows[2])
-	assert.NotContains(t, r53part, "us-west-2's switch", "no warning where S3 and Route 53 agree")
-}
-
-func TestMainStatusWithoutDrainCheck(t *testing.T) {
-	fakeAWSEnv(t)
-	f := newFakeS3(t, eastBucket, westBucket)
-	out, err := runMain(t, f.URL(), "status")
-	require.NoError(t, err, "a missing check is a finding, not an unreadable part")
-	assert.Contains(t, out, "us-east-1: no Route 53 health check requests https://ess-test-stop-123456789012-us-west-2.s3.us-west-2.amazonaws.com/drain/us-east-1: Route 53 does not watch this switch, so draining us-east-1 changes no DNS answer")
-}
-
-// TestMainStatusWhenRoute53IsUnreachable: the S3 view is still printed, the
-// checkers' view is reported unknown, and the command fails.
-func TestMainStatusWhenRoute53IsUnreachable(t *testing.T) {
-	fakeAWSEnv(t)
-	f := newFakeS3(t, eastBucket, westBucket)
-	dead := httptest.NewServer(http.NotFoundHandler())
-	deadURL := dead.URL
-	dead.Close()
-
-	var out bytes.Buffer
-	err := Main(context.Background(), []string{"status", "--endpoint", f.URL(), "--route53-endpoint", deadURL, "--account-id", testAccount}, findTest, &out)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "failover status: reading Route 53's health checks")
-	assert.Contains(t, err.Error(), "connection refused")
-	lines := switchLines(out.String())
-	require.Len(t, lines, 5, out.String())
-	assert.Equal(t, "serving (as far as the drain switches go): us-east-1, us-west-2", lines[4])
-	assert.Contains(t, out.String(), "the checkers' view is unknown: reading Route 53's health checks")
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ess-ha/ess-ha/internal/stopswitch"
 )
 
 func TestSwitches(t *testing.T) {
@@ -25,8 +27,8 @@ func TestSwitches(t *testing.T) {
 	assert.Equal(t, "ess-prod-stop-123456789012-us-west-2.s3.us-west-2.amazonaws.com", sw[0].FQDN())
 	assert.Equal(t, "/drain/us-east-1", sw[0].ResourcePath())
 	assert.Equal(t, "s3://ess-prod-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2)", sw[0].String())
-	assert.Equal(t, BucketName("ess-prod", "123456789012", "us-west-2"), sw[0].Bucket)
-	assert.Equal(t, ObjectKey("us-east-1"), sw[0].Key)
+	assert.Equal(t, stopswitch.BucketName("ess-prod", "123456789012", "us-west-2"), sw[0].Bucket)
+	assert.Equal(t, stopswitch.ObjectKey("us-east-1"), sw[0].Key)
 }
 
 func TestSwitchesErrors(t *testing.T) {

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ess-ha/ess-ha/internal/awsname"
 )
 
 // Names of the stack outputs the owner exports for its member. The region component exports them.
@@ -71,14 +73,15 @@ type Expect struct {
 	Region string
 }
 
-var secretArnPattern = regexp.MustCompile(`^arn:(aws[a-z-]*):secretsmanager:([a-z]{2}(?:-[a-z]+)+-[0-9]+):([0-9]{12}):secret:(.+)$`)
+// secretArnPattern splits a Secrets Manager secret ARN: partition, region, account, and the rest.
+var secretArnPattern = regexp.MustCompile(`^arn:(aws[a-z-]*):secretsmanager:([^:]+):([^:]+):secret:(.+)$`)
 
 // ReplicaArn returns the ARN of the master secret's replica in region. A replica keeps the primary
 // secret's name and suffix; only the region in its ARN differs (Secrets Manager User Guide,
 // "Replicate AWS Secrets Manager secrets across Regions").
 func (o *Owner) ReplicaArn(region string) (string, error) {
 	m := secretArnPattern.FindStringSubmatch(o.DatabaseSecretArn)
-	if m == nil {
+	if m == nil || !awsname.IsRegion(m[2]) || !awsname.IsAccountID(m[3]) {
 		return "", fmt.Errorf("stack %s exports %s = %q, which is not a Secrets Manager secret ARN", o.Stack, OutputDatabaseSecretArn, o.DatabaseSecretArn)
 	}
 	return fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s", m[1], region, m[3], m[4]), nil

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"maps"
 	"os"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -26,6 +25,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"gopkg.in/yaml.v3"
 
+	"github.com/ess-ha/ess-ha/internal/awsname"
 	"github.com/ess-ha/ess-ha/internal/suggest"
 )
 
@@ -418,8 +418,6 @@ func pairAccount(a, b stackInfo) (string, error) {
 	return a.accounts[0], nil
 }
 
-var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
-
 // allowedAccountIDs reads aws:allowedAccountIds, the pulumi-aws provider setting that refuses to
 // deploy into any other account: for a failover it must be a list of exactly one 12-digit ID.
 // It returns nil, nil when the key is absent.
@@ -433,7 +431,7 @@ func allowedAccountIDs(cfg map[string]yaml.Node, file string) ([]string, error) 
 		return nil, fmt.Errorf("%s: aws:allowedAccountIds must be %s", file, want)
 	}
 	id := n.Content[0]
-	if id.Kind != yaml.ScalarNode || !accountIDPattern.MatchString(id.Value) {
+	if id.Kind != yaml.ScalarNode || !awsname.IsAccountID(id.Value) {
 		return nil, fmt.Errorf("%s: aws:allowedAccountIds holds %q: it must be %s", file, id.Value, want)
 	}
 	if id.Tag != "!!str" && strings.HasPrefix(id.Value, "0") {
