@@ -13,8 +13,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/ess-ha/ess-ha/internal/config"
 )
 
 // Settings every cache uses.
@@ -39,6 +37,16 @@ var (
 	pathPattern    = regexp.MustCompile(`^(/[A-Za-z0-9_.-]+)+/?$`)
 )
 
+// Settings are the replication group's own settings.
+type Settings struct {
+	// NodeType is the ElastiCache node type, e.g. "cache.r6g.large".
+	NodeType string
+	// Replicas is the number of replicas besides the primary, 1 to 5, each in another AZ.
+	Replicas int
+	// EngineVersion is the Redis engine version, e.g. "7.1".
+	EngineVersion string
+}
+
 // CacheArgs configures a Cache.
 type CacheArgs struct {
 	VpcID pulumi.StringInput
@@ -47,7 +55,7 @@ type CacheArgs struct {
 	Zones         []string
 	// ClientSecurityGroupID is the ess pool's group, the only source allowed on 6379.
 	ClientSecurityGroupID pulumi.StringInput
-	Settings              config.Cache
+	Settings              Settings
 	// ParameterPath is the SSM path where the endpoint and the token secret's ARN are published.
 	ParameterPath string
 	Tags          map[string]string

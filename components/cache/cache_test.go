@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ess-ha/ess-ha/internal/config"
 	"github.com/ess-ha/ess-ha/internal/mocks"
 	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
@@ -22,7 +21,7 @@ func fakeArgs() *CacheArgs {
 		DataSubnetIDs:         pulumi.StringArray{pulumi.String("subnet-d1"), pulumi.String("subnet-d2").ToStringOutput(), pulumi.String("subnet-d3")},
 		Zones:                 []string{"us-east-1a", "us-east-1b", "us-east-1c"},
 		ClientSecurityGroupID: pulumi.String("sg-ess").ToStringOutput(),
-		Settings:              config.Defaults().Cache,
+		Settings:              Settings{NodeType: "cache.r6g.large", Replicas: 1, EngineVersion: "7.1"},
 		ParameterPath:         "/ess-ha/test/",
 		Tags:                  map[string]string{"project": "ess-ha"},
 	}

@@ -12,8 +12,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/ess-ha/ess-ha/internal/config"
 )
 
 // Settings every database uses.
@@ -43,6 +41,22 @@ var (
 	pathPattern       = regexp.MustCompile(`^(/[A-Za-z0-9_.-]+)+/?$`)
 )
 
+// Settings are the instance's own settings.
+type Settings struct {
+	// InstanceClass is the RDS instance class, e.g. "db.r6g.large".
+	InstanceClass string
+	// EngineVersion is the PostgreSQL major version, e.g. "16": RDS upgrades minor versions itself.
+	EngineVersion string
+	// AllocatedStorageGiB is the initial storage, 20 to 32768 GiB; storage autoscales to twice it.
+	AllocatedStorageGiB int
+	// BackupRetentionDays is how long automated backups are kept, 7 to 35 days.
+	BackupRetentionDays int
+	// Name is the database created in the instance, e.g. "ess".
+	Name string
+	// Username is the master user, e.g. "ess" (not rdsadmin); RDS manages its password.
+	Username string
+}
+
 // DatabaseArgs configures a Database.
 type DatabaseArgs struct {
 	VpcID pulumi.StringInput
@@ -50,7 +64,7 @@ type DatabaseArgs struct {
 	DataSubnetIDs pulumi.StringArray
 	// ClientSecurityGroupID is the ess pool's group, the only source allowed on 5432.
 	ClientSecurityGroupID pulumi.StringInput
-	Settings              config.Database
+	Settings              Settings
 	// ParameterPath is the SSM path where the endpoint and the secret's ARN are published.
 	ParameterPath string
 	// Identifier is the RDS instance identifier; empty means DefaultIdentifier(project, stack, name).

@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ess-ha/ess-ha/internal/config"
 	"github.com/ess-ha/ess-ha/internal/mocks"
 	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
@@ -19,7 +18,7 @@ func fakeArgs() *DatabaseArgs {
 		VpcID:                 pulumi.String("vpc-1").ToStringOutput(),
 		DataSubnetIDs:         pulumi.StringArray{pulumi.String("subnet-d1"), pulumi.String("subnet-d2").ToStringOutput(), pulumi.String("subnet-d3")},
 		ClientSecurityGroupID: pulumi.String("sg-ess").ToStringOutput(),
-		Settings:              config.Defaults().Database,
+		Settings:              Settings{InstanceClass: "db.r6g.large", EngineVersion: "16", AllocatedStorageGiB: 100, BackupRetentionDays: 14, Name: "ess", Username: "ess"},
 		ParameterPath:         "/ess-ha/test/",
 		Tags:                  map[string]string{"project": "ess-ha"},
 	}

@@ -57,8 +57,6 @@ func runEdge(t *testing.T, zoneNames []string, mutate func(a *edge.EdgeArgs)) (r
 			VpcCidr:         net.VpcCidr,
 			PublicSubnetIDs: network.IDs(net.PublicSubnets),
 			Zones:           net.Zones,
-			LoadBalancers:   edge.LoadBalancersShared,
-			Gateway:         edge.GatewayNone,
 			Routes:          routes,
 			Tags:            map[string]string{"project": "ess-ha"},
 		}
@@ -412,8 +410,8 @@ func TestEdgeSharedAlias(t *testing.T) {
 
 func TestEdgePerAzAccelerator(t *testing.T) {
 	r := mustRun(t, zones, func(a *edge.EdgeArgs) {
-		a.LoadBalancers = edge.LoadBalancersPerAz
-		a.Gateway = edge.GatewayAccelerator
+		a.LoadBalancerPerZone = true
+		a.GlobalAccelerator = true
 	})
 	albs := r.m.ByType("aws:lb/loadBalancer:LoadBalancer")
 	require.Len(t, albs, 3, "one ALB per AZ")
@@ -461,7 +459,7 @@ func TestEdgePerAzAccelerator(t *testing.T) {
 }
 
 func TestEdgeSharedAccelerator(t *testing.T) {
-	r := mustRun(t, zones, func(a *edge.EdgeArgs) { a.Gateway = edge.GatewayAccelerator })
+	r := mustRun(t, zones, func(a *edge.EdgeArgs) { a.GlobalAccelerator = true })
 	alb := only(t, r.m, "aws:lb/loadBalancer:LoadBalancer")
 	acc := only(t, r.m, "aws:globalaccelerator/accelerator:Accelerator")
 	group := only(t, r.m, "aws:globalaccelerator/endpointGroup:EndpointGroup")
@@ -478,9 +476,7 @@ func TestEdgeArgsErrors(t *testing.T) {
 		mutate func(a *edge.EdgeArgs)
 		want   string
 	}{
-		{"bad layout", func(a *edge.EdgeArgs) { a.LoadBalancers = "many" }, "EdgeArgs.LoadBalancers"},
-		{"bad gateway", func(a *edge.EdgeArgs) { a.Gateway = "cloudfront" }, "EdgeArgs.Gateway"},
-		{"perAz without accelerator", func(a *edge.EdgeArgs) { a.LoadBalancers = edge.LoadBalancersPerAz }, "globalAccelerator"},
+		{"per-zone load balancers without accelerator", func(a *edge.EdgeArgs) { a.LoadBalancerPerZone = true }, "EdgeArgs.LoadBalancerPerZone is set without EdgeArgs.GlobalAccelerator"},
 		{"one zone", func(a *edge.EdgeArgs) { a.Zones = a.Zones[:1]; a.PublicSubnetIDs = a.PublicSubnetIDs[:1] }, "EdgeArgs.Zones has 1"},
 		{"subnets mismatch", func(a *edge.EdgeArgs) { a.PublicSubnetIDs = a.PublicSubnetIDs[:2] }, "EdgeArgs.PublicSubnetIDs has 2"},
 		{"zones in two regions", func(a *edge.EdgeArgs) { a.Zones = []string{"us-east-1a", "us-west-2a", "us-east-1c"} }, "EdgeArgs.Zones"},

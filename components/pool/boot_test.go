@@ -14,8 +14,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/ess-ha/ess-ha/internal/config"
 )
 
 // The boot tests run the generated user data with bash, against stand-ins for the programs it calls
@@ -172,7 +170,7 @@ func runBoot(t *testing.T, script string, params map[string][]string, secrets ma
 
 func essBootScript(t *testing.T, region string) string {
 	t.Helper()
-	p := config.Defaults().EssPool
+	p := essPool()
 	urls, logs := map[string]string{}, map[string]string{}
 	for _, c := range p.Containers {
 		urls[c.Repository] = "123456789012.dkr.ecr." + region + ".amazonaws.com/" + c.Repository
@@ -361,7 +359,7 @@ func TestBootAbandonsTheLaunchOnError(t *testing.T) {
 }
 
 func TestBootWithoutSecrets(t *testing.T) {
-	p := config.Defaults().BackendPool
+	p := backendPool()
 	urls, logs := map[string]string{}, map[string]string{}
 	for _, c := range p.Containers {
 		urls[c.Repository] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/" + c.Repository

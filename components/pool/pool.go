@@ -17,8 +17,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"github.com/ess-ha/ess-ha/internal/config"
 )
 
 // Roles of a pool; the group's "pool" tag carries it, and the policy pack relies on that tag.
@@ -44,6 +42,22 @@ const (
 	InstanceWarmup = 300
 )
 
+// Container is one container a pool runs. Its image is pulled only from the region's private ECR
+// repository named Repository.
+type Container struct {
+	// Name is the container's name on the instance; it keys the container's log group in
+	// PoolArgs.LogGroupNames. Lower-case letters, digits and hyphens, starting with a letter.
+	Name string
+	// Repository is the private ECR repository name, e.g. "inrupt/ess-ldp"; it keys
+	// PoolArgs.RepositoryURLs and PoolArgs.RepositoryArns.
+	Repository string
+	// Tag is the image tag, e.g. "2.3.1" (ECR tags are immutable).
+	Tag string
+	// Port is the host port the container listens on, 0 for none. The ess pool admits the load
+	// balancers on every container port.
+	Port int
+}
+
 // PoolArgs configures a Pool.
 type PoolArgs struct {
 	// Role is RoleEss or RoleBackend.
@@ -66,7 +80,7 @@ type PoolArgs struct {
 	// CPUTargetPercent is the average CPU utilization (percent) the target tracking scaling policy keeps
 	// the group at, between its minimum and MaxSize; 0 means DefaultCPUTargetPercent.
 	CPUTargetPercent float64
-	Containers       []config.Container
+	Containers       []Container
 	// RepositoryURLs and RepositoryArns are the private ECR repositories, keyed by repository name.
 	RepositoryURLs map[string]pulumi.StringOutput
 	RepositoryArns map[string]pulumi.StringOutput
@@ -618,7 +632,7 @@ func partitionOf(region string) string {
 }
 
 // poolRepositories returns the distinct repositories of the containers, sorted.
-func poolRepositories(containers []config.Container) []string {
+func poolRepositories(containers []Container) []string {
 	var repos []string
 	for _, c := range containers {
 		repos = append(repos, c.Repository)
@@ -627,7 +641,7 @@ func poolRepositories(containers []config.Container) []string {
 }
 
 // containerPorts returns the distinct non-zero container ports, sorted.
-func containerPorts(containers []config.Container) []int {
+func containerPorts(containers []Container) []int {
 	var ports []int
 	for _, c := range containers {
 		if c.Port > 0 {

@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ess-ha/ess-ha/internal/config"
 	"github.com/ess-ha/ess-ha/internal/mocks"
 	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
@@ -23,10 +22,9 @@ import (
 const registryHost = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 
 func fakeArgs(role string) *PoolArgs {
-	defaults := config.Defaults()
-	p := defaults.EssPool
+	p := essPool()
 	if role == RoleBackend {
-		p = defaults.BackendPool
+		p = backendPool()
 	}
 	args := &PoolArgs{
 		Role:           role,
@@ -35,7 +33,7 @@ func fakeArgs(role string) *PoolArgs {
 		SubnetIDs:      pulumi.StringArray{pulumi.String("subnet-a"), pulumi.String("subnet-b").ToStringOutput(), pulumi.String("subnet-c")},
 		Zones:          3,
 		InstanceTypes:  p.InstanceTypes,
-		AmiID:          config.DefaultAMI,
+		AmiID:          testAMI,
 		MinPerZone:     p.MinPerZone,
 		MaxSize:        p.MaxSize,
 		Containers:     p.Containers,
@@ -205,7 +203,7 @@ func TestEssPool(t *testing.T) {
 	assert.Equal(t, 0.0, dist["onDemandBaseCapacity"].NumberValue())
 	assert.Equal(t, 100.0, dist["onDemandPercentageAboveBaseCapacity"].NumberValue(), "on-demand only")
 	lin := lt.Inputs
-	assert.Equal(t, config.DefaultAMI, lin["imageId"].StringValue())
+	assert.Equal(t, testAMI, lin["imageId"].StringValue())
 	assert.NotContains(t, lin, resource.PropertyKey("instanceType"), "the overrides set the instance type")
 	md := lin["metadataOptions"].ObjectValue()
 	assert.Equal(t, "required", md["httpTokens"].StringValue(), "IMDSv2 only")
@@ -446,7 +444,7 @@ func TestPoolRejectsBadArgs(t *testing.T) {
 		{"unknown repository arn", RoleEss, func(a *PoolArgs) *PoolArgs { delete(a.RepositoryArns, "inrupt/ess-ldp"); return a }, "PoolArgs.RepositoryArns"},
 		{"no log group", RoleEss, func(a *PoolArgs) *PoolArgs { delete(a.LogGroupNames, "ess-ldp"); return a }, "PoolArgs.LogGroupNames"},
 		{"bad tag", RoleEss, func(a *PoolArgs) *PoolArgs {
-			a.Containers = append([]config.Container(nil), a.Containers...)
+			a.Containers = append([]Container(nil), a.Containers...)
 			a.Containers[0].Tag = "2.3.1; rm -rf /"
 			return a
 		}, "tag"},
@@ -469,7 +467,7 @@ func TestPoolRejectsBadArgs(t *testing.T) {
 }
 
 func TestUserData(t *testing.T) {
-	containers := []config.Container{
+	containers := []Container{
 		{Name: "ess-ldp", Repository: "inrupt/ess-ldp", Tag: "2.3.1", Port: 8081},
 		{Name: "fluent-bit", Repository: "backend/fluent-bit", Tag: "3.1.4"},
 	}
@@ -667,7 +665,7 @@ func TestPoolScalingTarget(t *testing.T) {
 }
 
 func TestUserDataReadsSecretsInItsRegion(t *testing.T) {
-	containers := []config.Container{{Name: "ess-ldp", Repository: "inrupt/ess-ldp", Tag: "2.3.1", Port: 8081}}
+	containers := []Container{{Name: "ess-ldp", Repository: "inrupt/ess-ldp", Tag: "2.3.1", Port: 8081}}
 	for _, region := range []string{"us-east-1", "us-west-2"} {
 		urls := map[string]string{"inrupt/ess-ldp": "123456789012.dkr.ecr." + region + ".amazonaws.com/inrupt/ess-ldp"}
 		script, err := UserData(region, containers, urls, map[string]string{"ess-ldp": "/g"}, "/ess-ha/test/", DatabaseCredentials(), CacheAuthToken())

@@ -135,15 +135,13 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 		cfg  config.Pool
 	}{{pool.RoleEss, cfg.EssPool}, {pool.RoleBackend, cfg.BackendPool}}
 	repoSet := map[string]bool{}
+	// One log group per container: config.Validate makes container names unique across the pools.
 	logGroups := map[string]string{}
 	for _, p := range pools {
 		for _, c := range p.cfg.Containers {
 			repoSet[c.Repository] = true
 			logGroups[c.Name] = fmt.Sprintf("/ess-ha/%s/%s/%s", ctx.Stack(), p.role, c.Name)
 		}
-	}
-	if len(logGroups) != len(cfg.EssPool.Containers)+len(cfg.BackendPool.Containers) {
-		return errors.New("config: container names must be unique across essPool and backendPool: each has its own log group")
 	}
 	repos := make([]string, 0, len(repoSet))
 	for repo := range repoSet {
@@ -192,18 +190,18 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 		routes = append(routes, edge.Route{Name: c.Name, Hostname: config.Hostname(c.Host, cfg.Domain), Port: c.Port, HealthPath: health})
 	}
 	if r.Edge, err = edge.NewEdge(ctx, name+"-edge", &edge.EdgeArgs{
-		Domain:            cfg.Domain,
-		Hostnames:         cfg.Hostnames(),
-		ZoneID:            r.Zone.ZoneID,
-		VpcID:             r.Network.VpcID.ToStringOutput(),
-		VpcCidr:           r.Network.VpcCidr,
-		PublicSubnetIDs:   network.IDs(r.Network.PublicSubnets),
-		Zones:             zones,
-		LoadBalancers:     cfg.LoadBalancers,
-		Gateway:           cfg.Gateway,
-		Routes:            routes,
-		Tags:              tags,
-		ValidationRecords: validationRecords(cfg),
+		Domain:              cfg.Domain,
+		Hostnames:           cfg.Hostnames(),
+		ZoneID:              r.Zone.ZoneID,
+		VpcID:               r.Network.VpcID.ToStringOutput(),
+		VpcCidr:             r.Network.VpcCidr,
+		PublicSubnetIDs:     network.IDs(r.Network.PublicSubnets),
+		Zones:               zones,
+		LoadBalancerPerZone: cfg.LoadBalancers == config.LoadBalancersPerAz,
+		GlobalAccelerator:   cfg.Gateway == config.GatewayAccelerator,
+		Routes:              routes,
+		Tags:                tags,
+		ValidationRecords:   validationRecords(cfg),
 	}, parent); err != nil {
 		return fmt.Errorf("creating the edge: %w", err)
 	}
@@ -225,7 +223,7 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 			AmiID:                  cfg.AmiID,
 			MinPerZone:             p.MinPerZone,
 			MaxSize:                p.MaxSize,
-			Containers:             p.Containers,
+			Containers:             poolContainers(p.Containers),
 			RepositoryURLs:         r.Registry.URLs,
 			RepositoryArns:         r.Registry.Arns,
 			LogGroupNames:          r.Logs.Names,
@@ -267,7 +265,7 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 		DataSubnetIDs:         network.IDs(r.Network.DataSubnets),
 		Zones:                 zones,
 		ClientSecurityGroupID: r.Ess.SecurityGroupID.ToStringOutput(),
-		Settings:              cfg.Cache,
+		Settings:              cache.Settings{NodeType: cfg.Cache.NodeType, Replicas: cfg.Cache.Replicas, EngineVersion: cfg.Cache.EngineVersion},
 		ParameterPath:         parameterPath,
 		Tags:                  tags,
 	}, parent); err != nil {
@@ -362,6 +360,27 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 	return nil
 }
 
+// poolContainers maps the containers of a pool's configuration to the pool's own.
+func poolContainers(cs []config.Container) []pool.Container {
+	out := make([]pool.Container, len(cs))
+	for i, c := range cs {
+		out[i] = pool.Container{Name: c.Name, Repository: c.Repository, Tag: c.Tag, Port: c.Port}
+	}
+	return out
+}
+
+// databaseSettings maps the database's configuration to the single-region database's settings.
+func databaseSettings(d config.Database) database.Settings {
+	return database.Settings{
+		InstanceClass:       d.InstanceClass,
+		EngineVersion:       d.EngineVersion,
+		AllocatedStorageGiB: d.AllocatedStorageGiB,
+		BackupRetentionDays: d.BackupRetentionDays,
+		Name:                d.Name,
+		Username:            d.Username,
+	}
+}
+
 // validationRecords says who writes the certificate's validation records: a single-region stack; the
 // owner of a pair, keeping them when it is destroyed (they validate the member's certificate too); never
 // the member.
@@ -427,7 +446,7 @@ func (r *Region) newDatabase(ctx *pulumi.Context, name string, cfg *config.Confi
 			VpcID:                 r.Network.VpcID.ToStringOutput(),
 			DataSubnetIDs:         network.IDs(r.Network.DataSubnets),
 			ClientSecurityGroupID: r.Ess.SecurityGroupID.ToStringOutput(),
-			Settings:              cfg.Database,
+			Settings:              databaseSettings(cfg.Database),
 			ParameterPath:         parameterPath,
 			Tags:                  tags,
 		}, pulumi.Parent(r))

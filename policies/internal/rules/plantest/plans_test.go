@@ -63,7 +63,11 @@ func TestPoolUserDataImages(t *testing.T) {
 			urls[c.Repository] = fmt.Sprintf("123456789012.dkr.ecr.%s.amazonaws.com/%s", region, c.Repository)
 			logs[c.Name] = "/ess-ha/" + c.Name
 		}
-		script, err := pool.UserData(region, p.Containers, urls, logs, "/ess-ha/test/")
+		containers := make([]pool.Container, len(p.Containers))
+		for i, c := range p.Containers {
+			containers[i] = pool.Container{Name: c.Name, Repository: c.Repository, Tag: c.Tag, Port: c.Port}
+		}
+		script, err := pool.UserData(region, containers, urls, logs, "/ess-ha/test/")
 		require.NoError(t, err)
 		images := rules.ExtractImages(script)
 		want := map[string]bool{}
