@@ -4,14 +4,15 @@ package database
 import (
 	"errors"
 	"fmt"
-	"github.com/ess-ha/ess-ha/components/internal/secure"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ess-ha/ess-ha/components/internal/publish"
+	"github.com/ess-ha/ess-ha/components/internal/secure"
 )
 
 // Settings every database uses.
@@ -195,7 +196,6 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	if identifier == "" {
 		identifier = DefaultIdentifier(ctx.Project(), ctx.Stack(), name)
 	}
-	path := strings.TrimSuffix(args.ParameterPath, "/")
 	comp := &Database{}
 	if err := ctx.RegisterComponentResource("ess-ha:database:Database", name, comp, opts...); err != nil {
 		return nil, fmt.Errorf("registering database %s: %w", name, err)
@@ -286,25 +286,12 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		return *secrets[0].SecretArn, nil
 	}).(pulumi.StringOutput)
 
-	for _, p := range []struct {
-		key   string
-		value pulumi.StringInput
-		what  string
-	}{
-		{ParameterEndpoint, db.Address, "the database's host name"},
-		{ParameterPort, db.Port.ApplyT(strconv.Itoa).(pulumi.StringOutput), "the database's port"},
-		{ParameterSecretArn, secretArn, "the ARN of the master user secret (not the secret)"},
-	} {
-		if _, err := ssm.NewParameter(ctx, name+"-"+strings.ReplaceAll(p.key, "/", "-"), &ssm.ParameterArgs{
-			Name:        pulumi.String(path + "/" + p.key),
-			Description: pulumi.String("ess-ha: " + p.what),
-			Type:        pulumi.String("String"),
-			// Not a secret: the value stays readable in the state and the console.
-			InsecureValue: p.value,
-			Tags:          tags,
-		}, parent); err != nil {
-			return nil, fmt.Errorf("database %s: publishing %s: %w", name, p.key, err)
-		}
+	if err := publish.Parameters(ctx, name, args.ParameterPath, []publish.Parameter{
+		{Key: ParameterEndpoint, Value: db.Address, What: "the database's host name"},
+		{Key: ParameterPort, Value: db.Port.ApplyT(strconv.Itoa).(pulumi.StringOutput), What: "the database's port"},
+		{Key: ParameterSecretArn, Value: secretArn, What: "the ARN of the master user secret (not the secret)"},
+	}, tags, parent); err != nil {
+		return nil, fmt.Errorf("database %s: %w", name, err)
 	}
 
 	comp.Endpoint, comp.Address, comp.Port, comp.Identifier = db.Endpoint, db.Address, db.Port, db.Identifier

@@ -32,7 +32,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ess-ha/ess-ha/components/internal/secure"
 	"regexp"
 	"strconv"
 	"strings"
@@ -40,10 +39,11 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ess-ha/ess-ha/components/database"
+	"github.com/ess-ha/ess-ha/components/internal/publish"
+	"github.com/ess-ha/ess-ha/components/internal/secure"
 	"github.com/ess-ha/ess-ha/components/network"
 )
 
@@ -293,7 +293,6 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 	if clusterID == "" {
 		clusterID = DefaultClusterIdentifier(args.GlobalClusterIdentifier, region)
 	}
-	path := strings.TrimSuffix(args.ParameterPath, "/")
 
 	comp := &GlobalDatabase{Role: args.Role, Region: region}
 	if err := ctx.RegisterComponentResource("ess-ha:database:GlobalDatabase", name, comp, opts...); err != nil {
@@ -449,27 +448,13 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 		prev = inst
 	}
 
-	published := []struct {
-		key   string
-		value pulumi.StringInput
-		what  string
-	}{
-		{ParameterEndpoint, writerEndpoint, "the Aurora global database's writer endpoint: reads and writes, always the writer of the current primary region (Aurora repoints it on a switchover or failover)"},
-		{ParameterPort, pulumi.String(strconv.Itoa(Port)), "the database's port"},
-		{ParameterReaderEndpoint, cluster.ReaderEndpoint, "this region's Aurora reader endpoint (local reads, in either role)"},
-		{ParameterSecretArn, secretArn, "the ARN of the master user secret in this region (not the secret)"},
-	}
-	for _, p := range published {
-		if _, err := ssm.NewParameter(ctx, name+"-"+strings.ReplaceAll(p.key, "/", "-"), &ssm.ParameterArgs{
-			Name:        pulumi.String(path + "/" + p.key),
-			Description: pulumi.String("ess-ha: " + p.what),
-			Type:        pulumi.String("String"),
-			// Not a secret: the value stays readable in the state and the console.
-			InsecureValue: p.value,
-			Tags:          tags,
-		}, parent); err != nil {
-			return fail("publishing "+p.key, err)
-		}
+	if err := publish.Parameters(ctx, name, args.ParameterPath, []publish.Parameter{
+		{Key: ParameterEndpoint, Value: writerEndpoint, What: "the Aurora global database's writer endpoint: reads and writes, always the writer of the current primary region (Aurora repoints it on a switchover or failover)"},
+		{Key: ParameterPort, Value: pulumi.String(strconv.Itoa(Port)), What: "the database's port"},
+		{Key: ParameterReaderEndpoint, Value: cluster.ReaderEndpoint, What: "this region's Aurora reader endpoint (local reads, in either role)"},
+		{Key: ParameterSecretArn, Value: secretArn, What: "the ARN of the master user secret in this region (not the secret)"},
+	}, tags, parent); err != nil {
+		return nil, fmt.Errorf("global database %s: %w", name, err)
 	}
 
 	comp.ClusterIdentifier = cluster.ClusterIdentifier
