@@ -10,6 +10,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ess-ha/ess-ha/components/internal/secure"
 )
 
 // Thresholds the alarms use when AlarmsArgs leaves them unset.
@@ -307,15 +309,9 @@ func newAlarmTopic(ctx *pulumi.Context, name, email string, tags pulumi.StringMa
 	policy := pulumi.All(caller.AccountId(), caller.Arn()).ApplyT(func(v []any) (string, error) {
 		return TopicKeyPolicy(partitionOf(v[1].(string)), v[0].(string))
 	}).(pulumi.StringOutput)
-	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
-		Description:          pulumi.Sprintf("ess-ha %s: encrypts the alarm topic", name),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Policy:               policy,
-		Tags:                 tags,
-	}, opts...)
+	key, err := secure.NewPolicyKey(ctx, name, pulumi.Sprintf("ess-ha %s: encrypts the alarm topic", name), policy, tags, opts...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("creating the KMS key: %w", err)
+		return nil, nil, err
 	}
 	topic, err := sns.NewTopic(ctx, name+"-topic", &sns.TopicArgs{
 		KmsMasterKeyId: key.Arn,
