@@ -61,3 +61,17 @@ func TestInvokeAnswersKnownDataSourcesOnly(t *testing.T) {
 	assert.ErrorIs(t, err, ErrUnknownInvoke)
 	assert.ErrorContains(t, err, "aws:ec2/getAmi:getAmi")
 }
+
+// TestEveryComputedTypeHasAnIDAndAnARN runs every entry of the table of computed outputs: each gives a
+// non-empty ID and an ARN, whatever its inputs.
+func TestEveryComputedTypeHasAnIDAndAnARN(t *testing.T) {
+	t.Parallel()
+	r := Region{Name: "us-east-1"}
+	for typ := range computed {
+		inputs := resource.NewPropertyMapFromMap(map[string]any{"name": "n", "globalClusterIdentifier": "g", "domainName": "example.com"})
+		id, out := r.Resource(typ, "res", "urn:pulumi:dev::ess-ha::"+typ+"::res", inputs)
+		assert.NotEmpty(t, id, typ)
+		require.Contains(t, out, resource.PropertyKey("arn"), typ)
+		assert.Contains(t, out["arn"].StringValue(), "arn:aws:", typ)
+	}
+}
