@@ -33,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,6 +55,16 @@ const (
 	RoleOwner = "owner"
 	// RoleMember joins the owner's global cluster.
 	RoleMember = "member"
+)
+
+// Type is the component's type token. FormerType is the token it was registered with before it named
+// its package: the component carries it as an alias, so that the stacks deployed with it keep their
+// URNs, the component's and its children's (the engine gives each child the URN it had under each of
+// its parent's aliases: https://github.com/pulumi/pulumi/pull/2404, and generateAliases in the engine's
+// pkg/resource/deploy/step_generator.go).
+const (
+	Type       = "ess-ha:globaldb:GlobalDatabase"
+	FormerType = "ess-ha:database:GlobalDatabase"
 )
 
 // Engine is the Aurora engine of the global database.
@@ -297,7 +308,8 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 	}
 
 	comp := &GlobalDatabase{Role: args.Role, Region: region}
-	if err := ctx.RegisterComponentResource("ess-ha:database:GlobalDatabase", name, comp, opts...); err != nil {
+	opts = append(slices.Clone(opts), pulumi.Aliases([]pulumi.Alias{{Type: pulumi.String(FormerType)}}))
+	if err := ctx.RegisterComponentResource(Type, name, comp, opts...); err != nil {
 		return nil, fmt.Errorf("registering global database %s: %w", name, err)
 	}
 	parent := pulumi.Parent(comp)

@@ -3,6 +3,7 @@ package globaldb_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"testing"
 
@@ -153,9 +154,9 @@ func parameters(t *testing.T, m *mocks.Mocks) map[string]string {
 func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registration, []*mocks.Registration) {
 	t.Helper()
 	m := r.m
-	compURN := mockstest.One(t, m, "ess-ha:database:GlobalDatabase").URN
+	compURN := mockstest.One(t, m, globaldb.Type).URN
 	for _, reg := range m.Registrations() {
-		if reg.Type != "ess-ha:database:GlobalDatabase" {
+		if reg.Type != globaldb.Type {
 			assert.Equal(t, compURN, reg.Parent, "%s is a child of the component", reg.Name)
 			assert.Regexp(t, `^globaldb-`, reg.Name)
 		}
@@ -427,4 +428,33 @@ func TestArgsErrors(t *testing.T) {
 		assert.Contains(t, err.Error(), "GlobalDatabaseArgs is nil")
 		assert.Empty(t, r.m.Registrations())
 	})
+}
+
+// TestDeployedStacksKeepTheirURNs checks the alias of the type token change: the component and every
+// child of it, in either role, can be found under the URN it had when the component was registered as
+// globaldb.FormerType, so that `pulumi up` of a deployed stack updates them in place instead of
+// replacing the global database.
+func TestDeployedStacksKeepTheirURNs(t *testing.T) {
+	for _, c := range []struct {
+		role, region string
+		args         *globaldb.GlobalDatabaseArgs
+	}{{"owner", "us-east-1", ownerArgs()}, {"member", "us-west-2", memberArgs()}} {
+		t.Run(c.role, func(t *testing.T) {
+			r := mustRun(t, c.region, c.args)
+			comp := mockstest.One(t, r.m, globaldb.Type)
+			assert.Contains(t, string(comp.URN), "::"+globaldb.Type+"::globaldb")
+			children := 0
+			for _, reg := range r.m.Registrations() {
+				if !strings.Contains(string(reg.URN), globaldb.Type) {
+					continue
+				}
+				old := resource.URN(strings.Replace(string(reg.URN), globaldb.Type, globaldb.FormerType, 1))
+				assert.Contains(t, reg.Aliases, old, "%s keeps its URN from before the token change", reg.Name)
+				if reg != comp {
+					children++
+				}
+			}
+			assert.Greater(t, children, 10, "the children were checked")
+		})
+	}
 }
