@@ -37,6 +37,7 @@ func run(t *testing.T, args *DatabaseArgs) (*mocks.Mocks, *Database, error) {
 }
 
 func TestDatabase(t *testing.T) {
+	t.Parallel()
 	m, comp, err := run(t, fakeArgs())
 	require.NoError(t, err)
 
@@ -150,6 +151,7 @@ func exported(v resource.PropertyValue) any {
 }
 
 func TestDatabaseIdentifier(t *testing.T) {
+	t.Parallel()
 	args := fakeArgs()
 	args.Identifier = "ess-primary"
 	m, _, err := run(t, args)
@@ -160,6 +162,7 @@ func TestDatabaseIdentifier(t *testing.T) {
 }
 
 func TestFamily(t *testing.T) {
+	t.Parallel()
 	for version, want := range map[string]string{"16.4": "postgres16", "17": "postgres17", "13.15": "postgres13", "9.6.22": "postgres9.6"} {
 		got, err := Family(version)
 		require.NoError(t, err, version)
@@ -172,6 +175,7 @@ func TestFamily(t *testing.T) {
 }
 
 func TestDefaultIdentifier(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, "ess-ha-prod-us-east-1-region-database", DefaultIdentifier("ess-ha", "prod-us-east-1", "region-database"))
 	assert.Equal(t, "ess-ha-my-stack-db", DefaultIdentifier("ess-ha", "My_Stack.", "db"))
 	long := DefaultIdentifier("ess-ha", strings.Repeat("a", 80), "db")
@@ -180,6 +184,7 @@ func TestDefaultIdentifier(t *testing.T) {
 }
 
 func TestDatabaseRejectsBadArgs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		mutate func(*DatabaseArgs) *DatabaseArgs

@@ -23,6 +23,7 @@ const (
 // module. The region is the one place that maps the stack's configuration to the components' Args.
 // It reads the imports of the packages' non-test files with go/build, so it needs no go command.
 func TestOnlyTheRegionMapsConfigToArgs(t *testing.T) {
+	t.Parallel()
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	require.NoError(t, err)
 	imports := moduleImports(t, root)

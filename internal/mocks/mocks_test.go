@@ -12,6 +12,7 @@ import (
 )
 
 func TestRecordsDependenciesAndIDs(t *testing.T) {
+	t.Parallel()
 	m := New("ess-ha", "test", "us-east-1")
 	err := m.Run(nil, func(ctx *pulumi.Context) error {
 		vpc, err := ec2.NewVpc(ctx, "vpc", &ec2.VpcArgs{CidrBlock: pulumi.String("10.0.0.0/16")})
@@ -31,6 +32,7 @@ func TestRecordsDependenciesAndIDs(t *testing.T) {
 }
 
 func TestGetIpRangesAnswersRoute53CheckersPerRegion(t *testing.T) {
+	t.Parallel()
 	m := New("ess-ha", "test", "us-east-1")
 	var east, two, all aws.GetIpRangesResult
 	err := m.Run(nil, func(ctx *pulumi.Context) error {
@@ -66,6 +68,7 @@ func TestGetIpRangesAnswersRoute53CheckersPerRegion(t *testing.T) {
 }
 
 func TestGetIpRangesFailsWhenNothingMatches(t *testing.T) {
+	t.Parallel()
 	for name, args := range map[string]*aws.GetIpRangesArgs{
 		// The provider's generated docs spell the service route53Healthchecks; ip-ranges.json says
 		// ROUTE53_HEALTHCHECKS, which the provider compares case-insensitively.
@@ -87,6 +90,7 @@ func TestGetIpRangesFailsWhenNothingMatches(t *testing.T) {
 // ("Duplicate resource URN ...; try giving it a unique name"), so the mocks do too. They used to keep
 // the last one, and the member stack registered its us-east-1 provider twice unseen.
 func TestDuplicateURNsFail(t *testing.T) {
+	t.Parallel()
 	m := New("ess-ha", "test", "us-west-2")
 	err := m.Run(nil, func(ctx *pulumi.Context) error {
 		for i := 0; i < 2; i++ {

@@ -13,12 +13,14 @@ import (
 )
 
 func TestAliasName(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, "alias/ess-ha-prod-us-east-1-ess-database", secure.AliasName("ess-ha", "prod-us-east-1", "ess-database"))
 	assert.Equal(t, "alias/ess-ha-dev-a-b-c", secure.AliasName("ess-ha", "dev", "a.b c"), "characters an alias refuses become hyphens")
 	assert.LessOrEqual(t, len(secure.AliasName("p", "s", strings.Repeat("x", 400))), 256)
 }
 
 func TestKeyRotatesAndClientOnlyGroupAdmitsOneClient(t *testing.T) {
+	t.Parallel()
 	m := mocks.New("ess-ha", "test", "us-east-1")
 	require.NoError(t, m.Run(nil, func(ctx *pulumi.Context) error {
 		if _, err := secure.NewKey(ctx, "db", pulumi.String("test key"), nil); err != nil {
