@@ -298,7 +298,7 @@ func (r *Region) newPools(b *builder) error {
 			AmiID:                  cfg.AmiID,
 			MinPerZone:             p.MinPerZone,
 			MaxSize:                p.MaxSize,
-			Containers:             poolContainers(p.Containers),
+			Containers:             PoolContainers(p.Containers),
 			RepositoryURLs:         r.Registry.URLs,
 			RepositoryArns:         r.Registry.Arns,
 			LogGroupNames:          r.Logs.Names,
@@ -438,8 +438,9 @@ func (r *Region) privateRouteTableIDs() pulumi.StringArray {
 	return ids
 }
 
-// poolContainers maps the containers of a pool's configuration to the pool's own.
-func poolContainers(cs []config.Container) []pool.Container {
+// PoolContainers maps the containers of a pool's configuration to the pool's own: name, repository, tag
+// and port (the host and health path are the edge's routes).
+func PoolContainers(cs []config.Container) []pool.Container {
 	out := make([]pool.Container, len(cs))
 	for i, c := range cs {
 		out[i] = pool.Container{Name: c.Name, Repository: c.Repository, Tag: c.Tag, Port: c.Port}
