@@ -4,18 +4,17 @@ package cache
 import (
 	"errors"
 	"fmt"
-	"github.com/ess-ha/ess-ha/components/internal/secure"
-	"github.com/ess-ha/ess-ha/internal/awsname"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/elasticache"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/ess-ha/ess-ha/internal/config"
+	"github.com/ess-ha/ess-ha/components/internal/publish"
+	"github.com/ess-ha/ess-ha/components/internal/secure"
+	"github.com/ess-ha/ess-ha/internal/awsname"
 )
 
 // Settings every cache uses.
@@ -39,6 +38,16 @@ var (
 	versionPattern = regexp.MustCompile(`^[0-9]+(\.[0-9]+)*$`)
 )
 
+// Settings are the replication group's own settings.
+type Settings struct {
+	// NodeType is the ElastiCache node type, e.g. "cache.r6g.large".
+	NodeType string
+	// Replicas is the number of replicas besides the primary, 1 to 5, each in another AZ.
+	Replicas int
+	// EngineVersion is the Redis engine version, e.g. "7.1".
+	EngineVersion string
+}
+
 // CacheArgs configures a Cache.
 type CacheArgs struct {
 	VpcID pulumi.StringInput
@@ -47,7 +56,7 @@ type CacheArgs struct {
 	Zones         []string
 	// ClientSecurityGroupID is the ess pool's group, the only source allowed on 6379.
 	ClientSecurityGroupID pulumi.StringInput
-	Settings              config.Cache
+	Settings              Settings
 	// ParameterPath is the SSM path where the endpoint and the token secret's ARN are published.
 	ParameterPath string
 	Tags          map[string]string
@@ -127,7 +136,6 @@ func NewCache(ctx *pulumi.Context, name string, args *CacheArgs, opts ...pulumi.
 	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("cache %s: %w", name, err)
 	}
-	path := strings.TrimSuffix(args.ParameterPath, "/")
 	clusters := 1 + args.Settings.Replicas
 	comp := &Cache{Clusters: clusters}
 	if err := ctx.RegisterComponentResource("ess-ha:cache:Cache", name, comp, opts...); err != nil {
@@ -204,25 +212,12 @@ func NewCache(ctx *pulumi.Context, name string, args *CacheArgs, opts ...pulumi.
 		return nil, fmt.Errorf("cache %s: creating the replication group: %w", name, err)
 	}
 
-	for _, p := range []struct {
-		key   string
-		value pulumi.StringInput
-		what  string
-	}{
-		{ParameterEndpoint, group.PrimaryEndpointAddress, "the cache's primary endpoint"},
-		{ParameterPort, pulumi.String(strconv.Itoa(Port)), "the cache's port"},
-		{ParameterAuthTokenSecretArn, secret.Arn, "the ARN of the secret holding the cache's auth token (not the token)"},
-	} {
-		if _, err := ssm.NewParameter(ctx, name+"-"+strings.ReplaceAll(p.key, "/", "-"), &ssm.ParameterArgs{
-			Name:        pulumi.String(path + "/" + p.key),
-			Description: pulumi.String("ess-ha: " + p.what),
-			Type:        pulumi.String("String"),
-			// Not a secret: the value stays readable in the state and the console.
-			InsecureValue: p.value,
-			Tags:          tags,
-		}, parent); err != nil {
-			return nil, fmt.Errorf("cache %s: publishing %s: %w", name, p.key, err)
-		}
+	if err := publish.Parameters(ctx, name, args.ParameterPath, []publish.Parameter{
+		{Key: ParameterEndpoint, Value: group.PrimaryEndpointAddress, What: "the cache's primary endpoint"},
+		{Key: ParameterPort, Value: pulumi.String(strconv.Itoa(Port)), What: "the cache's port"},
+		{Key: ParameterAuthTokenSecretArn, Value: secret.Arn, What: "the ARN of the secret holding the cache's auth token (not the token)"},
+	}, tags, parent); err != nil {
+		return nil, fmt.Errorf("cache %s: %w", name, err)
 	}
 
 	comp.PrimaryEndpoint, comp.ReaderEndpoint = group.PrimaryEndpointAddress, group.ReaderEndpointAddress

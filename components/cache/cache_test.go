@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ess-ha/ess-ha/internal/config"
 	"github.com/ess-ha/ess-ha/internal/mocks"
 	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
@@ -22,7 +20,7 @@ func fakeArgs() *CacheArgs {
 		DataSubnetIDs:         pulumi.StringArray{pulumi.String("subnet-d1"), pulumi.String("subnet-d2").ToStringOutput(), pulumi.String("subnet-d3")},
 		Zones:                 []string{"us-east-1a", "us-east-1b", "us-east-1c"},
 		ClientSecurityGroupID: pulumi.String("sg-ess").ToStringOutput(),
-		Settings:              config.Defaults().Cache,
+		Settings:              Settings{NodeType: "cache.r6g.large", Replicas: 1, EngineVersion: "7.1"},
 		ParameterPath:         "/ess-ha/test/",
 		Tags:                  map[string]string{"project": "ess-ha"},
 	}
@@ -49,6 +47,7 @@ func plain(v resource.PropertyValue) resource.PropertyValue {
 }
 
 func TestCache(t *testing.T) {
+	t.Parallel()
 	m, comp, err := run(t, fakeArgs())
 	require.NoError(t, err)
 
@@ -135,6 +134,7 @@ func TestCache(t *testing.T) {
 }
 
 func TestCacheReplicasSpreadOverZones(t *testing.T) {
+	t.Parallel()
 	args := fakeArgs()
 	args.Settings.Replicas = 2
 	m, _, err := run(t, args)
@@ -145,11 +145,13 @@ func TestCacheReplicasSpreadOverZones(t *testing.T) {
 }
 
 func TestPreferredZones(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, []string{"a", "b", "a", "b"}, PreferredZones([]string{"a", "b"}, 4))
 	assert.Equal(t, []string{"a", "b"}, PreferredZones([]string{"a", "b", "c"}, 2))
 }
 
 func TestCacheRejectsBadArgs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		mutate func(*CacheArgs) *CacheArgs
@@ -190,8 +192,9 @@ func (i *ignoring) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 }
 
 func TestCacheKeepsItsToken(t *testing.T) {
+	t.Parallel()
 	mon := &ignoring{Mocks: mocks.New("ess-ha", "test", "us-east-1"), ignored: map[string][]string{}}
-	ctx, err := pulumi.NewContext(context.Background(), pulumi.RunInfo{Project: "ess-ha", Stack: "test", Mocks: mon, Parallel: 1})
+	ctx, err := pulumi.NewContext(t.Context(), pulumi.RunInfo{Project: "ess-ha", Stack: "test", Mocks: mon, Parallel: 1})
 	require.NoError(t, err)
 	require.NoError(t, pulumi.RunWithContext(ctx, func(ctx *pulumi.Context) error {
 		_, err := NewCache(ctx, "cache", fakeArgs())

@@ -4,17 +4,16 @@ package database
 import (
 	"errors"
 	"fmt"
-	"github.com/ess-ha/ess-ha/components/internal/secure"
-	"github.com/ess-ha/ess-ha/internal/awsname"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/ess-ha/ess-ha/internal/config"
+	"github.com/ess-ha/ess-ha/components/internal/publish"
+	"github.com/ess-ha/ess-ha/components/internal/secure"
+	"github.com/ess-ha/ess-ha/internal/awsname"
 )
 
 // Settings every database uses.
@@ -40,6 +39,22 @@ var (
 	versionPattern = regexp.MustCompile(`^([0-9]+)(\.[0-9]+)*$`)
 )
 
+// Settings are the instance's own settings.
+type Settings struct {
+	// InstanceClass is the RDS instance class, e.g. "db.r6g.large".
+	InstanceClass string
+	// EngineVersion is the PostgreSQL major version, e.g. "16": RDS upgrades minor versions itself.
+	EngineVersion string
+	// AllocatedStorageGiB is the initial storage, 20 to 32768 GiB; storage autoscales to twice it.
+	AllocatedStorageGiB int
+	// BackupRetentionDays is how long automated backups are kept, 7 to 35 days.
+	BackupRetentionDays int
+	// Name is the database created in the instance, e.g. "ess".
+	Name string
+	// Username is the master user, e.g. "ess" (not rdsadmin); RDS manages its password.
+	Username string
+}
+
 // DatabaseArgs configures a Database.
 type DatabaseArgs struct {
 	VpcID pulumi.StringInput
@@ -47,7 +62,7 @@ type DatabaseArgs struct {
 	DataSubnetIDs pulumi.StringArray
 	// ClientSecurityGroupID is the ess pool's group, the only source allowed on 5432.
 	ClientSecurityGroupID pulumi.StringInput
-	Settings              config.Database
+	Settings              Settings
 	// ParameterPath is the SSM path where the endpoint and the secret's ARN are published.
 	ParameterPath string
 	// Identifier is the RDS instance identifier; empty means DefaultIdentifier(project, stack, name).
@@ -178,7 +193,6 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	if identifier == "" {
 		identifier = DefaultIdentifier(ctx.Project(), ctx.Stack(), name)
 	}
-	path := strings.TrimSuffix(args.ParameterPath, "/")
 	comp := &Database{}
 	if err := ctx.RegisterComponentResource("ess-ha:database:Database", name, comp, opts...); err != nil {
 		return nil, fmt.Errorf("registering database %s: %w", name, err)
@@ -269,25 +283,12 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 		return *secrets[0].SecretArn, nil
 	}).(pulumi.StringOutput)
 
-	for _, p := range []struct {
-		key   string
-		value pulumi.StringInput
-		what  string
-	}{
-		{ParameterEndpoint, db.Address, "the database's host name"},
-		{ParameterPort, db.Port.ApplyT(strconv.Itoa).(pulumi.StringOutput), "the database's port"},
-		{ParameterSecretArn, secretArn, "the ARN of the master user secret (not the secret)"},
-	} {
-		if _, err := ssm.NewParameter(ctx, name+"-"+strings.ReplaceAll(p.key, "/", "-"), &ssm.ParameterArgs{
-			Name:        pulumi.String(path + "/" + p.key),
-			Description: pulumi.String("ess-ha: " + p.what),
-			Type:        pulumi.String("String"),
-			// Not a secret: the value stays readable in the state and the console.
-			InsecureValue: p.value,
-			Tags:          tags,
-		}, parent); err != nil {
-			return nil, fmt.Errorf("database %s: publishing %s: %w", name, p.key, err)
-		}
+	if err := publish.Parameters(ctx, name, args.ParameterPath, []publish.Parameter{
+		{Key: ParameterEndpoint, Value: db.Address, What: "the database's host name"},
+		{Key: ParameterPort, Value: db.Port.ApplyT(strconv.Itoa).(pulumi.StringOutput), What: "the database's port"},
+		{Key: ParameterSecretArn, Value: secretArn, What: "the ARN of the master user secret (not the secret)"},
+	}, tags, parent); err != nil {
+		return nil, fmt.Errorf("database %s: %w", name, err)
 	}
 
 	comp.Endpoint, comp.Address, comp.Port, comp.Identifier = db.Endpoint, db.Address, db.Port, db.Identifier

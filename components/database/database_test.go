@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ess-ha/ess-ha/internal/awsname"
-	"github.com/ess-ha/ess-ha/internal/config"
 	"github.com/ess-ha/ess-ha/internal/mocks"
 	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
@@ -20,7 +19,7 @@ func fakeArgs() *DatabaseArgs {
 		VpcID:                 pulumi.String("vpc-1").ToStringOutput(),
 		DataSubnetIDs:         pulumi.StringArray{pulumi.String("subnet-d1"), pulumi.String("subnet-d2").ToStringOutput(), pulumi.String("subnet-d3")},
 		ClientSecurityGroupID: pulumi.String("sg-ess").ToStringOutput(),
-		Settings:              config.Defaults().Database,
+		Settings:              Settings{InstanceClass: "db.r6g.large", EngineVersion: "16", AllocatedStorageGiB: 100, BackupRetentionDays: 14, Name: "ess", Username: "ess"},
 		ParameterPath:         "/ess-ha/test/",
 		Tags:                  map[string]string{"project": "ess-ha"},
 	}
@@ -39,6 +38,7 @@ func run(t *testing.T, args *DatabaseArgs) (*mocks.Mocks, *Database, error) {
 }
 
 func TestDatabase(t *testing.T) {
+	t.Parallel()
 	m, comp, err := run(t, fakeArgs())
 	require.NoError(t, err)
 
@@ -152,6 +152,7 @@ func exported(v resource.PropertyValue) any {
 }
 
 func TestDatabaseIdentifier(t *testing.T) {
+	t.Parallel()
 	args := fakeArgs()
 	args.Identifier = "ess-primary"
 	m, _, err := run(t, args)
@@ -162,6 +163,7 @@ func TestDatabaseIdentifier(t *testing.T) {
 }
 
 func TestFamily(t *testing.T) {
+	t.Parallel()
 	for version, want := range map[string]string{"16.4": "postgres16", "17": "postgres17", "13.15": "postgres13", "9.6.22": "postgres9.6"} {
 		got, err := Family(version)
 		require.NoError(t, err, version)
@@ -174,6 +176,7 @@ func TestFamily(t *testing.T) {
 }
 
 func TestDefaultIdentifier(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, "ess-ha-prod-us-east-1-region-database", DefaultIdentifier("ess-ha", "prod-us-east-1", "region-database"))
 	assert.Equal(t, "ess-ha-my-stack-db", DefaultIdentifier("ess-ha", "My_Stack.", "db"))
 	long := DefaultIdentifier("ess-ha", strings.Repeat("a", 80), "db")
@@ -182,6 +185,7 @@ func TestDefaultIdentifier(t *testing.T) {
 }
 
 func TestDatabaseRejectsBadArgs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		mutate func(*DatabaseArgs) *DatabaseArgs

@@ -15,17 +15,10 @@ import (
 
 var hostnames = []string{"example.com", "identity.example.com", "oidc.example.com"}
 
-func str(r *mocks.Registration, key string) string {
-	v, ok := r.Inputs[resource.PropertyKey(key)]
-	if !ok || !v.IsString() {
-		return ""
-	}
-	return v.StringValue()
-}
-
 // await resolves an output after the program has run.
 
 func TestZoneCreated(t *testing.T) {
+	t.Parallel()
 	m := mocks.New("ess-ha", "test", "us-east-1")
 	var zone *dns.Zone
 	err := m.Run(nil, func(ctx *pulumi.Context) error {
@@ -41,7 +34,7 @@ func TestZoneCreated(t *testing.T) {
 	z := zones[0]
 	assert.Equal(t, comps[0].URN, z.Parent)
 	assert.Equal(t, "dns-zone", z.Name)
-	assert.Equal(t, "example.com", str(z, "name"))
+	assert.Equal(t, "example.com", mockstest.Str(z, "name"))
 	assert.False(t, z.Inputs["forceDestroy"].BoolValue(), "the zone is never force-destroyed")
 	assert.Equal(t, z.ID, mockstest.Await[string](t, zone.ZoneID))
 	assert.Len(t, mockstest.Await[[]string](t, zone.NameServers), 4)
@@ -51,6 +44,7 @@ func TestZoneCreated(t *testing.T) {
 // TestZoneSharedIsRetained: a pair's zone holds both regions' records, so destroying the stack that
 // created it must not delete it.
 func TestZoneSharedIsRetained(t *testing.T) {
+	t.Parallel()
 	m := mocks.New("ess-ha", "test", "us-east-1")
 	err := m.Run(nil, func(ctx *pulumi.Context) error {
 		_, err := dns.NewZone(ctx, "dns", &dns.ZoneArgs{Domain: "example.com", Shared: true})
@@ -61,6 +55,7 @@ func TestZoneSharedIsRetained(t *testing.T) {
 }
 
 func TestZoneExisting(t *testing.T) {
+	t.Parallel()
 	m := mocks.New("ess-ha", "test", "us-east-1")
 	var zone *dns.Zone
 	err := m.Run(nil, func(ctx *pulumi.Context) error {
@@ -76,6 +71,7 @@ func TestZoneExisting(t *testing.T) {
 }
 
 func TestZoneErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		args *dns.ZoneArgs
@@ -124,6 +120,7 @@ func baseRecords() *dns.RecordsArgs {
 }
 
 func TestRecordsAlias(t *testing.T) {
+	t.Parallel()
 	m, recs := runRecords(t, baseRecords())
 	comps := m.ByType("ess-ha:dns:Records")
 	require.Len(t, comps, 1)
@@ -134,8 +131,8 @@ func TestRecordsAlias(t *testing.T) {
 	types := map[string][]string{}
 	for _, r := range records {
 		assert.Equal(t, comps[0].URN, r.Parent)
-		assert.Equal(t, "Z0123456789ABCDEFGHIJ", str(r, "zoneId"))
-		types[str(r, "name")] = append(types[str(r, "name")], str(r, "type"))
+		assert.Equal(t, "Z0123456789ABCDEFGHIJ", mockstest.Str(r, "zoneId"))
+		types[mockstest.Str(r, "name")] = append(types[mockstest.Str(r, "name")], mockstest.Str(r, "type"))
 		assert.NotContains(t, r.Inputs, resource.PropertyKey("records"), "alias records carry no values")
 		assert.NotContains(t, r.Inputs, resource.PropertyKey("ttl"))
 		assert.NotContains(t, r.Inputs, resource.PropertyKey("setIdentifier"))
@@ -146,7 +143,7 @@ func TestRecordsAlias(t *testing.T) {
 		assert.Equal(t, "edge-alb-1234.us-east-1.elb.amazonaws.com", a["name"].StringValue())
 		assert.Equal(t, "Z35SXDOTRQ7X7K", a["zoneId"].StringValue())
 		assert.True(t, a["evaluateTargetHealth"].BoolValue())
-		assert.NotEqual(t, "CNAME", str(r, "type"))
+		assert.NotEqual(t, "CNAME", mockstest.Str(r, "type"))
 	}
 	for _, h := range hostnames {
 		assert.Equal(t, []string{"A"}, types[h], h)
@@ -156,6 +153,7 @@ func TestRecordsAlias(t *testing.T) {
 }
 
 func TestRecordsWeighted(t *testing.T) {
+	t.Parallel()
 	args := baseRecords()
 	args.SetIdentifier = "us-east-1"
 	args.Weight = 100
@@ -165,11 +163,11 @@ func TestRecordsWeighted(t *testing.T) {
 	require.Len(t, records, 3)
 	for _, r := range records {
 		assert.Contains(t, r.Name, "us-east-1", "the set identifier is part of the resource name")
-		assert.Equal(t, "us-east-1", str(r, "setIdentifier"))
+		assert.Equal(t, "us-east-1", mockstest.Str(r, "setIdentifier"))
 		w := r.Inputs["weightedRoutingPolicies"].ArrayValue()
 		require.Len(t, w, 1)
 		assert.Equal(t, 100.0, w[0].ObjectValue()["weight"].NumberValue())
-		assert.Equal(t, "11111111-2222-3333-4444-555555555555", str(r, "healthCheckId"))
+		assert.Equal(t, "11111111-2222-3333-4444-555555555555", mockstest.Str(r, "healthCheckId"))
 	}
 
 	// Two sets of the same names coexist in one stack.
@@ -199,6 +197,7 @@ func TestRecordsWeighted(t *testing.T) {
 }
 
 func TestRecordsErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		mutate func(a *dns.RecordsArgs)

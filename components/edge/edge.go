@@ -23,14 +23,6 @@ import (
 	"github.com/ess-ha/ess-ha/components/network"
 )
 
-// Load-balancer layouts and gateways; the values match the stack configuration's.
-const (
-	LoadBalancersShared = "shared"
-	LoadBalancersPerAz  = "perAz"
-	GatewayNone         = "none"
-	GatewayAccelerator  = "globalAccelerator"
-)
-
 // SSLPolicy is the HTTPS listeners' security policy: TLS 1.3, and TLS 1.2 with forward-secret
 // ciphers only.
 const SSLPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -80,12 +72,13 @@ type EdgeArgs struct {
 	// PublicSubnetIDs are the public subnets, one per zone, in Zones order.
 	PublicSubnetIDs pulumi.StringArray
 	Zones           []string
-	// LoadBalancers is "shared" (one ALB over all AZs) or "perAz" (one ALB per AZ).
-	LoadBalancers string
-	// Gateway is "none" or "globalAccelerator" (an accelerator in front of the load balancers).
-	Gateway string
-	Routes  []Route
-	Tags    map[string]string
+	// LoadBalancerPerZone gives one ALB per AZ instead of one ALB over every AZ; it needs
+	// GlobalAccelerator, which spreads the clients over them.
+	LoadBalancerPerZone bool
+	// GlobalAccelerator puts a Global Accelerator in front of the load balancers.
+	GlobalAccelerator bool
+	Routes            []Route
+	Tags              map[string]string
 	// ValidationRecords is ValidationCreate (default), ValidationCreateShared or ValidationByOwner.
 	ValidationRecords string
 
@@ -97,10 +90,10 @@ type EdgeArgs struct {
 // Edge is one or more ALBs in the public subnets with HTTPS listeners, a target group per route, an
 // access-log bucket, and optionally a Global Accelerator in front.
 //
-// With LoadBalancers "perAz" there is one ALB per AZ, named after its zone, so that no single load
+// With LoadBalancerPerZone there is one ALB per AZ, named after its zone, so that no single load
 // balancer's SLA bounds the deployment's (the ESS document's option). Each of them still spans the
 // public subnets of every AZ, because AWS requires an application load balancer to be in at least two
-// AZs; the Global Accelerator in front (required with perAz) spreads clients over them and stops sending
+// AZs; the Global Accelerator in front (required with LoadBalancerPerZone) spreads clients over them and stops sending
 // to one that fails its health checks.
 type Edge struct {
 	pulumi.ResourceState
@@ -126,7 +119,7 @@ type Edge struct {
 	// HTTPSListenerArns are the HTTPS listeners, one per ALB; the multi-region health check adds its
 	// rule to them.
 	HTTPSListenerArns pulumi.StringArray
-	// Accelerator is the Global Accelerator, or nil with Gateway "none".
+	// Accelerator is the Global Accelerator, or nil without GlobalAccelerator.
 	Accelerator *globalaccelerator.Accelerator
 	// Region is the AWS region, derived from the zone names.
 	Region string
@@ -149,14 +142,8 @@ func (a *EdgeArgs) validate() (string, error) {
 	}
 	var errs []error
 	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
-	if !slices.Contains([]string{LoadBalancersShared, LoadBalancersPerAz}, a.LoadBalancers) {
-		bad("EdgeArgs.LoadBalancers %q is invalid: use %q or %q", a.LoadBalancers, LoadBalancersShared, LoadBalancersPerAz)
-	}
-	if !slices.Contains([]string{GatewayNone, GatewayAccelerator}, a.Gateway) {
-		bad("EdgeArgs.Gateway %q is invalid: use %q or %q", a.Gateway, GatewayNone, GatewayAccelerator)
-	}
-	if a.LoadBalancers == LoadBalancersPerAz && a.Gateway != GatewayAccelerator {
-		bad("EdgeArgs.Gateway %q is invalid with LoadBalancers %q: use %q, the accelerator is what fronts the per-AZ load balancers", a.Gateway, a.LoadBalancers, GatewayAccelerator)
+	if a.LoadBalancerPerZone && !a.GlobalAccelerator {
+		bad("EdgeArgs.LoadBalancerPerZone is set without EdgeArgs.GlobalAccelerator: set GlobalAccelerator too, the accelerator is what fronts the per-AZ load balancers")
 	}
 	region := ""
 	if len(a.Zones) < 2 {
@@ -300,7 +287,7 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 	// public subnet (an ALB must span at least two AZs).
 	albNames := []string{name + "-alb"}
 	zoneOf := []string{""}
-	if args.LoadBalancers == LoadBalancersPerAz {
+	if args.LoadBalancerPerZone {
 		albNames, zoneOf = nil, nil
 		for _, z := range args.Zones {
 			albNames = append(albNames, name+"-alb-"+z)
@@ -349,7 +336,7 @@ func NewEdge(ctx *pulumi.Context, name string, args *EdgeArgs, opts ...pulumi.Re
 	comp.LoadBalancerDNSNames = dnsNames.ToStringArrayOutput()
 	comp.LoadBalancerArnSuffixes = arnSuffixes.ToStringArrayOutput()
 
-	if args.Gateway == GatewayAccelerator {
+	if args.GlobalAccelerator {
 		acc, err := newAccelerator(ctx, name, region, comp.LoadBalancers, common, parent)
 		if err != nil {
 			return nil, err

@@ -57,8 +57,6 @@ func runEdge(t *testing.T, zoneNames []string, mutate func(a *edge.EdgeArgs)) (r
 			VpcCidr:         net.VpcCidr,
 			PublicSubnetIDs: network.IDs(net.PublicSubnets),
 			Zones:           net.Zones,
-			LoadBalancers:   edge.LoadBalancersShared,
-			Gateway:         edge.GatewayNone,
 			Routes:          routes,
 			Tags:            map[string]string{"project": "ess-ha"},
 		}
@@ -78,14 +76,6 @@ func mustRun(t *testing.T, zoneNames []string, mutate func(a *edge.EdgeArgs)) re
 	return r
 }
 
-func str(r *mocks.Registration, key string) string {
-	v, ok := r.Inputs[resource.PropertyKey(key)]
-	if !ok || !v.IsString() {
-		return ""
-	}
-	return v.StringValue()
-}
-
 func strs(v resource.PropertyValue) []string {
 	if !v.IsArray() {
 		return nil
@@ -95,13 +85,6 @@ func strs(v resource.PropertyValue) []string {
 		out = append(out, e.StringValue())
 	}
 	return out
-}
-
-func only(t *testing.T, m *mocks.Mocks, typ string) *mocks.Registration {
-	t.Helper()
-	regs := m.ByType(typ)
-	require.Len(t, regs, 1, "exactly one %s", typ)
-	return regs[0]
 }
 
 func named(t *testing.T, m *mocks.Mocks, name string) *mocks.Registration {
@@ -129,8 +112,9 @@ func publicSubnets(m *mocks.Mocks) ([]string, []resource.URN) {
 }
 
 func TestEdgeParenting(t *testing.T) {
+	t.Parallel()
 	r := mustRun(t, zones, nil)
-	comp := only(t, r.m, "ess-ha:edge:Edge")
+	comp := mockstest.One(t, r.m, "ess-ha:edge:Edge")
 	n := 0
 	for _, reg := range r.m.Registrations() {
 		if !strings.Contains(string(reg.URN), "ess-ha:edge:Edge$") {
@@ -144,12 +128,13 @@ func TestEdgeParenting(t *testing.T) {
 }
 
 func TestEdgeLoadBalancerPlacement(t *testing.T) {
+	t.Parallel()
 	r := mustRun(t, zones, nil)
-	alb := only(t, r.m, "aws:lb/loadBalancer:LoadBalancer")
+	alb := mockstest.One(t, r.m, "aws:lb/loadBalancer:LoadBalancer")
 	ids, urns := publicSubnets(r.m)
 	require.Len(t, ids, 3)
 
-	assert.Equal(t, "application", str(alb, "loadBalancerType"))
+	assert.Equal(t, "application", mockstest.Str(alb, "loadBalancerType"))
 	assert.False(t, alb.Inputs["internal"].BoolValue(), "the ALB is internet-facing")
 	assert.Equal(t, ids, strs(alb.Inputs["subnets"]), "the ALB is in the public subnet of every AZ")
 	assert.ElementsMatch(t, urns, alb.PropertyDependencies["subnets"], "the subnets' property dependencies name exactly the public subnets")
@@ -157,53 +142,55 @@ func TestEdgeLoadBalancerPlacement(t *testing.T) {
 }
 
 func TestEdgeLoadBalancerSettings(t *testing.T) {
+	t.Parallel()
 	r := mustRun(t, zones, nil)
-	alb := only(t, r.m, "aws:lb/loadBalancer:LoadBalancer")
+	alb := mockstest.One(t, r.m, "aws:lb/loadBalancer:LoadBalancer")
 	sg := named(t, r.m, "edge-alb-sg")
 	assert.Equal(t, []string{sg.ID}, strs(alb.Inputs["securityGroups"]))
 	assert.True(t, alb.Inputs["dropInvalidHeaderFields"].BoolValue())
 	assert.True(t, alb.Inputs["enableDeletionProtection"].BoolValue())
 	assert.True(t, alb.Inputs["enableHttp2"].BoolValue())
-	assert.Contains(t, []string{"defensive", "strictest"}, str(alb, "desyncMitigationMode"))
-	assert.LessOrEqual(t, len(str(alb, "namePrefix")), 6, "ALB name prefixes are at most 6 characters")
+	assert.Contains(t, []string{"defensive", "strictest"}, mockstest.Str(alb, "desyncMitigationMode"))
+	assert.LessOrEqual(t, len(mockstest.Str(alb, "namePrefix")), 6, "ALB name prefixes are at most 6 characters")
 
-	bucket := only(t, r.m, "aws:s3/bucketV2:BucketV2")
+	bucket := mockstest.One(t, r.m, "aws:s3/bucketV2:BucketV2")
 	logs := alb.Inputs["accessLogs"].ObjectValue()
 	assert.True(t, logs["enabled"].BoolValue())
 	assert.Equal(t, bucket.ID, logs["bucket"].StringValue())
 	assert.Equal(t, edge.AccessLogPrefix, logs["prefix"].StringValue())
-	policy := only(t, r.m, "aws:s3/bucketPolicy:BucketPolicy")
+	policy := mockstest.One(t, r.m, "aws:s3/bucketPolicy:BucketPolicy")
 	assert.Contains(t, alb.Dependencies, policy.URN, "the ALB waits for the bucket policy that lets it log")
 }
 
 func TestEdgeAccessLogBucket(t *testing.T) {
+	t.Parallel()
 	r := mustRun(t, zones, nil)
-	bucket := only(t, r.m, "aws:s3/bucketV2:BucketV2")
+	bucket := mockstest.One(t, r.m, "aws:s3/bucketV2:BucketV2")
 	assert.False(t, bucket.Inputs["forceDestroy"].BoolValue())
 
-	pab := only(t, r.m, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
-	assert.Equal(t, bucket.ID, str(pab, "bucket"))
+	pab := mockstest.One(t, r.m, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+	assert.Equal(t, bucket.ID, mockstest.Str(pab, "bucket"))
 	for _, k := range []resource.PropertyKey{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
 		assert.True(t, pab.Inputs[k].BoolValue(), "%s", k)
 	}
 
-	sse := only(t, r.m, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
-	assert.Equal(t, bucket.ID, str(sse, "bucket"))
+	sse := mockstest.One(t, r.m, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+	assert.Equal(t, bucket.ID, mockstest.Str(sse, "bucket"))
 	rules := sse.Inputs["rules"].ArrayValue()
 	require.Len(t, rules, 1)
 	assert.Equal(t, "AES256", rules[0].ObjectValue()["applyServerSideEncryptionByDefault"].ObjectValue()["sseAlgorithm"].StringValue())
 
-	own := only(t, r.m, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+	own := mockstest.One(t, r.m, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")
 	assert.Equal(t, "BucketOwnerEnforced", own.Inputs["rule"].ObjectValue()["objectOwnership"].StringValue())
 
-	lc := only(t, r.m, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
+	lc := mockstest.One(t, r.m, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
 	lrules := lc.Inputs["rules"].ArrayValue()
 	require.Len(t, lrules, 1)
 	assert.Equal(t, "Enabled", lrules[0].ObjectValue()["status"].StringValue())
 	assert.Equal(t, 365.0, lrules[0].ObjectValue()["expiration"].ObjectValue()["days"].NumberValue())
 
-	policy := only(t, r.m, "aws:s3/bucketPolicy:BucketPolicy")
-	assert.Equal(t, bucket.ID, str(policy, "bucket"))
+	policy := mockstest.One(t, r.m, "aws:s3/bucketPolicy:BucketPolicy")
+	assert.Equal(t, bucket.ID, mockstest.Str(policy, "bucket"))
 	var doc struct {
 		Statement []struct {
 			Sid       string
@@ -213,7 +200,7 @@ func TestEdgeAccessLogBucket(t *testing.T) {
 			Resource  any
 		}
 	}
-	require.NoError(t, json.Unmarshal([]byte(str(policy, "policy")), &doc))
+	require.NoError(t, json.Unmarshal([]byte(mockstest.Str(policy, "policy")), &doc))
 	require.Len(t, doc.Statement, 2)
 	allow := doc.Statement[0]
 	assert.Equal(t, "Allow", allow.Effect)
@@ -227,18 +214,20 @@ func TestEdgeAccessLogBucket(t *testing.T) {
 }
 
 func TestEdgeAccessLogPolicyNewRegion(t *testing.T) {
+	t.Parallel()
 	r := mustRun(t, []string{"me-central-1a", "me-central-1b"}, nil)
-	policy := only(t, r.m, "aws:s3/bucketPolicy:BucketPolicy")
+	policy := mockstest.One(t, r.m, "aws:s3/bucketPolicy:BucketPolicy")
 	var doc struct{ Statement []struct{ Principal any } }
-	require.NoError(t, json.Unmarshal([]byte(str(policy, "policy")), &doc))
+	require.NoError(t, json.Unmarshal([]byte(mockstest.Str(policy, "policy")), &doc))
 	assert.Equal(t, map[string]any{"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}, doc.Statement[0].Principal)
 }
 
 func TestEdgeSecurityGroup(t *testing.T) {
+	t.Parallel()
 	r := mustRun(t, zones, nil)
 	sg := named(t, r.m, "edge-alb-sg")
-	vpc := only(t, r.m, "aws:ec2/vpc:Vpc")
-	assert.Equal(t, vpc.ID, str(sg, "vpcId"))
+	vpc := mockstest.One(t, r.m, "aws:ec2/vpc:Vpc")
+	assert.Equal(t, vpc.ID, mockstest.Str(sg, "vpcId"))
 	var ports []float64
 	for _, rule := range sg.Inputs["ingress"].ArrayValue() {
 		o := rule.ObjectValue()
@@ -271,12 +260,13 @@ func TestEdgeSecurityGroup(t *testing.T) {
 }
 
 func TestEdgeCertificate(t *testing.T) {
+	t.Parallel()
 	r := mustRun(t, zones, nil)
-	cert := only(t, r.m, "aws:acm/certificate:Certificate")
-	zone := only(t, r.m, "aws:route53/zone:Zone")
-	assert.Equal(t, "example.com", str(cert, "domainName"))
+	cert := mockstest.One(t, r.m, "aws:acm/certificate:Certificate")
+	zone := mockstest.One(t, r.m, "aws:route53/zone:Zone")
+	assert.Equal(t, "example.com", mockstest.Str(cert, "domainName"))
 	assert.Equal(t, []string{"identity.example.com", "oidc.example.com"}, strs(cert.Inputs["subjectAlternativeNames"]))
-	assert.Equal(t, "DNS", str(cert, "validationMethod"))
+	assert.Equal(t, "DNS", mockstest.Str(cert, "validationMethod"))
 
 	options := map[string]map[string]string{}
 	for _, o := range cert.Outputs["domainValidationOptions"].ArrayValue() {
@@ -296,33 +286,34 @@ func TestEdgeCertificate(t *testing.T) {
 			}
 		}
 		require.NotNil(t, rec, "validation record for %s", host)
-		assert.Equal(t, zone.ID, str(rec, "zoneId"))
-		assert.Equal(t, options[host]["name"], str(rec, "name"), host)
-		assert.Equal(t, options[host]["type"], str(rec, "type"), host)
+		assert.Equal(t, zone.ID, mockstest.Str(rec, "zoneId"))
+		assert.Equal(t, options[host]["name"], mockstest.Str(rec, "name"), host)
+		assert.Equal(t, options[host]["type"], mockstest.Str(rec, "type"), host)
 		assert.Equal(t, []string{options[host]["value"]}, strs(rec.Inputs["records"]), host)
 		assert.True(t, rec.Inputs["allowOverwrite"].BoolValue())
 		fqdns = append(fqdns, rec.Outputs["fqdn"].StringValue())
 	}
-	val := only(t, r.m, "aws:acm/certificateValidation:CertificateValidation")
-	assert.Equal(t, cert.ID, str(val, "certificateArn"))
+	val := mockstest.One(t, r.m, "aws:acm/certificateValidation:CertificateValidation")
+	assert.Equal(t, cert.ID, mockstest.Str(val, "certificateArn"))
 	assert.ElementsMatch(t, fqdns, strs(val.Inputs["validationRecordFqdns"]))
 	assert.Equal(t, cert.ID, mockstest.Await[string](t, r.edge.CertificateArn))
 }
 
 func TestEdgeListeners(t *testing.T) {
+	t.Parallel()
 	r := mustRun(t, zones, nil)
-	alb := only(t, r.m, "aws:lb/loadBalancer:LoadBalancer")
-	val := only(t, r.m, "aws:acm/certificateValidation:CertificateValidation")
+	alb := mockstest.One(t, r.m, "aws:lb/loadBalancer:LoadBalancer")
+	val := mockstest.One(t, r.m, "aws:acm/certificateValidation:CertificateValidation")
 	listeners := map[float64]*mocks.Registration{}
 	for _, l := range r.m.ByType("aws:lb/listener:Listener") {
-		assert.Equal(t, alb.ID, str(l, "loadBalancerArn"))
+		assert.Equal(t, alb.ID, mockstest.Str(l, "loadBalancerArn"))
 		listeners[l.Inputs["port"].NumberValue()] = l
 	}
 	require.Len(t, listeners, 2)
 
 	http := listeners[80]
 	require.NotNil(t, http)
-	assert.Equal(t, "HTTP", str(http, "protocol"))
+	assert.Equal(t, "HTTP", mockstest.Str(http, "protocol"))
 	acts := http.Inputs["defaultActions"].ArrayValue()
 	require.Len(t, acts, 1)
 	assert.Equal(t, "redirect", acts[0].ObjectValue()["type"].StringValue())
@@ -333,9 +324,9 @@ func TestEdgeListeners(t *testing.T) {
 
 	https := listeners[443]
 	require.NotNil(t, https)
-	assert.Equal(t, "HTTPS", str(https, "protocol"))
-	assert.Equal(t, "ELBSecurityPolicy-TLS13-1-2-2021-06", str(https, "sslPolicy"))
-	assert.Equal(t, val.Outputs["certificateArn"].StringValue(), str(https, "certificateArn"))
+	assert.Equal(t, "HTTPS", mockstest.Str(https, "protocol"))
+	assert.Equal(t, "ELBSecurityPolicy-TLS13-1-2-2021-06", mockstest.Str(https, "sslPolicy"))
+	assert.Equal(t, val.Outputs["certificateArn"].StringValue(), mockstest.Str(https, "certificateArn"))
 	assert.Contains(t, https.PropertyDependencies["certificateArn"], val.URN, "HTTPS waits for the validated certificate")
 	acts = https.Inputs["defaultActions"].ArrayValue()
 	require.Len(t, acts, 1)
@@ -344,8 +335,9 @@ func TestEdgeListeners(t *testing.T) {
 }
 
 func TestEdgeRoutes(t *testing.T) {
+	t.Parallel()
 	r := mustRun(t, zones, nil)
-	vpc := only(t, r.m, "aws:ec2/vpc:Vpc")
+	vpc := mockstest.One(t, r.m, "aws:ec2/vpc:Vpc")
 	var https *mocks.Registration
 	for _, l := range r.m.ByType("aws:lb/listener:Listener") {
 		if l.Inputs["port"].NumberValue() == 443 {
@@ -357,9 +349,9 @@ func TestEdgeRoutes(t *testing.T) {
 	tgs := map[string]*mocks.Registration{}
 	for _, tg := range r.m.ByType("aws:lb/targetGroup:TargetGroup") {
 		tgs[tg.ID] = tg
-		assert.Equal(t, "HTTP", str(tg, "protocol"))
-		assert.Equal(t, "instance", str(tg, "targetType"))
-		assert.Equal(t, vpc.ID, str(tg, "vpcId"))
+		assert.Equal(t, "HTTP", mockstest.Str(tg, "protocol"))
+		assert.Equal(t, "instance", mockstest.Str(tg, "targetType"))
+		assert.Equal(t, vpc.ID, mockstest.Str(tg, "vpcId"))
 		assert.Equal(t, 30.0, tg.Inputs["deregistrationDelay"].NumberValue())
 		assert.Equal(t, "200-399", tg.Inputs["healthCheck"].ObjectValue()["matcher"].StringValue())
 	}
@@ -378,7 +370,7 @@ func TestEdgeRoutes(t *testing.T) {
 			}
 		}
 		require.NotNil(t, rule, "rule for %s", route.Name)
-		assert.Equal(t, https.ID, str(rule, "listenerArn"))
+		assert.Equal(t, https.ID, mockstest.Str(rule, "listenerArn"))
 		conds := rule.Inputs["conditions"].ArrayValue()
 		require.Len(t, conds, 1)
 		assert.Equal(t, []string{route.Hostname}, strs(conds[0].ObjectValue()["hostHeader"].ObjectValue()["values"]))
@@ -400,8 +392,9 @@ func TestEdgeRoutes(t *testing.T) {
 }
 
 func TestEdgeSharedAlias(t *testing.T) {
+	t.Parallel()
 	r := mustRun(t, zones, nil)
-	alb := only(t, r.m, "aws:lb/loadBalancer:LoadBalancer")
+	alb := mockstest.One(t, r.m, "aws:lb/loadBalancer:LoadBalancer")
 	assert.Empty(t, r.m.ByType("aws:globalaccelerator/accelerator:Accelerator"))
 	assert.Equal(t, alb.Outputs["dnsName"].StringValue(), mockstest.Await[string](t, r.edge.AliasDNSName))
 	assert.Equal(t, alb.Outputs["zoneId"].StringValue(), mockstest.Await[string](t, r.edge.AliasZoneID))
@@ -411,9 +404,10 @@ func TestEdgeSharedAlias(t *testing.T) {
 }
 
 func TestEdgePerAzAccelerator(t *testing.T) {
+	t.Parallel()
 	r := mustRun(t, zones, func(a *edge.EdgeArgs) {
-		a.LoadBalancers = edge.LoadBalancersPerAz
-		a.Gateway = edge.GatewayAccelerator
+		a.LoadBalancerPerZone = true
+		a.GlobalAccelerator = true
 	})
 	albs := r.m.ByType("aws:lb/loadBalancer:LoadBalancer")
 	require.Len(t, albs, 3, "one ALB per AZ")
@@ -431,21 +425,21 @@ func TestEdgePerAzAccelerator(t *testing.T) {
 	assert.Len(t, r.m.ByType("aws:lb/listenerRule:ListenerRule"), 9, "every ALB routes every host")
 	assert.Len(t, r.m.ByType("aws:lb/targetGroup:TargetGroup"), 3, "target groups are shared")
 
-	acc := only(t, r.m, "aws:globalaccelerator/accelerator:Accelerator")
-	assert.Equal(t, "IPV4", str(acc, "ipAddressType"))
+	acc := mockstest.One(t, r.m, "aws:globalaccelerator/accelerator:Accelerator")
+	assert.Equal(t, "IPV4", mockstest.Str(acc, "ipAddressType"))
 	assert.True(t, acc.Inputs["enabled"].BoolValue())
-	listener := only(t, r.m, "aws:globalaccelerator/listener:Listener")
-	assert.Equal(t, acc.ID, str(listener, "acceleratorArn"))
-	assert.Equal(t, "TCP", str(listener, "protocol"))
+	listener := mockstest.One(t, r.m, "aws:globalaccelerator/listener:Listener")
+	assert.Equal(t, acc.ID, mockstest.Str(listener, "acceleratorArn"))
+	assert.Equal(t, "TCP", mockstest.Str(listener, "protocol"))
 	var ports []float64
 	for _, pr := range listener.Inputs["portRanges"].ArrayValue() {
 		assert.Equal(t, pr.ObjectValue()["fromPort"].NumberValue(), pr.ObjectValue()["toPort"].NumberValue())
 		ports = append(ports, pr.ObjectValue()["fromPort"].NumberValue())
 	}
 	assert.ElementsMatch(t, []float64{80, 443}, ports)
-	group := only(t, r.m, "aws:globalaccelerator/endpointGroup:EndpointGroup")
-	assert.Equal(t, "us-east-1", str(group, "endpointGroupRegion"))
-	assert.Equal(t, listener.Outputs["arn"].StringValue(), str(group, "listenerArn"))
+	group := mockstest.One(t, r.m, "aws:globalaccelerator/endpointGroup:EndpointGroup")
+	assert.Equal(t, "us-east-1", mockstest.Str(group, "endpointGroupRegion"))
+	assert.Equal(t, listener.Outputs["arn"].StringValue(), mockstest.Str(group, "listenerArn"))
 	var endpoints []string
 	for _, ep := range group.Inputs["endpointConfigurations"].ArrayValue() {
 		endpoints = append(endpoints, ep.ObjectValue()["endpointId"].StringValue())
@@ -461,10 +455,11 @@ func TestEdgePerAzAccelerator(t *testing.T) {
 }
 
 func TestEdgeSharedAccelerator(t *testing.T) {
-	r := mustRun(t, zones, func(a *edge.EdgeArgs) { a.Gateway = edge.GatewayAccelerator })
-	alb := only(t, r.m, "aws:lb/loadBalancer:LoadBalancer")
-	acc := only(t, r.m, "aws:globalaccelerator/accelerator:Accelerator")
-	group := only(t, r.m, "aws:globalaccelerator/endpointGroup:EndpointGroup")
+	t.Parallel()
+	r := mustRun(t, zones, func(a *edge.EdgeArgs) { a.GlobalAccelerator = true })
+	alb := mockstest.One(t, r.m, "aws:lb/loadBalancer:LoadBalancer")
+	acc := mockstest.One(t, r.m, "aws:globalaccelerator/accelerator:Accelerator")
+	group := mockstest.One(t, r.m, "aws:globalaccelerator/endpointGroup:EndpointGroup")
 	eps := group.Inputs["endpointConfigurations"].ArrayValue()
 	require.Len(t, eps, 1)
 	assert.Equal(t, alb.ID, eps[0].ObjectValue()["endpointId"].StringValue())
@@ -473,14 +468,13 @@ func TestEdgeSharedAccelerator(t *testing.T) {
 }
 
 func TestEdgeArgsErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		mutate func(a *edge.EdgeArgs)
 		want   string
 	}{
-		{"bad layout", func(a *edge.EdgeArgs) { a.LoadBalancers = "many" }, "EdgeArgs.LoadBalancers"},
-		{"bad gateway", func(a *edge.EdgeArgs) { a.Gateway = "cloudfront" }, "EdgeArgs.Gateway"},
-		{"perAz without accelerator", func(a *edge.EdgeArgs) { a.LoadBalancers = edge.LoadBalancersPerAz }, "globalAccelerator"},
+		{"per-zone load balancers without accelerator", func(a *edge.EdgeArgs) { a.LoadBalancerPerZone = true }, "EdgeArgs.LoadBalancerPerZone is set without EdgeArgs.GlobalAccelerator"},
 		{"one zone", func(a *edge.EdgeArgs) { a.Zones = a.Zones[:1]; a.PublicSubnetIDs = a.PublicSubnetIDs[:1] }, "EdgeArgs.Zones has 1"},
 		{"subnets mismatch", func(a *edge.EdgeArgs) { a.PublicSubnetIDs = a.PublicSubnetIDs[:2] }, "EdgeArgs.PublicSubnetIDs has 2"},
 		{"zones in two regions", func(a *edge.EdgeArgs) { a.Zones = []string{"us-east-1a", "us-west-2a", "us-east-1c"} }, "EdgeArgs.Zones"},

@@ -32,20 +32,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ess-ha/ess-ha/components/internal/secure"
-	"github.com/ess-ha/ess-ha/internal/awsname"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ess-ha/ess-ha/components/database"
+	"github.com/ess-ha/ess-ha/components/internal/publish"
+	"github.com/ess-ha/ess-ha/components/internal/secure"
 	"github.com/ess-ha/ess-ha/components/network"
+	"github.com/ess-ha/ess-ha/internal/awsname"
 )
 
 // Roles of a stack in the global database: who creates what, fixed for the life of the deployment.
@@ -54,6 +56,16 @@ const (
 	RoleOwner = "owner"
 	// RoleMember joins the owner's global cluster.
 	RoleMember = "member"
+)
+
+// Type is the component's type token. FormerType is the token it was registered with before it named
+// its package: the component carries it as an alias, so that the stacks deployed with it keep their
+// URNs, the component's and its children's (the engine gives each child the URN it had under each of
+// its parent's aliases: https://github.com/pulumi/pulumi/pull/2404, and generateAliases in the engine's
+// pkg/resource/deploy/step_generator.go).
+const (
+	Type       = "ess-ha:globaldb:GlobalDatabase"
+	FormerType = "ess-ha:database:GlobalDatabase"
 )
 
 // Engine is the Aurora engine of the global database.
@@ -277,42 +289,106 @@ func DefaultClusterIdentifier(global, region string) string {
 	return strings.TrimRight(id, "-")
 }
 
-// NewGlobalDatabase creates the GlobalDatabase component.
+// NewGlobalDatabase creates the GlobalDatabase component: this region's key, security group, subnet
+// and parameter groups, the owner's global cluster and master secret (or, for the member, the owner's
+// global cluster to join), this region's cluster and its two instances, and the settings the pools
+// read from SSM.
 func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArgs, opts ...pulumi.ResourceOption) (*GlobalDatabase, error) {
 	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("global database %s: %w", name, err)
 	}
-	family, _ := Family(args.EngineVersion)        // validated above
 	region, _ := network.RegionOfZones(args.Zones) // validated above
-	owner := args.Role == RoleOwner
 	clusterID := args.ClusterIdentifier
 	if clusterID == "" {
 		clusterID = DefaultClusterIdentifier(args.GlobalClusterIdentifier, region)
 	}
-	path := strings.TrimSuffix(args.ParameterPath, "/")
 
 	comp := &GlobalDatabase{Role: args.Role, Region: region}
-	if err := ctx.RegisterComponentResource("ess-ha:database:GlobalDatabase", name, comp, opts...); err != nil {
+	opts = append(slices.Clone(opts), pulumi.Aliases([]pulumi.Alias{{Type: pulumi.String(FormerType)}}))
+	if err := ctx.RegisterComponentResource(Type, name, comp, opts...); err != nil {
 		return nil, fmt.Errorf("registering global database %s: %w", name, err)
 	}
 	parent := pulumi.Parent(comp)
 	tags := pulumi.ToStringMap(args.Tags)
-	fail := func(what string, err error) (*GlobalDatabase, error) {
-		return nil, fmt.Errorf("global database %s: %s: %w", name, what, err)
+	fail := func(err error) (*GlobalDatabase, error) {
+		return nil, fmt.Errorf("global database %s: %w", name, err)
 	}
 
 	// A key per region: an encrypted cluster of a global database needs a key of its own region.
 	key, err := secure.NewKey(ctx, name, pulumi.Sprintf("ess-ha %s: encrypts the %s Aurora cluster %s of global database %s, its snapshots and Performance Insights", name, args.Role, clusterID, args.GlobalClusterIdentifier), tags, parent)
 	if err != nil {
-		return fail("creating the KMS key", err)
+		return fail(fmt.Errorf("creating the KMS key: %w", err))
+	}
+	place, err := newPlacement(ctx, name, args, tags, parent)
+	if err != nil {
+		return fail(err)
+	}
+	cluster, global, err := newCluster(ctx, name, args, clusterID, key, place, comp, tags, parent)
+	if err != nil {
+		return fail(err)
+	}
+	if comp.Instances, err = newInstances(ctx, name, args, clusterID, cluster, place, key, tags, parent); err != nil {
+		return fail(err)
+	}
+	if err := publish.Parameters(ctx, name, args.ParameterPath, []publish.Parameter{
+		{Key: ParameterEndpoint, Value: global.writerEndpoint, What: "the Aurora global database's writer endpoint: reads and writes, always the writer of the current primary region (Aurora repoints it on a switchover or failover)"},
+		{Key: ParameterPort, Value: pulumi.String(strconv.Itoa(Port)), What: "the database's port"},
+		{Key: ParameterReaderEndpoint, Value: cluster.ReaderEndpoint, What: "this region's Aurora reader endpoint (local reads, in either role)"},
+		{Key: ParameterSecretArn, Value: global.secretArn, What: "the ARN of the master user secret in this region (not the secret)"},
+	}, tags, parent); err != nil {
+		return fail(err)
 	}
 
+	comp.Cluster = cluster
+	comp.ClusterIdentifier = cluster.ClusterIdentifier
+	comp.ClusterEndpoint = cluster.Endpoint
+	comp.ReaderEndpoint = cluster.ReaderEndpoint
+	comp.WriterEndpoint = global.writerEndpoint
+	comp.SecretArn = global.secretArn
+	comp.KmsKeyArn = key.Arn
+	comp.SecurityGroupID = place.securityGroup.ID().ToStringOutput()
+	comp.GlobalClusterIdentifier = global.identifier
+	if err := comp.registerOutputs(ctx); err != nil {
+		return fail(err)
+	}
+	return comp, nil
+}
+
+// registerOutputs registers the component's outputs.
+func (comp *GlobalDatabase) registerOutputs(ctx *pulumi.Context) error {
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"clusterIdentifier":       comp.ClusterIdentifier,
+		"clusterEndpoint":         comp.ClusterEndpoint,
+		"readerEndpoint":          comp.ReaderEndpoint,
+		"writerEndpoint":          comp.WriterEndpoint,
+		"secretArn":               comp.SecretArn,
+		"kmsKeyArn":               comp.KmsKeyArn,
+		"securityGroupId":         comp.SecurityGroupID,
+		"globalClusterIdentifier": comp.GlobalClusterIdentifier,
+	}); err != nil {
+		return fmt.Errorf("registering outputs: %w", err)
+	}
+	return nil
+}
+
+// placement is where this region's cluster lives and how it is configured: its security group, its
+// subnet group and its cluster parameter group.
+type placement struct {
+	securityGroup *ec2.SecurityGroup
+	subnets       *rds.SubnetGroup
+	params        *rds.ClusterParameterGroup
+}
+
+// newPlacement creates the security group (PostgreSQL from the ess pool only), the subnet group over the
+// data subnets and the cluster parameter group (TLS only, slow query log).
+func newPlacement(ctx *pulumi.Context, name string, args *GlobalDatabaseArgs, tags pulumi.StringMap, parent pulumi.ResourceOrInvokeOption) (*placement, error) {
+	family, _ := Family(args.EngineVersion) // validated by NewGlobalDatabase
 	sg, err := secure.NewClientOnlyGroup(ctx, name, secure.ClientOnlyGroupArgs{
 		Description: "ess-ha global database: PostgreSQL from the ess pool only",
 		VpcID:       args.VpcID, Port: Port, Service: "postgres", Client: args.ClientSecurityGroupID, Tags: tags,
 	}, parent)
 	if err != nil {
-		return fail("creating the security group", err)
+		return nil, fmt.Errorf("creating the security group: %w", err)
 	}
 	subnets, err := rds.NewSubnetGroup(ctx, name+"-subnets", &rds.SubnetGroupArgs{
 		Description: pulumi.String("ess-ha global database: the data subnets of every AZ"),
@@ -320,7 +396,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 		Tags:        tags,
 	}, parent)
 	if err != nil {
-		return fail("creating the subnet group", err)
+		return nil, fmt.Errorf("creating the subnet group: %w", err)
 	}
 	params, err := rds.NewClusterParameterGroup(ctx, name+"-params", &rds.ClusterParameterGroupArgs{
 		Description: pulumi.Sprintf("ess-ha global database: TLS only, slow query log (%s)", family),
@@ -332,10 +408,80 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 		Tags: tags,
 	}, parent)
 	if err != nil {
-		return fail("creating the cluster parameter group", err)
+		return nil, fmt.Errorf("creating the cluster parameter group: %w", err)
 	}
+	return &placement{securityGroup: sg, subnets: subnets, params: params}, nil
+}
 
-	clusterArgs := &rds.ClusterArgs{
+// globalSide is what this region's cluster gets from the global database: the global writer endpoint,
+// the master secret's ARN in this region and the global cluster's identifier.
+type globalSide struct {
+	writerEndpoint, secretArn, identifier pulumi.StringOutput
+}
+
+// keep are the options of what must outlive any destroy or rename of a stack: the engine refuses to
+// delete a protected resource, and a retained one is only dropped from the state.
+func keep() []pulumi.ResourceOption {
+	return []pulumi.ResourceOption{pulumi.Protect(true), pulumi.RetainOnDelete(true)}
+}
+
+// newCluster creates this region's Aurora cluster: for the owner, after the global cluster and the
+// master secret it creates (comp.GlobalCluster); for the member, joining the owner's global cluster.
+func newCluster(ctx *pulumi.Context, name string, args *GlobalDatabaseArgs, clusterID string, key *kms.Key, place *placement, comp *GlobalDatabase, tags pulumi.StringMap, parent pulumi.ResourceOrInvokeOption) (*rds.Cluster, *globalSide, error) {
+	clusterArgs := regionalClusterArgs(args, clusterID, key, place, tags)
+	// Aurora changes these when roles move between the regions, and the engine version when the global
+	// cluster is upgraded; the program must never undo either.
+	ignore := []string{"replicationSourceIdentifier", "globalClusterIdentifier", "engineVersion"}
+	var (
+		global      globalSide
+		clusterDeps []pulumi.Resource
+	)
+	if args.Role == RoleOwner {
+
+		gc, err := rds.NewGlobalCluster(ctx, name+"-global", &rds.GlobalClusterArgs{
+			GlobalClusterIdentifier: pulumi.String(args.GlobalClusterIdentifier),
+			Engine:                  pulumi.String(Engine),
+			EngineVersion:           pulumi.String(args.EngineVersion),
+			StorageEncrypted:        pulumi.Bool(true),
+			DeletionProtection:      pulumi.Bool(true),
+			Tags:                    tags,
+		}, append([]pulumi.ResourceOption{parent, pulumi.IgnoreChanges([]string{"engineVersion"})}, keep()...)...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("creating the global cluster: %w", err)
+		}
+		comp.GlobalCluster = gc
+		global.writerEndpoint, global.identifier = gc.Endpoint, gc.GlobalClusterIdentifier
+
+		secret, version, password, err := newMasterSecret(ctx, name, args, key, tags, parent, keep())
+		if err != nil {
+			return nil, nil, fmt.Errorf("creating the master secret: %w", err)
+		}
+		global.secretArn = secret.Arn
+		clusterDeps = append(clusterDeps, version)
+		clusterArgs.GlobalClusterIdentifier = gc.ID().ToStringOutput()
+		clusterArgs.DatabaseName = pulumi.String(args.DatabaseName)
+		clusterArgs.MasterUsername = pulumi.String(args.MasterUsername)
+		clusterArgs.MasterPassword = password
+		ignore = append(ignore, "masterPassword")
+	} else {
+		// The global cluster lives in the owner's stack: join it by the identifier the owner exports.
+		clusterArgs.GlobalClusterIdentifier = pulumi.String(args.GlobalClusterIdentifier)
+		global.writerEndpoint = args.GlobalWriterEndpoint.ToStringOutput()
+		global.identifier = pulumi.String(args.GlobalClusterIdentifier).ToStringOutput()
+		global.secretArn = args.SecretArn.ToStringOutput()
+	}
+	cluster, err := rds.NewCluster(ctx, name+"-cluster", clusterArgs, append([]pulumi.ResourceOption{parent,
+		pulumi.IgnoreChanges(ignore), pulumi.DependsOn(clusterDeps)}, keep()...)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating the Aurora cluster: %w", err)
+	}
+	return cluster, &global, nil
+}
+
+// regionalClusterArgs are the arguments of this region's cluster in either role: encrypted with the
+// region's key, protected from deletion, backed up, in the placement's subnets and groups.
+func regionalClusterArgs(args *GlobalDatabaseArgs, clusterID string, key *kms.Key, place *placement, tags pulumi.StringMap) *rds.ClusterArgs {
+	return &rds.ClusterArgs{
 		ClusterIdentifier:                pulumi.String(clusterID),
 		Engine:                           pulumi.String(Engine),
 		EngineVersion:                    pulumi.String(args.EngineVersion),
@@ -348,68 +494,20 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 		FinalSnapshotIdentifier:          pulumi.String(clusterID + "-final"),
 		CopyTagsToSnapshot:               pulumi.Bool(true),
 		Port:                             pulumi.Int(Port),
-		DbSubnetGroupName:                subnets.ID().ToStringOutput(),
-		VpcSecurityGroupIds:              pulumi.StringArray{sg.ID().ToStringOutput()},
-		DbClusterParameterGroupName:      params.ID().ToStringOutput(),
+		DbSubnetGroupName:                place.subnets.ID().ToStringOutput(),
+		VpcSecurityGroupIds:              pulumi.StringArray{place.securityGroup.ID().ToStringOutput()},
+		DbClusterParameterGroupName:      place.params.ID().ToStringOutput(),
 		EnabledCloudwatchLogsExports:     pulumi.ToStringArray([]string{"postgresql"}),
 		IamDatabaseAuthenticationEnabled: pulumi.Bool(true),
 		Tags:                             tags,
 	}
-	// Aurora changes these when roles move between the regions, and the engine version when the global
-	// cluster is upgraded; the program must never undo either.
-	ignore := []string{"replicationSourceIdentifier", "globalClusterIdentifier", "engineVersion"}
-	// What must outlive any destroy or rename of a stack: the engine refuses to delete a protected
-	// resource, and a retained one is only dropped from the state.
-	keep := []pulumi.ResourceOption{pulumi.Protect(true), pulumi.RetainOnDelete(true)}
+}
 
-	var (
-		writerEndpoint pulumi.StringOutput
-		secretArn      pulumi.StringOutput
-		globalID       pulumi.StringOutput
-		clusterDeps    []pulumi.Resource
-	)
-	if owner {
-		gc, err := rds.NewGlobalCluster(ctx, name+"-global", &rds.GlobalClusterArgs{
-			GlobalClusterIdentifier: pulumi.String(args.GlobalClusterIdentifier),
-			Engine:                  pulumi.String(Engine),
-			EngineVersion:           pulumi.String(args.EngineVersion),
-			StorageEncrypted:        pulumi.Bool(true),
-			DeletionProtection:      pulumi.Bool(true),
-			Tags:                    tags,
-		}, append([]pulumi.ResourceOption{parent, pulumi.IgnoreChanges([]string{"engineVersion"})}, keep...)...)
-		if err != nil {
-			return fail("creating the global cluster", err)
-		}
-		comp.GlobalCluster = gc
-		writerEndpoint, globalID = gc.Endpoint, gc.GlobalClusterIdentifier
-
-		secret, version, password, err := newMasterSecret(ctx, name, args, key, tags, parent, keep)
-		if err != nil {
-			return fail("creating the master secret", err)
-		}
-		secretArn = secret.Arn
-		clusterDeps = append(clusterDeps, version)
-		clusterArgs.GlobalClusterIdentifier = gc.ID().ToStringOutput()
-		clusterArgs.DatabaseName = pulumi.String(args.DatabaseName)
-		clusterArgs.MasterUsername = pulumi.String(args.MasterUsername)
-		clusterArgs.MasterPassword = password
-		ignore = append(ignore, "masterPassword")
-	} else {
-		// The global cluster lives in the owner's stack: join it by the identifier the owner exports.
-		clusterArgs.GlobalClusterIdentifier = pulumi.String(args.GlobalClusterIdentifier)
-		writerEndpoint = args.GlobalWriterEndpoint.ToStringOutput()
-		globalID = pulumi.String(args.GlobalClusterIdentifier).ToStringOutput()
-		secretArn = args.SecretArn.ToStringOutput()
-	}
-	cluster, err := rds.NewCluster(ctx, name+"-cluster", clusterArgs, append([]pulumi.ResourceOption{parent,
-		pulumi.IgnoreChanges(ignore), pulumi.DependsOn(clusterDeps)}, keep...)...)
-	if err != nil {
-		return fail("creating the Aurora cluster", err)
-	}
-	comp.Cluster = cluster
-
-	// The owner's first instance is the writer at creation (Aurora makes the first instance of a
-	// cluster the writer), so the second waits for it; the member's two instances are both readers.
+// newInstances creates the cluster's two instances, in Zones[0] and Zones[1]. The owner's first
+// instance is the writer at creation (Aurora makes the first instance of a cluster the writer), so the
+// second waits for it; the member's two instances are both readers.
+func newInstances(ctx *pulumi.Context, name string, args *GlobalDatabaseArgs, clusterID string, cluster *rds.Cluster, place *placement, key *kms.Key, tags pulumi.StringMap, parent pulumi.ResourceOrInvokeOption) ([]*rds.ClusterInstance, error) {
+	var instances []*rds.ClusterInstance
 	var prev pulumi.Resource
 	for i := 0; i < 2; i++ {
 		iname := fmt.Sprintf("%s-instance-%d", name, i+1)
@@ -424,7 +522,7 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 			EngineVersion:                      pulumi.String(args.EngineVersion),
 			InstanceClass:                      pulumi.String(args.InstanceClass),
 			AvailabilityZone:                   pulumi.String(args.Zones[i]),
-			DbSubnetGroupName:                  subnets.ID().ToStringOutput(),
+			DbSubnetGroupName:                  place.subnets.ID().ToStringOutput(),
 			PubliclyAccessible:                 pulumi.Bool(false),
 			PromotionTier:                      pulumi.Int(i),
 			PerformanceInsightsEnabled:         pulumi.Bool(true),
@@ -439,56 +537,12 @@ func NewGlobalDatabase(ctx *pulumi.Context, name string, args *GlobalDatabaseArg
 			Tags:                    tags,
 		}, instOpts...)
 		if err != nil {
-			return fail("creating instance "+iname, err)
+			return nil, fmt.Errorf("creating instance %s: %w", iname, err)
 		}
-		comp.Instances = append(comp.Instances, inst)
+		instances = append(instances, inst)
 		prev = inst
 	}
-
-	published := []struct {
-		key   string
-		value pulumi.StringInput
-		what  string
-	}{
-		{ParameterEndpoint, writerEndpoint, "the Aurora global database's writer endpoint: reads and writes, always the writer of the current primary region (Aurora repoints it on a switchover or failover)"},
-		{ParameterPort, pulumi.String(strconv.Itoa(Port)), "the database's port"},
-		{ParameterReaderEndpoint, cluster.ReaderEndpoint, "this region's Aurora reader endpoint (local reads, in either role)"},
-		{ParameterSecretArn, secretArn, "the ARN of the master user secret in this region (not the secret)"},
-	}
-	for _, p := range published {
-		if _, err := ssm.NewParameter(ctx, name+"-"+strings.ReplaceAll(p.key, "/", "-"), &ssm.ParameterArgs{
-			Name:        pulumi.String(path + "/" + p.key),
-			Description: pulumi.String("ess-ha: " + p.what),
-			Type:        pulumi.String("String"),
-			// Not a secret: the value stays readable in the state and the console.
-			InsecureValue: p.value,
-			Tags:          tags,
-		}, parent); err != nil {
-			return fail("publishing "+p.key, err)
-		}
-	}
-
-	comp.ClusterIdentifier = cluster.ClusterIdentifier
-	comp.ClusterEndpoint = cluster.Endpoint
-	comp.ReaderEndpoint = cluster.ReaderEndpoint
-	comp.WriterEndpoint = writerEndpoint
-	comp.SecretArn = secretArn
-	comp.KmsKeyArn = key.Arn
-	comp.SecurityGroupID = sg.ID().ToStringOutput()
-	comp.GlobalClusterIdentifier = globalID
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"clusterIdentifier":       comp.ClusterIdentifier,
-		"clusterEndpoint":         comp.ClusterEndpoint,
-		"readerEndpoint":          comp.ReaderEndpoint,
-		"writerEndpoint":          comp.WriterEndpoint,
-		"secretArn":               comp.SecretArn,
-		"kmsKeyArn":               comp.KmsKeyArn,
-		"securityGroupId":         comp.SecurityGroupID,
-		"globalClusterIdentifier": comp.GlobalClusterIdentifier,
-	}); err != nil {
-		return fail("registering outputs", err)
-	}
-	return comp, nil
+	return instances, nil
 }
 
 // newMasterSecret creates the owner's master credentials.

@@ -1,9 +1,8 @@
 package globaldb_test
 
 import (
-	"context"
 	"encoding/json"
-	"sync"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -24,23 +23,6 @@ const (
 	// The password the mocks answer secretsmanager.GetRandomPassword with.
 	mockPassword = "plan-placeholder-token-0123456789abcdef"
 )
-
-// recorder wraps the mocks to also record each resource's ignoreChanges, which mocks.Registration
-// does not keep.
-type recorder struct {
-	*mocks.Mocks
-	mu     sync.Mutex
-	ignore map[string][]string
-}
-
-func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	if args.RegisterRPC != nil {
-		r.mu.Lock()
-		r.ignore[args.Name] = args.RegisterRPC.GetIgnoreChanges()
-		r.mu.Unlock()
-	}
-	return r.Mocks.NewResource(args)
-}
 
 func ownerArgs() *globaldb.GlobalDatabaseArgs {
 	return &globaldb.GlobalDatabaseArgs{
@@ -74,7 +56,6 @@ func memberArgs() *globaldb.GlobalDatabaseArgs {
 
 type result struct {
 	m      *mocks.Mocks
-	rec    *recorder
 	comp   *globaldb.GlobalDatabase
 	region string
 }
@@ -82,18 +63,13 @@ type result struct {
 func run(t *testing.T, region string, args *globaldb.GlobalDatabaseArgs) (result, error) {
 	t.Helper()
 	m := mocks.New("ess-ha", "prod-"+region, region)
-	rec := &recorder{Mocks: m, ignore: map[string][]string{}}
-	ctx, err := pulumi.NewContext(context.Background(), pulumi.RunInfo{
-		Project: m.Project, Stack: m.Stack, Mocks: rec, Parallel: 1,
-	})
-	require.NoError(t, err)
 	var comp *globaldb.GlobalDatabase
-	err = pulumi.RunWithContext(ctx, func(ctx *pulumi.Context) error {
+	err := m.Run(nil, func(ctx *pulumi.Context) error {
 		var err error
 		comp, err = globaldb.NewGlobalDatabase(ctx, "globaldb", args)
 		return err
 	})
-	return result{m: m, rec: rec, comp: comp, region: region}, err
+	return result{m: m, comp: comp, region: region}, err
 }
 
 func mustRun(t *testing.T, region string, args *globaldb.GlobalDatabaseArgs) result {
@@ -101,17 +77,6 @@ func mustRun(t *testing.T, region string, args *globaldb.GlobalDatabaseArgs) res
 	r, err := run(t, region, args)
 	require.NoError(t, err)
 	return r
-}
-
-func str(r *mocks.Registration, key string) string {
-	v, ok := r.Inputs[resource.PropertyKey(key)]
-	if ok && v.IsSecret() {
-		v = v.SecretValue().Element
-	}
-	if !ok || !v.IsString() {
-		return ""
-	}
-	return v.StringValue()
 }
 
 func boolean(r *mocks.Registration, key string) bool {
@@ -141,8 +106,8 @@ func parameters(t *testing.T, m *mocks.Mocks) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, p := range m.ByType("aws:ssm/parameter:Parameter") {
-		out[str(p, "name")] = str(p, "insecureValue")
-		assert.Equal(t, "String", str(p, "type"))
+		out[mockstest.Str(p, "name")] = mockstest.Str(p, "insecureValue")
+		assert.Equal(t, "String", mockstest.Str(p, "type"))
 	}
 	return out
 }
@@ -153,9 +118,9 @@ func parameters(t *testing.T, m *mocks.Mocks) map[string]string {
 func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registration, []*mocks.Registration) {
 	t.Helper()
 	m := r.m
-	compURN := mockstest.One(t, m, "ess-ha:database:GlobalDatabase").URN
+	compURN := mockstest.One(t, m, globaldb.Type).URN
 	for _, reg := range m.Registrations() {
-		if reg.Type != "ess-ha:database:GlobalDatabase" {
+		if reg.Type != globaldb.Type {
 			assert.Equal(t, compURN, reg.Parent, "%s is a child of the component", reg.Name)
 			assert.Regexp(t, `^globaldb-`, reg.Name)
 		}
@@ -165,27 +130,27 @@ func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registratio
 	keyArn := key.Outputs["arn"].StringValue()
 
 	cluster := mockstest.One(t, m, "aws:rds/cluster:Cluster")
-	assert.Equal(t, "aurora-postgresql", str(cluster, "engine"))
-	assert.Equal(t, "16.11", str(cluster, "engineVersion"))
-	assert.Equal(t, globalID+"-"+r.region, str(cluster, "clusterIdentifier"))
+	assert.Equal(t, "aurora-postgresql", mockstest.Str(cluster, "engine"))
+	assert.Equal(t, "16.11", mockstest.Str(cluster, "engineVersion"))
+	assert.Equal(t, globalID+"-"+r.region, mockstest.Str(cluster, "clusterIdentifier"))
 	assert.True(t, boolean(cluster, "storageEncrypted"), "encrypted")
-	assert.Equal(t, keyArn, str(cluster, "kmsKeyId"), "with this region's key")
+	assert.Equal(t, keyArn, mockstest.Str(cluster, "kmsKeyId"), "with this region's key")
 	assert.True(t, boolean(cluster, "deletionProtection"))
 	assert.GreaterOrEqual(t, num(cluster, "backupRetentionPeriod"), 7)
 	assert.Equal(t, 14, num(cluster, "backupRetentionPeriod"))
 	assert.False(t, boolean(cluster, "skipFinalSnapshot"))
-	assert.Equal(t, globalID+"-"+r.region+"-final", str(cluster, "finalSnapshotIdentifier"))
+	assert.Equal(t, globalID+"-"+r.region+"-final", mockstest.Str(cluster, "finalSnapshotIdentifier"))
 	assert.True(t, boolean(cluster, "copyTagsToSnapshot"))
 	assert.True(t, boolean(cluster, "iamDatabaseAuthenticationEnabled"))
 	assert.Equal(t, []string{"postgresql"}, strs(cluster, "enabledCloudwatchLogsExports"))
-	assert.Equal(t, mockstest.One(t, m, "aws:rds/subnetGroup:SubnetGroup").ID, str(cluster, "dbSubnetGroupName"))
+	assert.Equal(t, mockstest.One(t, m, "aws:rds/subnetGroup:SubnetGroup").ID, mockstest.Str(cluster, "dbSubnetGroupName"))
 	assert.Equal(t, []string{"subnet-a", "subnet-b", "subnet-c"}, strs(mockstest.One(t, m, "aws:rds/subnetGroup:SubnetGroup"), "subnetIds"))
 	assert.NotContains(t, cluster.Inputs, resource.PropertyKey("manageMasterUserPassword"),
 		"RDS-managed passwords are not supported in a global database")
 	// Aurora moves these on a switchover or failover, and the version on an upgrade: never undone.
-	assert.Contains(t, r.rec.ignore[cluster.Name], "replicationSourceIdentifier")
-	assert.Contains(t, r.rec.ignore[cluster.Name], "globalClusterIdentifier")
-	assert.Contains(t, r.rec.ignore[cluster.Name], "engineVersion")
+	assert.Contains(t, cluster.IgnoreChanges, "replicationSourceIdentifier")
+	assert.Contains(t, cluster.IgnoreChanges, "globalClusterIdentifier")
+	assert.Contains(t, cluster.IgnoreChanges, "engineVersion")
 	// The data outlives any destroy or rename of the stack.
 	assert.True(t, cluster.Protect, "the cluster is protected")
 	assert.True(t, cluster.RetainOnDelete, "the cluster is retained on delete")
@@ -193,8 +158,8 @@ func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registratio
 		"writes go through the global writer endpoint, not write forwarding")
 
 	params := mockstest.One(t, m, "aws:rds/clusterParameterGroup:ClusterParameterGroup")
-	assert.Equal(t, "aurora-postgresql16", str(params, "family"))
-	assert.Equal(t, params.ID, str(cluster, "dbClusterParameterGroupName"))
+	assert.Equal(t, "aurora-postgresql16", mockstest.Str(params, "family"))
+	assert.Equal(t, params.ID, mockstest.Str(cluster, "dbClusterParameterGroupName"))
 	forced := false
 	for _, p := range params.Inputs["parameters"].ArrayValue() {
 		o := p.ObjectValue()
@@ -208,11 +173,11 @@ func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registratio
 	assert.Equal(t, []string{sg.ID}, strs(cluster, "vpcSecurityGroupIds"))
 	assert.NotContains(t, sg.Inputs, resource.PropertyKey("ingress"), "no inline rules")
 	rule := mockstest.One(t, m, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-	assert.Equal(t, sg.ID, str(rule, "securityGroupId"))
-	assert.Equal(t, clientSG, str(rule, "referencedSecurityGroupId"), "only the client group")
+	assert.Equal(t, sg.ID, mockstest.Str(rule, "securityGroupId"))
+	assert.Equal(t, clientSG, mockstest.Str(rule, "referencedSecurityGroupId"), "only the client group")
 	assert.Equal(t, 5432, num(rule, "fromPort"))
 	assert.Equal(t, 5432, num(rule, "toPort"))
-	assert.Equal(t, "tcp", str(rule, "ipProtocol"))
+	assert.Equal(t, "tcp", mockstest.Str(rule, "ipProtocol"))
 	assert.NotContains(t, rule.Inputs, resource.PropertyKey("cidrIpv4"))
 	assert.NotContains(t, rule.Inputs, resource.PropertyKey("cidrIpv6"))
 	assert.Empty(t, m.ByType("aws:ec2/securityGroupRule:SecurityGroupRule"))
@@ -221,18 +186,18 @@ func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registratio
 	require.Len(t, instances, 2)
 	zones := map[string]bool{}
 	for i, inst := range instances {
-		assert.Equal(t, cluster.ID, str(inst, "clusterIdentifier"))
-		assert.Equal(t, "aurora-postgresql", str(inst, "engine"))
-		assert.Equal(t, "db.r6g.large", str(inst, "instanceClass"))
-		assert.Equal(t, wantZones[i], str(inst, "availabilityZone"))
+		assert.Equal(t, cluster.ID, mockstest.Str(inst, "clusterIdentifier"))
+		assert.Equal(t, "aurora-postgresql", mockstest.Str(inst, "engine"))
+		assert.Equal(t, "db.r6g.large", mockstest.Str(inst, "instanceClass"))
+		assert.Equal(t, wantZones[i], mockstest.Str(inst, "availabilityZone"))
 		assert.False(t, boolean(inst, "publiclyAccessible"))
 		assert.Contains(t, inst.Inputs, resource.PropertyKey("publiclyAccessible"), "set explicitly")
 		assert.True(t, boolean(inst, "performanceInsightsEnabled"))
-		assert.Equal(t, keyArn, str(inst, "performanceInsightsKmsKeyId"))
+		assert.Equal(t, keyArn, mockstest.Str(inst, "performanceInsightsKmsKeyId"))
 		assert.Equal(t, i, num(inst, "promotionTier"))
-		assert.Equal(t, globalID+"-"+r.region+"-"+string(rune('1'+i)), str(inst, "identifier"))
-		assert.Contains(t, r.rec.ignore[inst.Name], "engineVersion", "upgrades go through the global cluster")
-		zones[str(inst, "availabilityZone")] = true
+		assert.Equal(t, globalID+"-"+r.region+"-"+string(rune('1'+i)), mockstest.Str(inst, "identifier"))
+		assert.Contains(t, inst.IgnoreChanges, "engineVersion", "upgrades go through the global cluster")
+		zones[mockstest.Str(inst, "availabilityZone")] = true
 	}
 	assert.Len(t, zones, 2, "the two instances are in different AZs")
 	assert.Contains(t, instances[1].Dependencies, instances[0].URN, "the second instance waits for the first (the writer)")
@@ -248,33 +213,34 @@ func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registratio
 }
 
 func TestOwner(t *testing.T) {
+	t.Parallel()
 	r := mustRun(t, "us-east-1", ownerArgs())
 	m := r.m
 	cluster, _ := checkCommon(t, r, []string{"us-east-1a", "us-east-1b"})
 
 	gc := mockstest.One(t, m, "aws:rds/globalCluster:GlobalCluster")
-	assert.Equal(t, globalID, str(gc, "globalClusterIdentifier"))
-	assert.Equal(t, "aurora-postgresql", str(gc, "engine"))
-	assert.Equal(t, "16.11", str(gc, "engineVersion"))
-	assert.Contains(t, r.rec.ignore[gc.Name], "engineVersion", "an upgrade AWS made is never undone")
+	assert.Equal(t, globalID, mockstest.Str(gc, "globalClusterIdentifier"))
+	assert.Equal(t, "aurora-postgresql", mockstest.Str(gc, "engine"))
+	assert.Equal(t, "16.11", mockstest.Str(gc, "engineVersion"))
+	assert.Contains(t, gc.IgnoreChanges, "engineVersion", "an upgrade AWS made is never undone")
 	assert.True(t, gc.Protect, "the global cluster is protected")
 	assert.True(t, gc.RetainOnDelete, "and retained on delete")
 	assert.True(t, boolean(gc, "storageEncrypted"))
 	assert.True(t, boolean(gc, "deletionProtection"))
-	assert.Equal(t, gc.ID, str(cluster, "globalClusterIdentifier"), "the cluster is in the global cluster")
+	assert.Equal(t, gc.ID, mockstest.Str(cluster, "globalClusterIdentifier"), "the cluster is in the global cluster")
 	assert.Contains(t, cluster.PropertyDependencies["globalClusterIdentifier"], gc.URN)
 
 	// Master credentials: generated, in a secret, secret in the state, and never re-applied.
-	assert.Equal(t, "ess", str(cluster, "masterUsername"))
-	assert.Equal(t, "ess", str(cluster, "databaseName"))
+	assert.Equal(t, "ess", mockstest.Str(cluster, "masterUsername"))
+	assert.Equal(t, "ess", mockstest.Str(cluster, "databaseName"))
 	pw := cluster.Inputs["masterPassword"]
 	assert.True(t, pw.IsSecret(), "the master password is a Pulumi secret")
-	assert.Equal(t, mockPassword, str(cluster, "masterPassword"))
-	assert.Contains(t, r.rec.ignore[cluster.Name], "masterPassword")
+	assert.Equal(t, mockPassword, mockstest.Str(cluster, "masterPassword"))
+	assert.Contains(t, cluster.IgnoreChanges, "masterPassword")
 
 	key := mockstest.One(t, m, "aws:kms/key:Key")
 	secret := mockstest.One(t, m, "aws:secretsmanager/secret:Secret")
-	assert.Equal(t, key.Outputs["arn"].StringValue(), str(secret, "kmsKeyId"))
+	assert.Equal(t, key.Outputs["arn"].StringValue(), mockstest.Str(secret, "kmsKeyId"))
 	assert.Equal(t, 30, num(secret, "recoveryWindowInDays"))
 	assert.True(t, secret.Protect && secret.RetainOnDelete, "the master secret outlives the stack")
 	replicas := secret.Inputs["replicas"].ArrayValue()
@@ -282,11 +248,11 @@ func TestOwner(t *testing.T) {
 	assert.Equal(t, "us-west-2", replicas[0].ObjectValue()["region"].StringValue(), "the secret outlives the primary region")
 	version := mockstest.One(t, m, "aws:secretsmanager/secretVersion:SecretVersion")
 	assert.True(t, version.Inputs["secretString"].IsSecret())
-	assert.Equal(t, secret.ID, str(version, "secretId"))
-	assert.Contains(t, r.rec.ignore[version.Name], "secretString")
+	assert.Equal(t, secret.ID, mockstest.Str(version, "secretId"))
+	assert.Contains(t, version.IgnoreChanges, "secretString")
 	assert.True(t, version.Protect && version.RetainOnDelete, "the master secret's value outlives the stack")
 	var doc map[string]any
-	require.NoError(t, json.Unmarshal([]byte(str(version, "secretString")), &doc))
+	require.NoError(t, json.Unmarshal([]byte(mockstest.Str(version, "secretString")), &doc))
 	assert.Equal(t, "ess", doc["username"])
 	assert.Equal(t, mockPassword, doc["password"])
 	assert.Equal(t, float64(5432), doc["port"])
@@ -309,18 +275,19 @@ func TestOwner(t *testing.T) {
 }
 
 func TestMember(t *testing.T) {
+	t.Parallel()
 	r := mustRun(t, "us-west-2", memberArgs())
 	m := r.m
 	cluster, _ := checkCommon(t, r, []string{"us-west-2a", "us-west-2b"})
 
 	assert.Empty(t, m.ByType("aws:rds/globalCluster:GlobalCluster"), "the owner's stack owns the global cluster")
-	assert.Equal(t, globalID, str(cluster, "globalClusterIdentifier"), "joins the global cluster by its identifier")
+	assert.Equal(t, globalID, mockstest.Str(cluster, "globalClusterIdentifier"), "joins the global cluster by its identifier")
 	for _, k := range []string{"masterUsername", "masterPassword", "databaseName", "manageMasterUserPassword", "replicationSourceIdentifier"} {
 		assert.NotContains(t, cluster.Inputs, resource.PropertyKey(k), "a member sets no %s", k)
 	}
 	assert.Empty(t, m.ByType("aws:secretsmanager/secret:Secret"))
 	assert.Empty(t, m.ByType("aws:secretsmanager/secretVersion:SecretVersion"))
-	assert.NotContains(t, r.rec.ignore[cluster.Name], "masterPassword")
+	assert.NotContains(t, cluster.IgnoreChanges, "masterPassword")
 
 	// The member's services use the global writer endpoint (never this cluster's writer endpoint,
 	// which is inactive while the cluster is a secondary), its own reader endpoint, and the replica of
@@ -339,6 +306,7 @@ func TestMember(t *testing.T) {
 // TestPairSharesTheGlobalCluster plans both members and checks that both clusters belong to the
 // global cluster the owner creates, and that both regions' services use its writer endpoint.
 func TestPairSharesTheGlobalCluster(t *testing.T) {
+	t.Parallel()
 	p := mustRun(t, "us-east-1", ownerArgs())
 	gc := mockstest.One(t, p.m, "aws:rds/globalCluster:GlobalCluster")
 	args := memberArgs()
@@ -346,23 +314,25 @@ func TestPairSharesTheGlobalCluster(t *testing.T) {
 	s := mustRun(t, "us-west-2", args)
 
 	pc, sc := mockstest.One(t, p.m, "aws:rds/cluster:Cluster"), mockstest.One(t, s.m, "aws:rds/cluster:Cluster")
-	assert.Equal(t, gc.ID, str(pc, "globalClusterIdentifier"))
-	assert.Equal(t, gc.ID, str(sc, "globalClusterIdentifier"))
-	assert.NotEqual(t, str(pc, "clusterIdentifier"), str(sc, "clusterIdentifier"))
+	assert.Equal(t, gc.ID, mockstest.Str(pc, "globalClusterIdentifier"))
+	assert.Equal(t, gc.ID, mockstest.Str(sc, "globalClusterIdentifier"))
+	assert.NotEqual(t, mockstest.Str(pc, "clusterIdentifier"), mockstest.Str(sc, "clusterIdentifier"))
 	writer := gc.Outputs["endpoint"].StringValue()
 	assert.Equal(t, writer, parameters(t, p.m)["/ess-ha/prod-us-east-1/database/endpoint"], "the owner's services use the global writer endpoint")
 	assert.Equal(t, writer, parameters(t, s.m)["/ess-ha/prod-us-west-2/database/endpoint"], "so do the member's")
 }
 
 func TestClusterIdentifierOverride(t *testing.T) {
+	t.Parallel()
 	args := ownerArgs()
 	args.ClusterIdentifier = "ess-east"
 	r := mustRun(t, "us-east-1", args)
-	assert.Equal(t, "ess-east", str(mockstest.One(t, r.m, "aws:rds/cluster:Cluster"), "clusterIdentifier"))
-	assert.Equal(t, "ess-east-final", str(mockstest.One(t, r.m, "aws:rds/cluster:Cluster"), "finalSnapshotIdentifier"))
+	assert.Equal(t, "ess-east", mockstest.Str(mockstest.One(t, r.m, "aws:rds/cluster:Cluster"), "clusterIdentifier"))
+	assert.Equal(t, "ess-east-final", mockstest.Str(mockstest.One(t, r.m, "aws:rds/cluster:Cluster"), "finalSnapshotIdentifier"))
 }
 
 func TestHelpers(t *testing.T) {
+	t.Parallel()
 	f, err := globaldb.Family("16.11")
 	require.NoError(t, err)
 	assert.Equal(t, "aurora-postgresql16", f)
@@ -377,6 +347,7 @@ func TestHelpers(t *testing.T) {
 }
 
 func TestArgsErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		base    func() *globaldb.GlobalDatabaseArgs
@@ -427,4 +398,34 @@ func TestArgsErrors(t *testing.T) {
 		assert.Contains(t, err.Error(), "GlobalDatabaseArgs is nil")
 		assert.Empty(t, r.m.Registrations())
 	})
+}
+
+// TestDeployedStacksKeepTheirURNs checks the alias of the type token change: the component and every
+// child of it, in either role, can be found under the URN it had when the component was registered as
+// globaldb.FormerType, so that `pulumi up` of a deployed stack updates them in place instead of
+// replacing the global database.
+func TestDeployedStacksKeepTheirURNs(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		role, region string
+		args         *globaldb.GlobalDatabaseArgs
+	}{{"owner", "us-east-1", ownerArgs()}, {"member", "us-west-2", memberArgs()}} {
+		t.Run(c.role, func(t *testing.T) {
+			r := mustRun(t, c.region, c.args)
+			comp := mockstest.One(t, r.m, globaldb.Type)
+			assert.Contains(t, string(comp.URN), "::"+globaldb.Type+"::globaldb")
+			children := 0
+			for _, reg := range r.m.Registrations() {
+				if !strings.Contains(string(reg.URN), globaldb.Type) {
+					continue
+				}
+				old := resource.URN(strings.Replace(string(reg.URN), globaldb.Type, globaldb.FormerType, 1))
+				assert.Contains(t, reg.Aliases, old, "%s keeps its URN from before the token change", reg.Name)
+				if reg != comp {
+					children++
+				}
+			}
+			assert.Greater(t, children, 10, "the children were checked")
+		})
+	}
 }

@@ -178,7 +178,9 @@ func (a *NetworkArgs) validate() (string, error) {
 	return region, errors.Join(errs...)
 }
 
-// NewNetwork creates the Network component.
+// NewNetwork creates the Network component: the VPC with its default security group locked down, the
+// subnets of every tier in every AZ, the routing of each AZ (internet gateway, NAT gateway, route
+// tables), the flow logs and the VPC endpoints.
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
 	region, err := args.validate()
 	if err != nil {
@@ -191,161 +193,23 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	parent := pulumi.Parent(comp)
 	common := maps.Clone(args.Tags)
 
-	vpc, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
-		CidrBlock:          pulumi.String(args.VpcCidr),
-		EnableDnsHostnames: pulumi.Bool(true),
-		EnableDnsSupport:   pulumi.Bool(true),
-		Tags:               awstags.With(common, "Name", name+"-vpc"),
-	}, parent)
+	vpc, err := newVpc(ctx, name, args.VpcCidr, common, parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating VPC %s-vpc: %w", name, err)
+		return nil, err
 	}
 	comp.VpcID = vpc.ID()
 	comp.VpcCidr = vpc.CidrBlock
-
-	// The default security group is adopted with no rules at all, so nothing placed in it by mistake
-	// can talk to anything.
-	if _, err := ec2.NewDefaultSecurityGroup(ctx, name+"-default-sg", &ec2.DefaultSecurityGroupArgs{
-		VpcId:   vpc.ID(),
-		Ingress: ec2.DefaultSecurityGroupIngressArray{},
-		Egress:  ec2.DefaultSecurityGroupEgressArray{},
-		Tags:    awstags.With(common, "Name", name+"-default-locked"),
-	}, parent); err != nil {
-		return nil, fmt.Errorf("locking down the default security group %s-default-sg: %w", name, err)
+	if err := comp.newSubnets(ctx, name, args, vpc, common, parent); err != nil {
+		return nil, err
 	}
-
-	// Subnets, tier by tier, zone by zone.
-	for _, tier := range Tiers() {
-		for i, zone := range args.Zones {
-			cidr, err := SubnetCIDR(args.VpcCidr, tier, i)
-			if err != nil {
-				return nil, fmt.Errorf("planning the %s subnet in %s: %w", tier, zone, err)
-			}
-			sname := fmt.Sprintf("%s-%s-%s", name, tier, zone)
-			subnet, err := ec2.NewSubnet(ctx, sname, &ec2.SubnetArgs{
-				VpcId:            vpc.ID(),
-				CidrBlock:        pulumi.String(cidr),
-				AvailabilityZone: pulumi.String(zone),
-				// Even public subnets hand out no public IPs: only load balancers and NAT gateways
-				// live there, and they get their addresses explicitly.
-				MapPublicIpOnLaunch: pulumi.Bool(false),
-				Tags:                awstags.With(common, "Name", sname, "tier", tier.String(), "zone", zone),
-			}, parent)
-			if err != nil {
-				return nil, fmt.Errorf("creating subnet %s: %w", sname, err)
-			}
-			switch tier {
-			case Public:
-				comp.PublicSubnets = append(comp.PublicSubnets, subnet)
-			case App:
-				comp.AppSubnets = append(comp.AppSubnets, subnet)
-			case Data:
-				comp.DataSubnets = append(comp.DataSubnets, subnet)
-			}
-		}
+	if err := comp.newRouting(ctx, name, vpc, common, parent); err != nil {
+		return nil, err
 	}
-
-	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{
-		VpcId: vpc.ID(),
-		Tags:  awstags.With(common, "Name", name+"-igw"),
-	}, parent)
-	if err != nil {
-		return nil, fmt.Errorf("creating internet gateway %s-igw: %w", name, err)
-	}
-
-	associate := func(rtName string, rt *ec2.RouteTable, subnet *ec2.Subnet) error {
-		if _, err := ec2.NewRouteTableAssociation(ctx, rtName+"-assoc", &ec2.RouteTableAssociationArgs{
-			RouteTableId: rt.ID(),
-			SubnetId:     subnet.ID(),
-		}, parent); err != nil {
-			return fmt.Errorf("associating route table %s with its subnet: %w", rtName, err)
-		}
-		return nil
-	}
-	routeTable := func(tier Tier, zone string) (*ec2.RouteTable, string, error) {
-		rtName := fmt.Sprintf("%s-%s-rt-%s", name, tier, zone)
-		rt, err := ec2.NewRouteTable(ctx, rtName, &ec2.RouteTableArgs{
-			VpcId: vpc.ID(),
-			Tags:  awstags.With(common, "Name", rtName, "tier", tier.String(), "zone", zone),
-		}, parent)
-		if err != nil {
-			return nil, rtName, fmt.Errorf("creating route table %s: %w", rtName, err)
-		}
-		return rt, rtName, nil
-	}
-
-	for i, zone := range args.Zones {
-		// Public: a route table of this AZ with the default route to the internet gateway.
-		pubRT, pubName, err := routeTable(Public, zone)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := ec2.NewRoute(ctx, pubName+"-default", &ec2.RouteArgs{
-			RouteTableId:         pubRT.ID(),
-			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
-			GatewayId:            igw.ID(),
-		}, parent); err != nil {
-			return nil, fmt.Errorf("creating the internet route of %s: %w", pubName, err)
-		}
-		if err := associate(pubName, pubRT, comp.PublicSubnets[i]); err != nil {
-			return nil, err
-		}
-		comp.PublicRouteTables = append(comp.PublicRouteTables, pubRT)
-
-		// One NAT gateway per AZ, in that AZ's public subnet, so AZs share no egress path.
-		eipName := fmt.Sprintf("%s-nat-eip-%s", name, zone)
-		eip, err := ec2.NewEip(ctx, eipName, &ec2.EipArgs{
-			Domain: pulumi.String("vpc"),
-			Tags:   awstags.With(common, "Name", eipName, "zone", zone),
-		}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
-		if err != nil {
-			return nil, fmt.Errorf("creating elastic IP %s: %w", eipName, err)
-		}
-		natName := fmt.Sprintf("%s-nat-%s", name, zone)
-		nat, err := ec2.NewNatGateway(ctx, natName, &ec2.NatGatewayArgs{
-			AllocationId: eip.AllocationId,
-			SubnetId:     comp.PublicSubnets[i].ID(),
-			Tags:         awstags.With(common, "Name", natName, "zone", zone),
-		}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
-		if err != nil {
-			return nil, fmt.Errorf("creating NAT gateway %s: %w", natName, err)
-		}
-		comp.NatGateways = append(comp.NatGateways, nat)
-
-		// App: this AZ's NAT gateway is the only way out.
-		appRT, appName, err := routeTable(App, zone)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := ec2.NewRoute(ctx, appName+"-default", &ec2.RouteArgs{
-			RouteTableId:         appRT.ID(),
-			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
-			NatGatewayId:         nat.ID(),
-		}, parent); err != nil {
-			return nil, fmt.Errorf("creating the NAT route of %s: %w", appName, err)
-		}
-		if err := associate(appName, appRT, comp.AppSubnets[i]); err != nil {
-			return nil, err
-		}
-		comp.AppRouteTables = append(comp.AppRouteTables, appRT)
-
-		// Data: no default route at all (see the Network doc comment).
-		dataRT, dataName, err := routeTable(Data, zone)
-		if err != nil {
-			return nil, err
-		}
-		if err := associate(dataName, dataRT, comp.DataSubnets[i]); err != nil {
-			return nil, err
-		}
-		comp.DataRouteTables = append(comp.DataRouteTables, dataRT)
-	}
-
 	flowLogGroup, err := newFlowLogs(ctx, name, vpc, args.FlowLogRetentionDays, common, parent)
 	if err != nil {
 		return nil, err
 	}
 	comp.FlowLogGroupName = flowLogGroup.Name
-
 	endpointSG, err := newEndpoints(ctx, name, region, args.VpcCidr, vpc, comp, common, parent)
 	if err != nil {
 		return nil, err
@@ -371,6 +235,158 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, fmt.Errorf("registering the outputs of network %s: %w", name, err)
 	}
 	return comp, nil
+}
+
+// newVpc creates the VPC, with DNS hostnames on, and adopts its default security group with no rules at
+// all, so nothing placed in it by mistake can talk to anything.
+func newVpc(ctx *pulumi.Context, name, cidr string, common map[string]string, parent pulumi.ResourceOrInvokeOption) (*ec2.Vpc, error) {
+	vpc, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
+		CidrBlock:          pulumi.String(cidr),
+		EnableDnsHostnames: pulumi.Bool(true),
+		EnableDnsSupport:   pulumi.Bool(true),
+		Tags:               awstags.With(common, "Name", name+"-vpc"),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating VPC %s-vpc: %w", name, err)
+	}
+	if _, err := ec2.NewDefaultSecurityGroup(ctx, name+"-default-sg", &ec2.DefaultSecurityGroupArgs{
+		VpcId:   vpc.ID(),
+		Ingress: ec2.DefaultSecurityGroupIngressArray{},
+		Egress:  ec2.DefaultSecurityGroupEgressArray{},
+		Tags:    awstags.With(common, "Name", name+"-default-locked"),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("locking down the default security group %s-default-sg: %w", name, err)
+	}
+	return vpc, nil
+}
+
+// newSubnets creates the subnets, tier by tier, zone by zone, with the CIDR blocks of SubnetCIDR.
+func (comp *Network) newSubnets(ctx *pulumi.Context, name string, args *NetworkArgs, vpc *ec2.Vpc, common map[string]string, parent pulumi.ResourceOrInvokeOption) error {
+	for _, tier := range Tiers() {
+		for i, zone := range args.Zones {
+			cidr, err := SubnetCIDR(args.VpcCidr, tier, i)
+			if err != nil {
+				return fmt.Errorf("planning the %s subnet in %s: %w", tier, zone, err)
+			}
+			sname := fmt.Sprintf("%s-%s-%s", name, tier, zone)
+			subnet, err := ec2.NewSubnet(ctx, sname, &ec2.SubnetArgs{
+				VpcId:            vpc.ID(),
+				CidrBlock:        pulumi.String(cidr),
+				AvailabilityZone: pulumi.String(zone),
+				// Even public subnets hand out no public IPs: only load balancers and NAT gateways
+				// live there, and they get their addresses explicitly.
+				MapPublicIpOnLaunch: pulumi.Bool(false),
+				Tags:                awstags.With(common, "Name", sname, "tier", tier.String(), "zone", zone),
+			}, parent)
+			if err != nil {
+				return fmt.Errorf("creating subnet %s: %w", sname, err)
+			}
+			switch tier {
+			case Public:
+				comp.PublicSubnets = append(comp.PublicSubnets, subnet)
+			case App:
+				comp.AppSubnets = append(comp.AppSubnets, subnet)
+			case Data:
+				comp.DataSubnets = append(comp.DataSubnets, subnet)
+			}
+		}
+	}
+	return nil
+}
+
+// routing makes the route tables of one network, each associated with its subnet.
+type routing struct {
+	ctx    *pulumi.Context
+	name   string
+	vpc    *ec2.Vpc
+	common map[string]string
+	parent pulumi.ResourceOrInvokeOption
+}
+
+// table creates the route table of a tier in a zone, associated with the subnet, and its default route
+// (0.0.0.0/0) when route sets its target.
+func (r routing) table(tier Tier, zone string, subnet *ec2.Subnet, route func(*ec2.RouteArgs)) (*ec2.RouteTable, error) {
+	rtName := fmt.Sprintf("%s-%s-rt-%s", r.name, tier, zone)
+	rt, err := ec2.NewRouteTable(r.ctx, rtName, &ec2.RouteTableArgs{
+		VpcId: r.vpc.ID(),
+		Tags:  awstags.With(r.common, "Name", rtName, "tier", tier.String(), "zone", zone),
+	}, r.parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating route table %s: %w", rtName, err)
+	}
+	if route != nil {
+		args := &ec2.RouteArgs{RouteTableId: rt.ID(), DestinationCidrBlock: pulumi.String("0.0.0.0/0")}
+		route(args)
+		if _, err := ec2.NewRoute(r.ctx, rtName+"-default", args, r.parent); err != nil {
+			return nil, fmt.Errorf("creating the default route of %s: %w", rtName, err)
+		}
+	}
+	if _, err := ec2.NewRouteTableAssociation(r.ctx, rtName+"-assoc", &ec2.RouteTableAssociationArgs{
+		RouteTableId: rt.ID(),
+		SubnetId:     subnet.ID(),
+	}, r.parent); err != nil {
+		return nil, fmt.Errorf("associating route table %s with its subnet: %w", rtName, err)
+	}
+	return rt, nil
+}
+
+// newRouting creates the internet gateway and, in every AZ, a public route table to it, a NAT gateway in
+// the AZ's public subnet, an app route table to that NAT gateway (AZs share no egress path), and a data
+// route table with no default route at all (see the Network doc comment).
+func (comp *Network) newRouting(ctx *pulumi.Context, name string, vpc *ec2.Vpc, common map[string]string, parent pulumi.ResourceOrInvokeOption) error {
+	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{
+		VpcId: vpc.ID(),
+		Tags:  awstags.With(common, "Name", name+"-igw"),
+	}, parent)
+	if err != nil {
+		return fmt.Errorf("creating internet gateway %s-igw: %w", name, err)
+	}
+	r := routing{ctx: ctx, name: name, vpc: vpc, common: common, parent: parent}
+	for i, zone := range comp.Zones {
+		pub, err := r.table(Public, zone, comp.PublicSubnets[i], func(a *ec2.RouteArgs) { a.GatewayId = igw.ID() })
+		if err != nil {
+			return err
+		}
+		comp.PublicRouteTables = append(comp.PublicRouteTables, pub)
+		nat, err := newNatGateway(ctx, name, zone, comp.PublicSubnets[i], igw, common, parent)
+		if err != nil {
+			return err
+		}
+		comp.NatGateways = append(comp.NatGateways, nat)
+		app, err := r.table(App, zone, comp.AppSubnets[i], func(a *ec2.RouteArgs) { a.NatGatewayId = nat.ID() })
+		if err != nil {
+			return err
+		}
+		comp.AppRouteTables = append(comp.AppRouteTables, app)
+		data, err := r.table(Data, zone, comp.DataSubnets[i], nil)
+		if err != nil {
+			return err
+		}
+		comp.DataRouteTables = append(comp.DataRouteTables, data)
+	}
+	return nil
+}
+
+// newNatGateway creates the NAT gateway of a zone, with its Elastic IP, in the zone's public subnet.
+func newNatGateway(ctx *pulumi.Context, name, zone string, public *ec2.Subnet, igw *ec2.InternetGateway, common map[string]string, parent pulumi.ResourceOrInvokeOption) (*ec2.NatGateway, error) {
+	eipName := fmt.Sprintf("%s-nat-eip-%s", name, zone)
+	eip, err := ec2.NewEip(ctx, eipName, &ec2.EipArgs{
+		Domain: pulumi.String("vpc"),
+		Tags:   awstags.With(common, "Name", eipName, "zone", zone),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
+	if err != nil {
+		return nil, fmt.Errorf("creating elastic IP %s: %w", eipName, err)
+	}
+	natName := fmt.Sprintf("%s-nat-%s", name, zone)
+	nat, err := ec2.NewNatGateway(ctx, natName, &ec2.NatGatewayArgs{
+		AllocationId: eip.AllocationId,
+		SubnetId:     public.ID(),
+		Tags:         awstags.With(common, "Name", natName, "zone", zone),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
+	if err != nil {
+		return nil, fmt.Errorf("creating NAT gateway %s: %w", natName, err)
+	}
+	return nat, nil
 }
 
 // newFlowLogs sends every flow of the VPC (accepted and rejected) to a CloudWatch log group, through a

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ess-ha/ess-ha/components/network"
 	"github.com/ess-ha/ess-ha/internal/mocks"
+	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
 
 var zones = []string{"us-east-1a", "us-east-1b", "us-east-1c"}
@@ -39,14 +40,6 @@ func defaultArgs() *network.NetworkArgs {
 	}
 }
 
-func str(r *mocks.Registration, key string) string {
-	v, ok := r.Inputs[resource.PropertyKey(key)]
-	if !ok || !v.IsString() {
-		return ""
-	}
-	return v.StringValue()
-}
-
 func tag(r *mocks.Registration, key string) string {
 	v, ok := r.Inputs["tags"]
 	if !ok || !v.IsObject() {
@@ -71,14 +64,8 @@ func strs(r *mocks.Registration, key string) []string {
 	return out
 }
 
-func only(t *testing.T, m *mocks.Mocks, typ string) *mocks.Registration {
-	t.Helper()
-	regs := m.ByType(typ)
-	require.Len(t, regs, 1, "exactly one %s", typ)
-	return regs[0]
-}
-
 func TestSubnetCIDR(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		vpc  string
 		tier network.Tier
@@ -138,6 +125,7 @@ func TestSubnetCIDR(t *testing.T) {
 }
 
 func TestRegionOfZones(t *testing.T) {
+	t.Parallel()
 	r, err := network.RegionOfZones([]string{"eu-west-3a", "eu-west-3b"})
 	require.NoError(t, err)
 	assert.Equal(t, "eu-west-3", r)
@@ -153,6 +141,7 @@ func TestRegionOfZones(t *testing.T) {
 }
 
 func TestNetworkArgsErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		mutate func(a *network.NetworkArgs)
@@ -194,8 +183,9 @@ func TestNetworkArgsErrors(t *testing.T) {
 }
 
 func TestNetworkParenting(t *testing.T) {
+	t.Parallel()
 	m, net := run(t, defaultArgs())
-	comp := only(t, m, "ess-ha:network:Network")
+	comp := mockstest.One(t, m, "ess-ha:network:Network")
 	assert.Equal(t, comp.URN, urnOf(t, net))
 	assert.Equal(t, "net", comp.Name)
 	assert.Equal(t, "us-east-1", net.Region)
@@ -213,15 +203,16 @@ func TestNetworkParenting(t *testing.T) {
 }
 
 func TestNetworkVPC(t *testing.T) {
+	t.Parallel()
 	m, _ := run(t, defaultArgs())
-	vpc := only(t, m, "aws:ec2/vpc:Vpc")
-	assert.Equal(t, "10.0.0.0/16", str(vpc, "cidrBlock"))
+	vpc := mockstest.One(t, m, "aws:ec2/vpc:Vpc")
+	assert.Equal(t, "10.0.0.0/16", mockstest.Str(vpc, "cidrBlock"))
 	assert.True(t, vpc.Inputs["enableDnsHostnames"].BoolValue())
 	assert.True(t, vpc.Inputs["enableDnsSupport"].BoolValue())
 	assert.Equal(t, "ess-ha", tag(vpc, "project"))
 
-	sg := only(t, m, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
-	assert.Equal(t, vpc.ID, str(sg, "vpcId"))
+	sg := mockstest.One(t, m, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+	assert.Equal(t, vpc.ID, mockstest.Str(sg, "vpcId"))
 	for _, k := range []resource.PropertyKey{"ingress", "egress"} {
 		v, ok := sg.Inputs[k]
 		if ok {
@@ -232,8 +223,9 @@ func TestNetworkVPC(t *testing.T) {
 }
 
 func TestNetworkSubnets(t *testing.T) {
+	t.Parallel()
 	m, net := run(t, defaultArgs())
-	vpc := only(t, m, "aws:ec2/vpc:Vpc")
+	vpc := mockstest.One(t, m, "aws:ec2/vpc:Vpc")
 	subnets := m.ByType("aws:ec2/subnet:Subnet")
 	require.Len(t, subnets, 9)
 	require.Len(t, net.PublicSubnets, 3)
@@ -243,12 +235,12 @@ func TestNetworkSubnets(t *testing.T) {
 	perZone := map[string][]string{}
 	var prefixes []netip.Prefix
 	for _, s := range subnets {
-		zone := str(s, "availabilityZone")
+		zone := mockstest.Str(s, "availabilityZone")
 		tier := tag(s, "tier")
 		assert.Contains(t, zones, zone)
 		assert.Equal(t, zone, tag(s, "zone"))
 		assert.Equal(t, s.Name, tag(s, "Name"))
-		assert.Equal(t, vpc.ID, str(s, "vpcId"))
+		assert.Equal(t, vpc.ID, mockstest.Str(s, "vpcId"))
 		assert.False(t, s.Inputs["mapPublicIpOnLaunch"].BoolValue(), "%s maps no public IPs", s.Name)
 		perZone[zone] = append(perZone[zone], tier)
 
@@ -266,8 +258,8 @@ func TestNetworkSubnets(t *testing.T) {
 		}
 		want, err := network.SubnetCIDR("10.0.0.0/16", tierV, slices.Index(zones, zone))
 		require.NoError(t, err)
-		assert.Equal(t, want, str(s, "cidrBlock"), s.Name)
-		p := netip.MustParsePrefix(str(s, "cidrBlock"))
+		assert.Equal(t, want, mockstest.Str(s, "cidrBlock"), s.Name)
+		p := netip.MustParsePrefix(mockstest.Str(s, "cidrBlock"))
 		for _, q := range prefixes {
 			assert.False(t, p.Overlaps(q), "%s overlaps %s", p, q)
 		}
@@ -287,20 +279,20 @@ func TestNetworkSubnets(t *testing.T) {
 	for i, z := range zones {
 		pub := urns[string(urnOf(t, net.PublicSubnets[i]))]
 		require.NotNil(t, pub)
-		assert.Equal(t, z, str(pub, "availabilityZone"))
+		assert.Equal(t, z, mockstest.Str(pub, "availabilityZone"))
 		assert.Equal(t, "public", tag(pub, "tier"))
 		app := urns[string(urnOf(t, net.AppSubnets[i]))]
 		assert.Equal(t, "app", tag(app, "tier"))
-		assert.Equal(t, z, str(app, "availabilityZone"))
+		assert.Equal(t, z, mockstest.Str(app, "availabilityZone"))
 		data := urns[string(urnOf(t, net.DataSubnets[i]))]
 		assert.Equal(t, "data", tag(data, "tier"))
-		assert.Equal(t, z, str(data, "availabilityZone"))
+		assert.Equal(t, z, mockstest.Str(data, "availabilityZone"))
 	}
 
 	// Deterministic: a second run plans the same blocks.
 	m2, _ := run(t, defaultArgs())
 	for i, s := range m2.ByType("aws:ec2/subnet:Subnet") {
-		assert.Equal(t, str(subnets[i], "cidrBlock"), str(s, "cidrBlock"))
+		assert.Equal(t, mockstest.Str(subnets[i], "cidrBlock"), mockstest.Str(s, "cidrBlock"))
 	}
 }
 
@@ -312,6 +304,7 @@ func urnOf(t *testing.T, r pulumi.Resource) resource.URN {
 }
 
 func TestNetworkRouting(t *testing.T) {
+	t.Parallel()
 	m, _ := run(t, defaultArgs())
 	byID := func(typ string) map[string]*mocks.Registration {
 		out := map[string]*mocks.Registration{}
@@ -323,18 +316,18 @@ func TestNetworkRouting(t *testing.T) {
 	subnets := byID("aws:ec2/subnet:Subnet")
 	tables := byID("aws:ec2/routeTable:RouteTable")
 	nats := byID("aws:ec2/natGateway:NatGateway")
-	igw := only(t, m, "aws:ec2/internetGateway:InternetGateway")
-	vpc := only(t, m, "aws:ec2/vpc:Vpc")
-	assert.Equal(t, vpc.ID, str(igw, "vpcId"))
+	igw := mockstest.One(t, m, "aws:ec2/internetGateway:InternetGateway")
+	vpc := mockstest.One(t, m, "aws:ec2/vpc:Vpc")
+	assert.Equal(t, vpc.ID, mockstest.Str(igw, "vpcId"))
 	require.Len(t, tables, 9, "a public, an app and a data route table per AZ")
 
 	// Every subnet is associated with exactly one route table of its own tier and AZ.
 	assoc := map[string]string{}
 	for _, a := range m.ByType("aws:ec2/routeTableAssociation:RouteTableAssociation") {
-		sid := str(a, "subnetId")
+		sid := mockstest.Str(a, "subnetId")
 		_, dup := assoc[sid]
 		assert.False(t, dup, "subnet %s is associated once", sid)
-		assoc[sid] = str(a, "routeTableId")
+		assoc[sid] = mockstest.Str(a, "routeTableId")
 	}
 	for id, s := range subnets {
 		rtID, ok := assoc[id]
@@ -343,7 +336,7 @@ func TestNetworkRouting(t *testing.T) {
 		require.NotNil(t, rt, "subnet %s's route table is one of the network's", s.Name)
 		assert.NotEqual(t, vpc.Outputs["mainRouteTableId"].StringValue(), rtID)
 		assert.Equal(t, tag(s, "tier"), tag(rt, "tier"), s.Name)
-		assert.Equal(t, str(s, "availabilityZone"), tag(rt, "zone"), s.Name)
+		assert.Equal(t, mockstest.Str(s, "availabilityZone"), tag(rt, "zone"), s.Name)
 	}
 
 	// One NAT per AZ, in that AZ's public subnet, with an elastic IP.
@@ -352,33 +345,33 @@ func TestNetworkRouting(t *testing.T) {
 	require.Len(t, eips, 3)
 	natZones := map[string]string{}
 	for id, n := range nats {
-		s := subnets[str(n, "subnetId")]
+		s := subnets[mockstest.Str(n, "subnetId")]
 		require.NotNil(t, s, "NAT %s is in a subnet of the network", n.Name)
 		assert.Equal(t, "public", tag(s, "tier"))
-		assert.Equal(t, tag(n, "zone"), str(s, "availabilityZone"))
-		assert.Contains(t, eips, str(n, "allocationId"))
+		assert.Equal(t, tag(n, "zone"), mockstest.Str(s, "availabilityZone"))
+		assert.Contains(t, eips, mockstest.Str(n, "allocationId"))
 		assert.Contains(t, n.Dependencies, igw.URN, "NAT waits for the internet gateway")
-		natZones[id] = str(s, "availabilityZone")
+		natZones[id] = mockstest.Str(s, "availabilityZone")
 	}
 	for _, e := range eips {
-		assert.Equal(t, "vpc", str(e, "domain"))
+		assert.Equal(t, "vpc", mockstest.Str(e, "domain"))
 	}
 	assert.ElementsMatch(t, zones, mapValues(natZones))
 
 	// Routes: the IGW only from public tables; app tables to their own AZ's NAT; data tables nothing.
 	defaults := map[string]*mocks.Registration{}
 	for _, r := range m.ByType("aws:ec2/route:Route") {
-		rt := tables[str(r, "routeTableId")]
+		rt := tables[mockstest.Str(r, "routeTableId")]
 		require.NotNil(t, rt)
-		assert.Equal(t, "0.0.0.0/0", str(r, "destinationCidrBlock"))
-		defaults[str(r, "routeTableId")] = r
+		assert.Equal(t, "0.0.0.0/0", mockstest.Str(r, "destinationCidrBlock"))
+		defaults[mockstest.Str(r, "routeTableId")] = r
 		switch tag(rt, "tier") {
 		case "public":
-			assert.Equal(t, igw.ID, str(r, "gatewayId"))
-			assert.Empty(t, str(r, "natGatewayId"))
+			assert.Equal(t, igw.ID, mockstest.Str(r, "gatewayId"))
+			assert.Empty(t, mockstest.Str(r, "natGatewayId"))
 		case "app":
-			assert.Empty(t, str(r, "gatewayId"), "app tables never reach the IGW")
-			assert.Equal(t, tag(rt, "zone"), natZones[str(r, "natGatewayId")], "app table %s uses its own AZ's NAT", rt.Name)
+			assert.Empty(t, mockstest.Str(r, "gatewayId"), "app tables never reach the IGW")
+			assert.Equal(t, tag(rt, "zone"), natZones[mockstest.Str(r, "natGatewayId")], "app table %s uses its own AZ's NAT", rt.Name)
 		default:
 			t.Errorf("route table %s (tier %s) must have no default route", rt.Name, tag(rt, "tier"))
 		}
@@ -402,19 +395,20 @@ func mapValues(m map[string]string) []string {
 }
 
 func TestNetworkFlowLogs(t *testing.T) {
+	t.Parallel()
 	m, _ := run(t, defaultArgs())
-	vpc := only(t, m, "aws:ec2/vpc:Vpc")
-	fl := only(t, m, "aws:ec2/flowLog:FlowLog")
-	group := only(t, m, "aws:cloudwatch/logGroup:LogGroup")
-	role := only(t, m, "aws:iam/role:Role")
-	policy := only(t, m, "aws:iam/rolePolicy:RolePolicy")
+	vpc := mockstest.One(t, m, "aws:ec2/vpc:Vpc")
+	fl := mockstest.One(t, m, "aws:ec2/flowLog:FlowLog")
+	group := mockstest.One(t, m, "aws:cloudwatch/logGroup:LogGroup")
+	role := mockstest.One(t, m, "aws:iam/role:Role")
+	policy := mockstest.One(t, m, "aws:iam/rolePolicy:RolePolicy")
 
-	assert.Equal(t, vpc.ID, str(fl, "vpcId"))
-	assert.Equal(t, "ALL", str(fl, "trafficType"))
-	assert.Equal(t, "cloud-watch-logs", str(fl, "logDestinationType"))
+	assert.Equal(t, vpc.ID, mockstest.Str(fl, "vpcId"))
+	assert.Equal(t, "ALL", mockstest.Str(fl, "trafficType"))
+	assert.Equal(t, "cloud-watch-logs", mockstest.Str(fl, "logDestinationType"))
 	groupArn := group.Outputs["arn"].StringValue()
-	assert.Equal(t, groupArn, str(fl, "logDestination"))
-	assert.Equal(t, role.Outputs["arn"].StringValue(), str(fl, "iamRoleArn"))
+	assert.Equal(t, groupArn, mockstest.Str(fl, "logDestination"))
+	assert.Equal(t, role.Outputs["arn"].StringValue(), mockstest.Str(fl, "iamRoleArn"))
 	assert.Equal(t, 90.0, group.Inputs["retentionInDays"].NumberValue())
 
 	var trust struct {
@@ -424,7 +418,7 @@ func TestNetworkFlowLogs(t *testing.T) {
 			Condition map[string]map[string]string
 		}
 	}
-	require.NoError(t, json.Unmarshal([]byte(str(role, "assumeRolePolicy")), &trust))
+	require.NoError(t, json.Unmarshal([]byte(mockstest.Str(role, "assumeRolePolicy")), &trust))
 	require.Len(t, trust.Statement, 1)
 	assert.Equal(t, "vpc-flow-logs.amazonaws.com", trust.Statement[0].Principal["Service"])
 	assert.Equal(t, "sts:AssumeRole", trust.Statement[0].Action)
@@ -436,8 +430,8 @@ func TestNetworkFlowLogs(t *testing.T) {
 			Resource any
 		}
 	}
-	assert.Equal(t, role.Outputs["name"].StringValue(), str(policy, "role"))
-	require.NoError(t, json.Unmarshal([]byte(str(policy, "policy")), &doc))
+	assert.Equal(t, role.Outputs["name"].StringValue(), mockstest.Str(policy, "role"))
+	require.NoError(t, json.Unmarshal([]byte(mockstest.Str(policy, "policy")), &doc))
 	for _, s := range doc.Statement {
 		assert.NotEqual(t, "*", s.Resource, "no statement on every resource")
 		if rs, ok := s.Resource.([]any); ok {
@@ -449,8 +443,9 @@ func TestNetworkFlowLogs(t *testing.T) {
 }
 
 func TestNetworkEndpoints(t *testing.T) {
+	t.Parallel()
 	m, net := run(t, defaultArgs())
-	vpc := only(t, m, "aws:ec2/vpc:Vpc")
+	vpc := mockstest.One(t, m, "aws:ec2/vpc:Vpc")
 	var appIDs []string
 	var appURNs []resource.URN
 	for _, s := range m.ByType("aws:ec2/subnet:Subnet") {
@@ -481,17 +476,17 @@ func TestNetworkEndpoints(t *testing.T) {
 
 	services := map[string]*mocks.Registration{}
 	for _, ep := range m.ByType("aws:ec2/vpcEndpoint:VpcEndpoint") {
-		assert.Equal(t, vpc.ID, str(ep, "vpcId"))
-		services[str(ep, "serviceName")] = ep
+		assert.Equal(t, vpc.ID, mockstest.Str(ep, "vpcId"))
+		services[mockstest.Str(ep, "serviceName")] = ep
 	}
 	s3 := services["com.amazonaws.us-east-1.s3"]
 	require.NotNil(t, s3, "S3 gateway endpoint")
-	assert.Equal(t, "Gateway", str(s3, "vpcEndpointType"))
+	assert.Equal(t, "Gateway", mockstest.Str(s3, "vpcEndpointType"))
 	assert.ElementsMatch(t, privateTables, strs(s3, "routeTableIds"))
 	for _, svc := range []string{"ecr.api", "ecr.dkr", "secretsmanager", "logs", "ssm", "ssmmessages", "ec2messages"} {
 		ep := services["com.amazonaws.us-east-1."+svc]
 		require.NotNil(t, ep, "interface endpoint for %s", svc)
-		assert.Equal(t, "Interface", str(ep, "vpcEndpointType"))
+		assert.Equal(t, "Interface", mockstest.Str(ep, "vpcEndpointType"))
 		assert.True(t, ep.Inputs["privateDnsEnabled"].BoolValue())
 		assert.Equal(t, appIDs, strs(ep, "subnetIds"), "%s is in the app subnet of every AZ", svc)
 		assert.ElementsMatch(t, appURNs, ep.PropertyDependencies["subnetIds"], "%s depends on exactly the app subnets", svc)
@@ -502,6 +497,7 @@ func TestNetworkEndpoints(t *testing.T) {
 }
 
 func TestNetworkRegionFromZones(t *testing.T) {
+	t.Parallel()
 	args := defaultArgs()
 	args.Zones = []string{"eu-central-1a", "eu-central-1b"}
 	args.VpcCidr = "10.20.0.0/20"
@@ -511,17 +507,18 @@ func TestNetworkRegionFromZones(t *testing.T) {
 	assert.Len(t, m.ByType("aws:ec2/natGateway:NatGateway"), 2)
 	found := false
 	for _, ep := range m.ByType("aws:ec2/vpcEndpoint:VpcEndpoint") {
-		assert.Regexp(t, `^com\.amazonaws\.eu-central-1\.`, str(ep, "serviceName"))
+		assert.Regexp(t, `^com\.amazonaws\.eu-central-1\.`, mockstest.Str(ep, "serviceName"))
 		found = true
 	}
 	assert.True(t, found)
 	for _, s := range m.ByType("aws:ec2/subnet:Subnet") {
-		assert.Regexp(t, `^10\.20\.`, str(s, "cidrBlock"))
-		assert.Regexp(t, `/25$`, str(s, "cidrBlock"))
+		assert.Regexp(t, `^10\.20\.`, mockstest.Str(s, "cidrBlock"))
+		assert.Regexp(t, `/25$`, mockstest.Str(s, "cidrBlock"))
 	}
 }
 
 func TestIDs(t *testing.T) {
+	t.Parallel()
 	m := mocks.New("ess-ha", "test", "us-east-1")
 	err := m.Run(nil, func(ctx *pulumi.Context) error {
 		n, err := network.NewNetwork(ctx, "net", defaultArgs())

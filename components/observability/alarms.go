@@ -10,6 +10,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/ess-ha/ess-ha/components/internal/secure"
 )
 
 // Thresholds the alarms use when AlarmsArgs leaves them unset.
@@ -144,6 +146,34 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 	}
 	comp.TopicArn, comp.KmsKeyArn = topic.Arn, key.Arn
 
+	specs := loadBalancerAlarms(name, args)
+	specs = append(specs, essAlarm(args))
+	specs = append(specs, databaseAlarms(args)...)
+	specs = append(specs, cacheAlarms(args)...)
+	actions := pulumi.Array{topic.Arn}
+	alarmArns := pulumi.StringArray{}
+	for _, s := range specs {
+		a, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+s.suffix, s.args(actions, tags), parent)
+		if err != nil {
+			return nil, fmt.Errorf("alarms %s: creating alarm %s: %w", name, s.suffix, err)
+		}
+		alarmArns = append(alarmArns, a.Arn)
+	}
+	comp.AlarmArns = alarmArns.ToStringArrayOutput()
+
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"topicArn":  comp.TopicArn,
+		"kmsKeyArn": comp.KmsKeyArn,
+		"alarmArns": comp.AlarmArns,
+	}); err != nil {
+		return nil, fmt.Errorf("alarms %s: registering outputs: %w", name, err)
+	}
+	return comp, nil
+}
+
+// loadBalancerAlarms watches each load balancer: its 5XX responses, its targets' 5XX responses, and
+// each ess target group's unhealthy hosts behind it.
+func loadBalancerAlarms(name string, args *AlarmsArgs) []alarm {
 	var specs []alarm
 	lbCount := args.LoadBalancerCount
 	if lbCount == 0 {
@@ -185,7 +215,12 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 			})
 		}
 	}
-	specs = append(specs, alarm{
+	return specs
+}
+
+// essAlarm fires when the ess pool has fewer in-service instances than AZs.
+func essAlarm(args *AlarmsArgs) alarm {
+	return alarm{
 		suffix:      "ess-in-service",
 		description: fmt.Sprintf("The ess pool has fewer in-service instances than AZs (%d): an AZ may have no ess instance.", args.Zones),
 		namespace:   "AWS/AutoScaling", metric: "GroupInServiceInstances", statistic: "Minimum",
@@ -193,14 +228,18 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 		period:     60, evaluations: 3, datapoints: 3,
 		comparison: "LessThanThreshold", threshold: float64(args.Zones),
 		missing: missingBreaching, // no data means no group metrics: assume the worst
-	})
+	}
+}
+
+// databaseAlarms watch the database's CPU, free storage and connections.
+func databaseAlarms(args *AlarmsArgs) []alarm {
 	conns := args.DatabaseConnectionsThreshold
 	if conns == 0 {
 		conns = DefaultDatabaseConnectionsThreshold
 	}
 	db := pulumi.StringMap{"DBInstanceIdentifier": args.DatabaseIdentifier}
-	specs = append(specs,
-		alarm{
+	return []alarm{
+		{
 			suffix: "db-cpu", description: "The database's CPU utilization is above 80% for 15 minutes.",
 			namespace: "AWS/RDS", metric: "CPUUtilization", statistic: "Average", dimensions: db,
 			period: 300, evaluations: 3, datapoints: 3, comparison: "GreaterThanThreshold", threshold: 80,
@@ -218,7 +257,12 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 			period: 300, evaluations: 2, datapoints: 2, comparison: "GreaterThanThreshold", threshold: float64(conns),
 			missing: missingMissing,
 		},
-	)
+	}
+}
+
+// cacheAlarms watch every member cluster of the cache: engine CPU, memory and replication lag.
+func cacheAlarms(args *AlarmsArgs) []alarm {
+	var specs []alarm
 	members := args.CacheClusters
 	if members == 0 {
 		members = DefaultCacheClusters
@@ -246,26 +290,7 @@ func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulum
 			},
 		)
 	}
-
-	actions := pulumi.Array{topic.Arn}
-	alarmArns := pulumi.StringArray{}
-	for _, s := range specs {
-		a, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+s.suffix, s.args(actions, tags), parent)
-		if err != nil {
-			return nil, fmt.Errorf("alarms %s: creating alarm %s: %w", name, s.suffix, err)
-		}
-		alarmArns = append(alarmArns, a.Arn)
-	}
-	comp.AlarmArns = alarmArns.ToStringArrayOutput()
-
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"topicArn":  comp.TopicArn,
-		"kmsKeyArn": comp.KmsKeyArn,
-		"alarmArns": comp.AlarmArns,
-	}); err != nil {
-		return nil, fmt.Errorf("alarms %s: registering outputs: %w", name, err)
-	}
-	return comp, nil
+	return specs
 }
 
 // args returns the alarm's arguments; it notifies actions on ALARM and on OK (none when empty).
@@ -307,15 +332,9 @@ func newAlarmTopic(ctx *pulumi.Context, name, email string, tags pulumi.StringMa
 	policy := pulumi.All(caller.AccountId(), caller.Arn()).ApplyT(func(v []any) (string, error) {
 		return TopicKeyPolicy(partitionOf(v[1].(string)), v[0].(string))
 	}).(pulumi.StringOutput)
-	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
-		Description:          pulumi.Sprintf("ess-ha %s: encrypts the alarm topic", name),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Policy:               policy,
-		Tags:                 tags,
-	}, opts...)
+	key, err := secure.NewPolicyKey(ctx, name, pulumi.Sprintf("ess-ha %s: encrypts the alarm topic", name), policy, tags, opts...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("creating the KMS key: %w", err)
+		return nil, nil, err
 	}
 	topic, err := sns.NewTopic(ctx, name+"-topic", &sns.TopicArgs{
 		KmsMasterKeyId: key.Arn,

@@ -54,6 +54,7 @@ func dims(r *mocks.Registration) map[string]string {
 }
 
 func TestDependencyAlarmsFireWhenTheMetricsStop(t *testing.T) {
+	t.Parallel()
 	m, comp, err := runDependencyAlarms(t, dependencyArgs())
 	require.NoError(t, err)
 	alarms := alarmByName(t, m)
@@ -105,6 +106,7 @@ func TestDependencyAlarmsFireWhenTheMetricsStop(t *testing.T) {
 // extended statistics), and one metric (no metric math).
 // https://docs.aws.amazon.com/Route53/latest/APIReference/API_AlarmIdentifier.html
 func TestDependencyAlarmsAreWhatRoute53Follows(t *testing.T) {
+	t.Parallel()
 	m, _, err := runDependencyAlarms(t, dependencyArgs())
 	require.NoError(t, err)
 	for name, a := range alarmByName(t, m) {
@@ -119,6 +121,7 @@ func TestDependencyAlarmsAreWhatRoute53Follows(t *testing.T) {
 }
 
 func TestDependencyAlarmsSingleInstanceAndDefaults(t *testing.T) {
+	t.Parallel()
 	args := dependencyArgs()
 	args.DatabaseClusterIdentifier, args.DatabaseInstanceIdentifier = nil, pulumi.String("ess-db")
 	args.CacheClusters = 0
@@ -135,6 +138,7 @@ func TestDependencyAlarmsSingleInstanceAndDefaults(t *testing.T) {
 }
 
 func TestDependencyAlarmsRejectsBadArgs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		mutate func(*DependencyAlarmsArgs) *DependencyAlarmsArgs

@@ -79,6 +79,7 @@ func route53Alarms(t *testing.T, m *mocks.Mocks, topicArn string) map[string]*mo
 }
 
 func TestHealthCheckAlarmsInUSEast1NotifyTheRegionsTopic(t *testing.T) {
+	t.Parallel()
 	m, comp, err := runHealthCheckAlarms(t, healthCheckArgs("us-east-1"), false)
 	require.NoError(t, err)
 	assert.Empty(t, m.ByType("aws:sns/topic:Topic"), "the region's topic is in us-east-1 already")
@@ -112,6 +113,7 @@ func TestHealthCheckAlarmsInUSEast1NotifyTheRegionsTopic(t *testing.T) {
 }
 
 func TestHealthCheckAlarmsElsewhereGetATopicInUSEast1(t *testing.T) {
+	t.Parallel()
 	args := healthCheckArgs("us-west-2")
 	args.LoadBalancerHealthCheckID = nil
 	m, comp, err := runHealthCheckAlarms(t, args, true)
@@ -151,6 +153,7 @@ func TestHealthCheckAlarmsElsewhereGetATopicInUSEast1(t *testing.T) {
 }
 
 func TestHealthCheckAlarmsRejectsBadArgs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		region string

@@ -15,9 +15,9 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/ess-ha/ess-ha/components/internal/secure"
 	"github.com/ess-ha/ess-ha/internal/awsname"
 )
 
@@ -98,15 +98,9 @@ func NewLogs(ctx *pulumi.Context, name string, args *LogsArgs, opts ...pulumi.Re
 	policy := pulumi.All(caller.AccountId(), caller.Arn()).ApplyT(func(v []any) (string, error) {
 		return LogsKeyPolicy(partitionOf(v[1].(string)), args.Region, v[0].(string), groupNames)
 	}).(pulumi.StringOutput)
-	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
-		Description:          pulumi.Sprintf("ess-ha %s: encrypts the CloudWatch log groups", name),
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Policy:               policy,
-		Tags:                 tags,
-	}, parent)
+	key, err := secure.NewPolicyKey(ctx, name, pulumi.Sprintf("ess-ha %s: encrypts the CloudWatch log groups", name), policy, tags, parent)
 	if err != nil {
-		return nil, fmt.Errorf("logs %s: creating the KMS key: %w", name, err)
+		return nil, fmt.Errorf("logs %s: %w", name, err)
 	}
 	comp.KmsKeyArn = key.Arn
 

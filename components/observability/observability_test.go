@@ -54,6 +54,7 @@ func statements(t *testing.T, policy string) map[string]statement {
 }
 
 func TestLogs(t *testing.T) {
+	t.Parallel()
 	m := mocks.New("ess-ha", "test", "us-east-1")
 	var logs *Logs
 	err := m.Run(nil, func(ctx *pulumi.Context) error {
@@ -92,6 +93,7 @@ func TestLogs(t *testing.T) {
 }
 
 func TestLogsRejectsBadArgs(t *testing.T) {
+	t.Parallel()
 	good := func() *LogsArgs {
 		return &LogsArgs{Groups: map[string]string{"a": "/g/a"}, RetentionDays: 30, Region: "us-east-1"}
 	}
@@ -179,6 +181,7 @@ func alarmsByMetric(t *testing.T, m *mocks.Mocks, topicArn string) map[string][]
 }
 
 func TestAlarms(t *testing.T) {
+	t.Parallel()
 	m, comp, err := runAlarms(t, alarmArgs())
 	require.NoError(t, err)
 
@@ -253,6 +256,7 @@ func TestAlarms(t *testing.T) {
 }
 
 func TestAlarmsDefaults(t *testing.T) {
+	t.Parallel()
 	args := alarmArgs()
 	args.LoadBalancerArnSuffixes = pulumi.ToStringArray([]string{"app/lb-a/0123456789abcdef"})
 	args.LoadBalancerCount, args.CacheClusters, args.Email = 0, 0, ""
@@ -267,6 +271,7 @@ func TestAlarmsDefaults(t *testing.T) {
 }
 
 func TestAlarmsRejectsBadArgs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		mutate func(*AlarmsArgs) *AlarmsArgs
@@ -293,6 +298,7 @@ func TestAlarmsRejectsBadArgs(t *testing.T) {
 }
 
 func TestAlarmsLoadBalancerCountMustMatch(t *testing.T) {
+	t.Parallel()
 	args := alarmArgs()
 	args.LoadBalancerCount = 0 // but two load balancers are listed
 	_, _, err := runAlarms(t, args)

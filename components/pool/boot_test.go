@@ -14,8 +14,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/ess-ha/ess-ha/internal/config"
 )
 
 // The boot tests run the generated user data with bash, against stand-ins for the programs it calls
@@ -157,7 +155,7 @@ func runBoot(t *testing.T, script string, params map[string][]string, secrets ma
 	path := filepath.Join(dir, "user-data.sh")
 	require.NoError(t, os.WriteFile(path, []byte(script), 0o700))
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", path)
 	cmd.Env = append([]string{"PATH=" + bin + ":/usr/local/bin:/usr/bin:/bin", "FAKE=" + dir, "HOME=" + dir}, env...)
@@ -172,7 +170,7 @@ func runBoot(t *testing.T, script string, params map[string][]string, secrets ma
 
 func essBootScript(t *testing.T, region string) string {
 	t.Helper()
-	p := config.Defaults().EssPool
+	p := essPool()
 	urls, logs := map[string]string{}, map[string]string{}
 	for _, c := range p.Containers {
 		urls[c.Repository] = "123456789012.dkr.ecr." + region + ".amazonaws.com/" + c.Repository
@@ -186,6 +184,7 @@ func essBootScript(t *testing.T, region string) string {
 var lifecycleArgs = "--region us-east-1 --lifecycle-hook-name " + LaunchHookName + " --auto-scaling-group-name " + bootGroup + " --instance-id " + bootInstanceID
 
 func TestBootWaitsForImagesThenGoesInService(t *testing.T) {
+	t.Parallel()
 	secrets := map[string]string{
 		dbSecretArn:    `{"username":"ess","password":"` + dbPassword + `"}`,
 		cacheSecretArn: cacheToken,
@@ -296,6 +295,7 @@ func TestBootWaitsForImagesThenGoesInService(t *testing.T) {
 }
 
 func TestBootReadsSecretsFromItsOwnRegionOnly(t *testing.T) {
+	t.Parallel()
 	// The parameter first holds the ARN of the peer region's secret (or nothing usable), then this
 	// region's: the instance never reads the peer's secret and waits for its own.
 	params := map[string][]string{
@@ -322,6 +322,7 @@ func TestBootReadsSecretsFromItsOwnRegionOnly(t *testing.T) {
 }
 
 func TestBootWaitsForMissingSecretFields(t *testing.T) {
+	t.Parallel()
 	// A secret without the field is retried (and never half-written) until the field is there: here
 	// the parameter moves on to a complete secret.
 	other := strings.Replace(dbSecretArn, "AbCdEf", "GhIjKl", 1)
@@ -343,6 +344,7 @@ func TestBootWaitsForMissingSecretFields(t *testing.T) {
 }
 
 func TestBootAbandonsTheLaunchOnError(t *testing.T) {
+	t.Parallel()
 	params := map[string][]string{
 		"/ess-ha/test/database/secret-arn":         {dbSecretArn},
 		"/ess-ha/test/cache/auth-token-secret-arn": {cacheSecretArn},
@@ -361,7 +363,8 @@ func TestBootAbandonsTheLaunchOnError(t *testing.T) {
 }
 
 func TestBootWithoutSecrets(t *testing.T) {
-	p := config.Defaults().BackendPool
+	t.Parallel()
+	p := backendPool()
 	urls, logs := map[string]string{}, map[string]string{}
 	for _, c := range p.Containers {
 		urls[c.Repository] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/" + c.Repository

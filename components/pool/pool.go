@@ -19,7 +19,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/ess-ha/ess-ha/internal/awsname"
-	"github.com/ess-ha/ess-ha/internal/config"
 )
 
 // Roles of a pool; the group's "pool" tag carries it, and the policy pack relies on that tag.
@@ -45,6 +44,22 @@ const (
 	InstanceWarmup = 300
 )
 
+// Container is one container a pool runs. Its image is pulled only from the region's private ECR
+// repository named Repository.
+type Container struct {
+	// Name is the container's name on the instance; it keys the container's log group in
+	// PoolArgs.LogGroupNames. Lower-case letters, digits and hyphens, starting with a letter.
+	Name string
+	// Repository is the private ECR repository name, e.g. "inrupt/ess-ldp"; it keys
+	// PoolArgs.RepositoryURLs and PoolArgs.RepositoryArns.
+	Repository string
+	// Tag is the image tag, e.g. "2.3.1" (ECR tags are immutable).
+	Tag string
+	// Port is the host port the container listens on, 0 for none. The ess pool admits the load
+	// balancers on every container port.
+	Port int
+}
+
 // PoolArgs configures a Pool.
 type PoolArgs struct {
 	// Role is RoleEss or RoleBackend.
@@ -67,7 +82,7 @@ type PoolArgs struct {
 	// CPUTargetPercent is the average CPU utilization (percent) the target tracking scaling policy keeps
 	// the group at, between its minimum and MaxSize; 0 means DefaultCPUTargetPercent.
 	CPUTargetPercent float64
-	Containers       []config.Container
+	Containers       []Container
 	// RepositoryURLs and RepositoryArns are the private ECR repositories, keyed by repository name.
 	RepositoryURLs map[string]pulumi.StringOutput
 	RepositoryArns map[string]pulumi.StringOutput
@@ -309,7 +324,8 @@ func (a *PoolArgs) sizes() (minSize, desired int) {
 	return minSize, desired
 }
 
-// NewPool creates the Pool component.
+// NewPool creates the Pool component: its IAM role, its security group, its launch template, and its
+// auto-scaling group with the launch lifecycle hook and the scaling policy.
 func NewPool(ctx *pulumi.Context, name string, args *PoolArgs, opts ...pulumi.ResourceOption) (*Pool, error) {
 	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("pool %s: %w", name, err)
@@ -319,26 +335,64 @@ func NewPool(ctx *pulumi.Context, name string, args *PoolArgs, opts ...pulumi.Re
 		return nil, fmt.Errorf("registering pool %s: %w", name, err)
 	}
 	parent := pulumi.Parent(comp)
-	ess := args.Role == RoleEss
-	partition := partitionOf(args.Region)
-	path, _ := NormalizePath("PoolArgs.ParameterPath", args.ParameterPath) // validated above
+	tagMap := poolTags(name, args)
+	tags := pulumi.ToStringMap(tagMap)
+
+	role, profile, err := newInstanceRole(ctx, name, args, tags, parent)
+	if err != nil {
+		return nil, fmt.Errorf("pool %s: %w", name, err)
+	}
+	sg, err := newSecurityGroup(ctx, name, args, tags, parent)
+	if err != nil {
+		return nil, fmt.Errorf("pool %s: %w", name, err)
+	}
+	lt, err := newLaunchTemplate(ctx, name, args, profile, sg, tags, parent)
+	if err != nil {
+		return nil, fmt.Errorf("pool %s: %w", name, err)
+	}
+	group, err := newGroup(ctx, name, args, lt, role, tagMap, parent)
+	if err != nil {
+		return nil, fmt.Errorf("pool %s: %w", name, err)
+	}
+
+	comp.GroupName, comp.SecurityGroupID, comp.RoleArn, comp.LaunchTemplateID = group.Name, sg.ID(), role.Arn, lt.ID()
+	comp.role = role
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"groupName":        comp.GroupName,
+		"securityGroupId":  comp.SecurityGroupID,
+		"roleArn":          comp.RoleArn,
+		"launchTemplateId": comp.LaunchTemplateID,
+	}); err != nil {
+		return nil, fmt.Errorf("pool %s: registering outputs: %w", name, err)
+	}
+	return comp, nil
+}
+
+// poolTags are the tags of every pool resource and instance: the common tags, Name, and PoolTagKey
+// with the pool's role.
+func poolTags(name string, args *PoolArgs) map[string]string {
 	tagMap := map[string]string{}
 	for k, v := range args.Tags {
 		tagMap[k] = v
 	}
 	tagMap["Name"] = name
 	tagMap[PoolTagKey] = args.Role
-	tags := pulumi.ToStringMap(tagMap)
+	return tagMap
+}
 
-	// IAM: the instances pull their images, write their logs, read their settings and secrets, and
-	// are reachable through SSM Session Manager, nothing else.
+// newInstanceRole creates the instances' role and instance profile. The instances pull their images,
+// write their logs, read their settings and secrets (InstancePolicy), and are reachable through SSM
+// Session Manager, nothing else.
+func newInstanceRole(ctx *pulumi.Context, name string, args *PoolArgs, tags pulumi.StringMap, parent pulumi.ResourceOption) (*iam.Role, *iam.InstanceProfile, error) {
+	partition := partitionOf(args.Region)
+	path, _ := NormalizePath("PoolArgs.ParameterPath", args.ParameterPath) // validated by NewPool
 	assume, err := policyJSON([]map[string]any{{
 		"Effect":    "Allow",
 		"Principal": map[string]any{"Service": "ec2.amazonaws.com"},
 		"Action":    "sts:AssumeRole",
 	}})
 	if err != nil {
-		return nil, fmt.Errorf("pool %s: %w", name, err)
+		return nil, nil, err
 	}
 	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
 		Description:      pulumi.Sprintf("ess-ha %s pool instances", args.Role),
@@ -346,13 +400,13 @@ func NewPool(ctx *pulumi.Context, name string, args *PoolArgs, opts ...pulumi.Re
 		Tags:             tags,
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("pool %s: creating the IAM role: %w", name, err)
+		return nil, nil, fmt.Errorf("creating the IAM role: %w", err)
 	}
 	if _, err := iam.NewRolePolicyAttachment(ctx, name+"-ssm-core", &iam.RolePolicyAttachmentArgs{
 		Role:      role.Name,
 		PolicyArn: pulumi.Sprintf("arn:%s:iam::aws:policy/AmazonSSMManagedInstanceCore", partition),
 	}, parent); err != nil {
-		return nil, fmt.Errorf("pool %s: attaching AmazonSSMManagedInstanceCore: %w", name, err)
+		return nil, nil, fmt.Errorf("attaching AmazonSSMManagedInstanceCore: %w", err)
 	}
 	repos := poolRepositories(args.Containers)
 	var inputs []any
@@ -377,27 +431,31 @@ func NewPool(ctx *pulumi.Context, name string, args *PoolArgs, opts ...pulumi.Re
 		Role:   role.Name,
 		Policy: policy,
 	}, parent); err != nil {
-		return nil, fmt.Errorf("pool %s: creating the IAM policy: %w", name, err)
+		return nil, nil, fmt.Errorf("creating the IAM policy: %w", err)
 	}
 	profile, err := iam.NewInstanceProfile(ctx, name+"-profile", &iam.InstanceProfileArgs{
 		Role: role.Name,
 		Tags: tags,
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("pool %s: creating the instance profile: %w", name, err)
+		return nil, nil, fmt.Errorf("creating the instance profile: %w", err)
 	}
+	return role, profile, nil
+}
 
-	// Network: the ess pool is reachable from the load balancers' group on its container ports only;
-	// the backend pool is not reachable at all.
+// newSecurityGroup creates the instances' security group: the ess pool is reachable from the load
+// balancers' group on its container ports only, the backend pool not at all; egress is HTTPS, and each
+// of DataPorts inside the VPC.
+func newSecurityGroup(ctx *pulumi.Context, name string, args *PoolArgs, tags pulumi.StringMap, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
 	sg, err := ec2.NewSecurityGroup(ctx, name+"-sg", &ec2.SecurityGroupArgs{
 		Description: pulumi.Sprintf("ess-ha %s pool instances", args.Role),
 		VpcId:       args.VpcID,
 		Tags:        tags,
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("pool %s: creating the security group: %w", name, err)
+		return nil, fmt.Errorf("creating the security group: %w", err)
 	}
-	if ess {
+	if args.Role == RoleEss {
 		for _, port := range containerPorts(args.Containers) {
 			if _, err := vpc.NewSecurityGroupIngressRule(ctx, fmt.Sprintf("%s-ingress-%d", name, port), &vpc.SecurityGroupIngressRuleArgs{
 				SecurityGroupId:           sg.ID().ToStringOutput(),
@@ -408,7 +466,7 @@ func NewPool(ctx *pulumi.Context, name string, args *PoolArgs, opts ...pulumi.Re
 				ReferencedSecurityGroupId: args.IngressSecurityGroupID,
 				Tags:                      tags,
 			}, parent); err != nil {
-				return nil, fmt.Errorf("pool %s: creating the ingress rule for port %d: %w", name, port, err)
+				return nil, fmt.Errorf("creating the ingress rule for port %d: %w", port, err)
 			}
 		}
 	}
@@ -421,7 +479,7 @@ func NewPool(ctx *pulumi.Context, name string, args *PoolArgs, opts ...pulumi.Re
 		CidrIpv4:        pulumi.String("0.0.0.0/0"),
 		Tags:            tags,
 	}, parent); err != nil {
-		return nil, fmt.Errorf("pool %s: creating the HTTPS egress rule: %w", name, err)
+		return nil, fmt.Errorf("creating the HTTPS egress rule: %w", err)
 	}
 	var cidr pulumi.StringOutput
 	if len(args.DataPorts) > 0 {
@@ -442,32 +500,16 @@ func NewPool(ctx *pulumi.Context, name string, args *PoolArgs, opts ...pulumi.Re
 			CidrIpv4:        cidr,
 			Tags:            tags,
 		}, parent); err != nil {
-			return nil, fmt.Errorf("pool %s: creating the egress rule for port %d: %w", name, port, err)
+			return nil, fmt.Errorf("creating the egress rule for port %d: %w", port, err)
 		}
 	}
+	return sg, nil
+}
 
-	// Launch template.
-	urlInputs := make([]any, 0, len(repos)+len(args.Containers))
-	for _, r := range repos {
-		urlInputs = append(urlInputs, args.RepositoryURLs[r])
-	}
-	for _, c := range args.Containers {
-		urlInputs = append(urlInputs, args.LogGroupNames[c.Name])
-	}
-	userData := pulumi.All(urlInputs...).ApplyT(func(v []any) (string, error) {
-		urls, groups := map[string]string{}, map[string]string{}
-		for i, r := range repos {
-			urls[r] = v[i].(string)
-		}
-		for i, c := range args.Containers {
-			groups[c.Name] = v[len(repos)+i].(string)
-		}
-		script, err := UserData(args.Region, args.Containers, urls, groups, args.ParameterPath, args.Secrets...)
-		if err != nil {
-			return "", fmt.Errorf("pool %s: %w", name, err)
-		}
-		return base64.StdEncoding.EncodeToString([]byte(script)), nil
-	}).(pulumi.StringOutput)
+// newLaunchTemplate creates the instances' launch template: IMDSv2 with instance tags, an encrypted gp3
+// root volume, no public IP, no instance type (the group's mixed instances policy sets it), and the
+// user data that starts the containers.
+func newLaunchTemplate(ctx *pulumi.Context, name string, args *PoolArgs, profile *iam.InstanceProfile, sg *ec2.SecurityGroup, tags pulumi.StringMap, parent pulumi.ResourceOption) (*ec2.LaunchTemplate, error) {
 	lt, err := ec2.NewLaunchTemplate(ctx, name+"-lt", &ec2.LaunchTemplateArgs{
 		Description: pulumi.Sprintf("ess-ha %s pool", args.Role),
 		ImageId:     pulumi.String(args.AmiID),
@@ -505,15 +547,45 @@ func NewPool(ctx *pulumi.Context, name string, args *PoolArgs, opts ...pulumi.Re
 			&ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("instance"), Tags: tags},
 			&ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String("volume"), Tags: tags},
 		},
-		UserData: userData,
+		UserData: userData(name, args),
 		Tags:     tags,
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("pool %s: creating the launch template: %w", name, err)
+		return nil, fmt.Errorf("creating the launch template: %w", err)
 	}
+	return lt, nil
+}
 
-	// Auto-scaling group over every AZ's application subnet, its launch lifecycle hook and its scaling
-	// policy.
+// userData is the launch template's user data, base64-encoded: UserData's script once the
+// repositories' URLs and the log groups' names are known.
+func userData(name string, args *PoolArgs) pulumi.StringOutput {
+	repos := poolRepositories(args.Containers)
+	urlInputs := make([]any, 0, len(repos)+len(args.Containers))
+	for _, r := range repos {
+		urlInputs = append(urlInputs, args.RepositoryURLs[r])
+	}
+	for _, c := range args.Containers {
+		urlInputs = append(urlInputs, args.LogGroupNames[c.Name])
+	}
+	return pulumi.All(urlInputs...).ApplyT(func(v []any) (string, error) {
+		urls, groups := map[string]string{}, map[string]string{}
+		for i, r := range repos {
+			urls[r] = v[i].(string)
+		}
+		for i, c := range args.Containers {
+			groups[c.Name] = v[len(repos)+i].(string)
+		}
+		script, err := UserData(args.Region, args.Containers, urls, groups, args.ParameterPath, args.Secrets...)
+		if err != nil {
+			return "", fmt.Errorf("pool %s: %w", name, err)
+		}
+		return base64.StdEncoding.EncodeToString([]byte(script)), nil
+	}).(pulumi.StringOutput)
+}
+
+// newGroup creates the auto-scaling group over every AZ's application subnet, tagged (and its
+// instances at launch) with tagMap, with its launch lifecycle hook and its scaling policy.
+func newGroup(ctx *pulumi.Context, name string, args *PoolArgs, lt *ec2.LaunchTemplate, role *iam.Role, tagMap map[string]string, parent pulumi.ResourceOption) (*autoscaling.Group, error) {
 	groupTags := autoscaling.GroupTagArray{}
 	for _, k := range sortedKeys(tagMap) {
 		groupTags = append(groupTags, &autoscaling.GroupTagArgs{
@@ -523,26 +595,15 @@ func NewPool(ctx *pulumi.Context, name string, args *PoolArgs, opts ...pulumi.Re
 	group, err := autoscaling.NewGroup(ctx, name+"-asg", groupArgs(args, lt, groupTags), parent,
 		pulumi.IgnoreChanges(groupIgnoreChanges()))
 	if err != nil {
-		return nil, fmt.Errorf("pool %s: creating the auto-scaling group: %w", name, err)
+		return nil, fmt.Errorf("creating the auto-scaling group: %w", err)
 	}
 	if err := newLifecycle(ctx, name, group, role, parent); err != nil {
-		return nil, fmt.Errorf("pool %s: %w", name, err)
+		return nil, err
 	}
 	if err := newScalingPolicy(ctx, name, group, args.cpuTarget(), parent); err != nil {
-		return nil, fmt.Errorf("pool %s: %w", name, err)
+		return nil, err
 	}
-
-	comp.GroupName, comp.SecurityGroupID, comp.RoleArn, comp.LaunchTemplateID = group.Name, sg.ID(), role.Arn, lt.ID()
-	comp.role = role
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"groupName":        comp.GroupName,
-		"securityGroupId":  comp.SecurityGroupID,
-		"roleArn":          comp.RoleArn,
-		"launchTemplateId": comp.LaunchTemplateID,
-	}); err != nil {
-		return nil, fmt.Errorf("pool %s: registering outputs: %w", name, err)
-	}
-	return comp, nil
+	return group, nil
 }
 
 // InstancePolicy returns the least-privilege inline policy of a pool's instances: an ECR login token
@@ -619,7 +680,7 @@ func partitionOf(region string) string {
 }
 
 // poolRepositories returns the distinct repositories of the containers, sorted.
-func poolRepositories(containers []config.Container) []string {
+func poolRepositories(containers []Container) []string {
 	var repos []string
 	for _, c := range containers {
 		repos = append(repos, c.Repository)
@@ -628,7 +689,7 @@ func poolRepositories(containers []config.Container) []string {
 }
 
 // containerPorts returns the distinct non-zero container ports, sorted.
-func containerPorts(containers []config.Container) []int {
+func containerPorts(containers []Container) []int {
 	var ports []int
 	for _, c := range containers {
 		if c.Port > 0 {

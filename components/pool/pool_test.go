@@ -1,13 +1,11 @@
 package pool
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -15,7 +13,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ess-ha/ess-ha/internal/config"
 	"github.com/ess-ha/ess-ha/internal/mocks"
 	"github.com/ess-ha/ess-ha/internal/mocks/mockstest"
 )
@@ -23,10 +20,9 @@ import (
 const registryHost = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 
 func fakeArgs(role string) *PoolArgs {
-	defaults := config.Defaults()
-	p := defaults.EssPool
+	p := essPool()
 	if role == RoleBackend {
-		p = defaults.BackendPool
+		p = backendPool()
 	}
 	args := &PoolArgs{
 		Role:           role,
@@ -35,7 +31,7 @@ func fakeArgs(role string) *PoolArgs {
 		SubnetIDs:      pulumi.StringArray{pulumi.String("subnet-a"), pulumi.String("subnet-b").ToStringOutput(), pulumi.String("subnet-c")},
 		Zones:          3,
 		InstanceTypes:  p.InstanceTypes,
-		AmiID:          config.DefaultAMI,
+		AmiID:          testAMI,
 		MinPerZone:     p.MinPerZone,
 		MaxSize:        p.MaxSize,
 		Containers:     p.Containers,
@@ -67,41 +63,16 @@ func fakeArgs(role string) *PoolArgs {
 	return args
 }
 
-// recorder wraps the mocks to also record each resource's ignoreChanges, which mocks.Registration
-// does not keep.
-type recorder struct {
-	*mocks.Mocks
-	mu     sync.Mutex
-	ignore map[string][]string
-}
-
-func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	if args.RegisterRPC != nil {
-		r.mu.Lock()
-		r.ignore[args.Name] = args.RegisterRPC.GetIgnoreChanges()
-		r.mu.Unlock()
-	}
-	return r.Mocks.NewResource(args)
-}
-
 func run(t *testing.T, args *PoolArgs) (*mocks.Mocks, *Pool, error) {
-	m, _, comp, err := runRecorded(t, args)
-	return m, comp, err
-}
-
-func runRecorded(t *testing.T, args *PoolArgs) (*mocks.Mocks, *recorder, *Pool, error) {
 	t.Helper()
 	m := mocks.New("ess-ha", "test", "us-east-1")
-	rec := &recorder{Mocks: m, ignore: map[string][]string{}}
-	ctx, err := pulumi.NewContext(context.Background(), pulumi.RunInfo{Project: m.Project, Stack: m.Stack, Mocks: rec, Parallel: 1})
-	require.NoError(t, err)
 	var comp *Pool
-	err = pulumi.RunWithContext(ctx, func(ctx *pulumi.Context) error {
+	err := m.Run(nil, func(ctx *pulumi.Context) error {
 		var err error
 		comp, err = NewPool(ctx, "pool", args)
 		return err
 	})
-	return m, rec, comp, err
+	return m, comp, err
 }
 
 func strs(v resource.PropertyValue) []string {
@@ -159,8 +130,9 @@ func policyStatements(t *testing.T, doc string) map[string]statement {
 }
 
 func TestEssPool(t *testing.T) {
+	t.Parallel()
 	args := fakeArgs(RoleEss)
-	m, rec, comp, err := runRecorded(t, args)
+	m, comp, err := run(t, args)
 	require.NoError(t, err)
 
 	group := mockstest.One(t, m, "aws:autoscaling/group:Group")
@@ -184,7 +156,7 @@ func TestEssPool(t *testing.T) {
 	assertLaunchFirst(t, in)
 	assert.True(t, in["capacityRebalance"].BoolValue())
 	assert.Contains(t, strs(in["enabledMetrics"]), "GroupInServiceInstances", "the in-service alarm has data")
-	assertLifecycle(t, m, rec, group)
+	assertLifecycle(t, m, group)
 	assertScalingPolicy(t, m, group, DefaultCPUTargetPercent)
 
 	// Several instance types, in order of preference, on demand.
@@ -205,7 +177,7 @@ func TestEssPool(t *testing.T) {
 	assert.Equal(t, 0.0, dist["onDemandBaseCapacity"].NumberValue())
 	assert.Equal(t, 100.0, dist["onDemandPercentageAboveBaseCapacity"].NumberValue(), "on-demand only")
 	lin := lt.Inputs
-	assert.Equal(t, config.DefaultAMI, lin["imageId"].StringValue())
+	assert.Equal(t, testAMI, lin["imageId"].StringValue())
 	assert.NotContains(t, lin, resource.PropertyKey("instanceType"), "the overrides set the instance type")
 	md := lin["metadataOptions"].ObjectValue()
 	assert.Equal(t, "required", md["httpTokens"].StringValue(), "IMDSv2 only")
@@ -316,12 +288,13 @@ func TestEssPool(t *testing.T) {
 }
 
 func TestBackendPool(t *testing.T) {
-	m, rec, _, err := runRecorded(t, fakeArgs(RoleBackend))
+	t.Parallel()
+	m, _, err := run(t, fakeArgs(RoleBackend))
 	require.NoError(t, err)
 	group := mockstest.One(t, m, "aws:autoscaling/group:Group")
 	in := group.Inputs
 	assertLaunchFirst(t, in)
-	assertLifecycle(t, m, rec, group)
+	assertLifecycle(t, m, group)
 	assertScalingPolicy(t, m, group, DefaultCPUTargetPercent)
 	var types []string
 	for _, o := range in["mixedInstancesPolicy"].ObjectValue()["launchTemplate"].ObjectValue()["overrides"].ArrayValue() {
@@ -350,6 +323,7 @@ func TestBackendPool(t *testing.T) {
 }
 
 func TestPoolDataEgress(t *testing.T) {
+	t.Parallel()
 	args := fakeArgs(RoleEss)
 	args.VpcCidr = pulumi.String("10.0.0.0/16").ToStringOutput()
 	args.DataPorts = []int{6379, 5432, 5432}
@@ -387,6 +361,7 @@ func assertChildren(t *testing.T, m *mocks.Mocks) {
 }
 
 func TestPoolRejectsBadArgs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		role   string
@@ -446,7 +421,7 @@ func TestPoolRejectsBadArgs(t *testing.T) {
 		{"unknown repository arn", RoleEss, func(a *PoolArgs) *PoolArgs { delete(a.RepositoryArns, "inrupt/ess-ldp"); return a }, "PoolArgs.RepositoryArns"},
 		{"no log group", RoleEss, func(a *PoolArgs) *PoolArgs { delete(a.LogGroupNames, "ess-ldp"); return a }, "PoolArgs.LogGroupNames"},
 		{"bad tag", RoleEss, func(a *PoolArgs) *PoolArgs {
-			a.Containers = append([]config.Container(nil), a.Containers...)
+			a.Containers = append([]Container(nil), a.Containers...)
 			a.Containers[0].Tag = "2.3.1; rm -rf /"
 			return a
 		}, "tag"},
@@ -469,7 +444,8 @@ func TestPoolRejectsBadArgs(t *testing.T) {
 }
 
 func TestUserData(t *testing.T) {
-	containers := []config.Container{
+	t.Parallel()
+	containers := []Container{
 		{Name: "ess-ldp", Repository: "inrupt/ess-ldp", Tag: "2.3.1", Port: 8081},
 		{Name: "fluent-bit", Repository: "backend/fluent-bit", Tag: "3.1.4"},
 	}
@@ -512,6 +488,7 @@ func TestUserData(t *testing.T) {
 }
 
 func TestPoolAllowSecretKeys(t *testing.T) {
+	t.Parallel()
 	m := mocks.New("ess-ha", "test", "us-east-1")
 	err := m.Run(nil, func(ctx *pulumi.Context) error {
 		p, err := NewPool(ctx, "pool", fakeArgs(RoleEss))
@@ -576,7 +553,7 @@ func assertLaunchFirst(t *testing.T, in resource.PropertyMap) {
 
 // assertLifecycle checks the launch lifecycle hook, on the group and as its own resource, the group's
 // ignored changes and the instances' permission on their own group.
-func assertLifecycle(t *testing.T, m *mocks.Mocks, rec *recorder, group *mocks.Registration) {
+func assertLifecycle(t *testing.T, m *mocks.Mocks, group *mocks.Registration) {
 	t.Helper()
 	hooks := group.Inputs["initialLifecycleHooks"].ArrayValue()
 	require.Len(t, hooks, 1, "the hook exists before the group's first instance launches")
@@ -589,7 +566,7 @@ func assertLifecycle(t *testing.T, m *mocks.Mocks, rec *recorder, group *mocks.R
 	assert.GreaterOrEqual(t, heartbeat, 30.0)
 	assert.LessOrEqual(t, heartbeat, 7200.0)
 	assert.GreaterOrEqual(t, heartbeat, 5.0*HeartbeatIntervalSeconds, "several heartbeats fit in a timeout")
-	assert.ElementsMatch(t, []string{"desiredCapacity", "initialLifecycleHooks"}, rec.ignore[group.Name],
+	assert.ElementsMatch(t, []string{"desiredCapacity", "initialLifecycleHooks"}, group.IgnoreChanges,
 		"the scaling policy owns the desired capacity; a changed hook must not replace the group")
 
 	own := mockstest.One(t, m, "aws:autoscaling/lifecycleHook:LifecycleHook")
@@ -643,6 +620,7 @@ func assertNoSecretInUserData(t *testing.T, script, region string) {
 // TestPoolStateHoldsNoSecret checks that no input the pool registers (user data included) carries a
 // secret: the pool passes the names of the parameters that hold the ARNs, nothing more.
 func TestPoolStateHoldsNoSecret(t *testing.T) {
+	t.Parallel()
 	m, _, err := run(t, fakeArgs(RoleEss))
 	require.NoError(t, err)
 	for _, r := range m.Registrations() {
@@ -659,6 +637,7 @@ func TestPoolStateHoldsNoSecret(t *testing.T) {
 }
 
 func TestPoolScalingTarget(t *testing.T) {
+	t.Parallel()
 	args := fakeArgs(RoleEss)
 	args.CPUTargetPercent = 65
 	m, _, err := run(t, args)
@@ -667,7 +646,8 @@ func TestPoolScalingTarget(t *testing.T) {
 }
 
 func TestUserDataReadsSecretsInItsRegion(t *testing.T) {
-	containers := []config.Container{{Name: "ess-ldp", Repository: "inrupt/ess-ldp", Tag: "2.3.1", Port: 8081}}
+	t.Parallel()
+	containers := []Container{{Name: "ess-ldp", Repository: "inrupt/ess-ldp", Tag: "2.3.1", Port: 8081}}
 	for _, region := range []string{"us-east-1", "us-west-2"} {
 		urls := map[string]string{"inrupt/ess-ldp": "123456789012.dkr.ecr." + region + ".amazonaws.com/inrupt/ess-ldp"}
 		script, err := UserData(region, containers, urls, map[string]string{"ess-ldp": "/g"}, "/ess-ha/test/", DatabaseCredentials(), CacheAuthToken())

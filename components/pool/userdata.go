@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/ess-ha/ess-ha/internal/awsname"
-	"github.com/ess-ha/ess-ha/internal/config"
 )
 
 // EnvFile is where the user data writes the settings read from SSM; every container gets it with
@@ -80,7 +79,7 @@ func RegistryHost(region, repository, url string) (string, error) {
 // against a strict pattern, so the script needs no quoting of values, and every image reference is
 // exactly the private repository URL and the tag. The script holds no secret and no secret ARN: only
 // the names of the SSM parameters that hold the ARNs.
-func UserData(region string, containers []config.Container, repoURLs, logGroups map[string]string, parameterPath string, secrets ...SecretEnv) (string, error) {
+func UserData(region string, containers []Container, repoURLs, logGroups map[string]string, parameterPath string, secrets ...SecretEnv) (string, error) {
 	var errs []error
 	if !awsname.IsRegion(region) {
 		errs = append(errs, fmt.Errorf("region %q is not an AWS region such as us-east-1", region))
@@ -268,7 +267,7 @@ install -d -m 0700 @DIR@
 `)
 }
 
-func (s *script) pulls(hosts []string, containers []config.Container, repoURLs map[string]string) {
+func (s *script) pulls(hosts []string, containers []Container, repoURLs map[string]string) {
 	s.raw("# ecr_login: logs in to the region's private registry (a login lasts 12 hours; a wait for an\n" +
 		"# image may be longer, so every pull attempt logs in again).\n")
 	s.raw("ecr_login() {\n")
@@ -362,7 +361,7 @@ retry_forever settings
 `)
 }
 
-func (s *script) run(containers []config.Container, repoURLs, logGroups map[string]string, envFiles string) {
+func (s *script) run(containers []Container, repoURLs, logGroups map[string]string, envFiles string) {
 	for _, c := range containers {
 		ports := ""
 		if c.Port > 0 {

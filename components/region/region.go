@@ -117,69 +117,138 @@ func NewRegion(ctx *pulumi.Context, name string, args *RegionArgs, opts ...pulum
 	return r, nil
 }
 
-func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, owner *pairing.Owner) error {
-	parent := pulumi.Parent(r)
-	zones := cfg.Zones()
-	tags := map[string]string{"project": "ess-ha", "stack": ctx.Stack(), "domain": cfg.Domain}
-	parameterPath := "/ess-ha/" + ctx.Stack() + "/"
-	var err error
+// builder holds what every step of building a region shares.
+type builder struct {
+	ctx    *pulumi.Context
+	name   string
+	cfg    *config.Config
+	owner  *pairing.Owner
+	zones  []string
+	tags   map[string]string
+	parent pulumi.ResourceOrInvokeOption
+	// parameterPath is the SSM path the database and the cache publish their settings under, and the
+	// pools read them from.
+	parameterPath string
+	// repos are the ECR repositories of every container, sorted.
+	repos []string
+}
 
+// build creates the region's components, one step after the other, and collects its outputs.
+func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, owner *pairing.Owner) error {
+	b := &builder{
+		ctx: ctx, name: name, cfg: cfg, owner: owner, zones: cfg.Zones(),
+		tags:          map[string]string{"project": "ess-ha", "stack": ctx.Stack(), "domain": cfg.Domain},
+		parent:        pulumi.Parent(r),
+		parameterPath: "/ess-ha/" + ctx.Stack() + "/",
+	}
+	var err error
 	if r.Network, err = network.NewNetwork(ctx, name+"-network", &network.NetworkArgs{
-		VpcCidr: cfg.VpcCidr, Zones: zones, FlowLogRetentionDays: cfg.LogRetentionDays, Tags: tags,
-	}, parent); err != nil {
+		VpcCidr: cfg.VpcCidr, Zones: b.zones, FlowLogRetentionDays: cfg.LogRetentionDays, Tags: b.tags,
+	}, b.parent); err != nil {
 		return fmt.Errorf("creating the network: %w", err)
 	}
+	if err := r.newRegistryAndLogs(b); err != nil {
+		return err
+	}
+	if err := r.newZoneAndEdge(b); err != nil {
+		return err
+	}
+	if err := r.newPools(b); err != nil {
+		return err
+	}
+	db, err := r.newDatabase(ctx, name, cfg, owner, b.zones, b.parameterPath, b.tags)
+	if err != nil {
+		return err
+	}
+	if err := r.newCache(b, db); err != nil {
+		return err
+	}
+	if owner != nil {
+		if err := r.newPeering(ctx, name, cfg, owner, db, b.tags); err != nil {
+			return err
+		}
+	}
+	if err := r.newRouting(ctx, name, cfg, db, b.tags); err != nil {
+		return err
+	}
+	if cfg.MultiRegion() {
+		if r.Replication, err = registry.NewReplication(ctx, name+"-replication", &registry.ReplicationArgs{
+			DestinationRegion: cfg.PeerRegion, RepositoryPrefixes: repositoryPrefixes(b.repos),
+		}, b.parent); err != nil {
+			return fmt.Errorf("creating the registry's replication to %s: %w", cfg.PeerRegion, err)
+		}
+	}
+	if err := r.newAlarms(b, db); err != nil {
+		return err
+	}
+	if r.Traffic != nil {
+		if err := r.newHealthCheckAlarms(ctx, name, cfg, b.tags); err != nil {
+			return err
+		}
+	}
+	r.Outputs = r.outputs(cfg, b.zones, db)
+	return nil
+}
 
+// newRegistryAndLogs creates the private registry of every container's repository and a log group per
+// container.
+func (r *Region) newRegistryAndLogs(b *builder) error {
+	cfg := b.cfg
 	pools := []struct {
 		role string
 		cfg  config.Pool
 	}{{pool.RoleEss, cfg.EssPool}, {pool.RoleBackend, cfg.BackendPool}}
 	repoSet := map[string]bool{}
+	// One log group per container: config.Validate makes container names unique across the pools.
 	logGroups := map[string]string{}
 	for _, p := range pools {
 		for _, c := range p.cfg.Containers {
 			repoSet[c.Repository] = true
-			logGroups[c.Name] = fmt.Sprintf("/ess-ha/%s/%s/%s", ctx.Stack(), p.role, c.Name)
+			logGroups[c.Name] = fmt.Sprintf("/ess-ha/%s/%s/%s", b.ctx.Stack(), p.role, c.Name)
 		}
 	}
-	if len(logGroups) != len(cfg.EssPool.Containers)+len(cfg.BackendPool.Containers) {
-		return errors.New("config: container names must be unique across essPool and backendPool: each has its own log group")
-	}
-	repos := make([]string, 0, len(repoSet))
 	for repo := range repoSet {
-		repos = append(repos, repo)
+		b.repos = append(b.repos, repo)
 	}
-	sort.Strings(repos)
+	sort.Strings(b.repos)
 	// Only the owner of a pair (or a single-region stack) creates repositories. The member's are
 	// created by ECR replication from creation templates its registry holds, so replication can never
 	// collide with a repository the member's stack creates (RepositoryAlreadyExists).
-	registryArgs := &registry.RegistryArgs{Repositories: repos, KeepImages: 30, Tags: tags}
+	registryArgs := &registry.RegistryArgs{Repositories: b.repos, KeepImages: 30, Tags: b.tags}
 	if cfg.Member() {
 		registryArgs.Mode = registry.Member
 		registryArgs.AccountID = cfg.AccountID
 		registryArgs.Region = cfg.Region
-		registryArgs.RepositoryPrefixes = repositoryPrefixes(repos)
+		registryArgs.RepositoryPrefixes = repositoryPrefixes(b.repos)
 	}
-	if r.Registry, err = registry.NewRegistry(ctx, name+"-registry", registryArgs, parent); err != nil {
+	var err error
+	if r.Registry, err = registry.NewRegistry(b.ctx, b.name+"-registry", registryArgs, b.parent); err != nil {
 		return fmt.Errorf("creating the registry: %w", err)
 	}
-	if r.Logs, err = observability.NewLogs(ctx, name+"-logs", &observability.LogsArgs{
-		Groups: logGroups, RetentionDays: cfg.LogRetentionDays, Region: cfg.Region, Tags: tags,
-	}, parent); err != nil {
+	if r.Logs, err = observability.NewLogs(b.ctx, b.name+"-logs", &observability.LogsArgs{
+		Groups: logGroups, RetentionDays: cfg.LogRetentionDays, Region: cfg.Region, Tags: b.tags,
+	}, b.parent); err != nil {
 		return fmt.Errorf("creating the log groups: %w", err)
 	}
+	return nil
+}
+
+// newZoneAndEdge creates the hosted zone (or uses the given one, or the owner's) and the edge: the
+// load balancers with a route per routed ess container.
+func (r *Region) newZoneAndEdge(b *builder) error {
+	cfg := b.cfg
 	// A pair shares one hosted zone: the owner creates it (or uses hostedZoneId), the member uses the
 	// owner's. Only one zone can be delegated, so two zones would leave one region's records unanswered.
 	zoneID := cfg.HostedZoneID
-	if owner != nil {
-		zoneID = owner.HostedZoneID
+	if b.owner != nil {
+		zoneID = b.owner.HostedZoneID
 	}
-	if r.Zone, err = dns.NewZone(ctx, name+"-zone", &dns.ZoneArgs{
-		Domain: cfg.Domain, ExistingZoneID: zoneID, Shared: cfg.Owner(), Tags: tags,
-	}, parent); err != nil {
+	var err error
+	if r.Zone, err = dns.NewZone(b.ctx, b.name+"-zone", &dns.ZoneArgs{
+		Domain: cfg.Domain, ExistingZoneID: zoneID, Shared: cfg.Owner(), Tags: b.tags,
+	}, b.parent); err != nil {
 		return fmt.Errorf("creating the hosted zone: %w", err)
 	}
-
 	var routes []edge.Route
 	for _, c := range cfg.EssPool.Containers {
 		if c.Host == "" {
@@ -191,65 +260,70 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 		}
 		routes = append(routes, edge.Route{Name: c.Name, Hostname: config.Hostname(c.Host, cfg.Domain), Port: c.Port, HealthPath: health})
 	}
-	if r.Edge, err = edge.NewEdge(ctx, name+"-edge", &edge.EdgeArgs{
-		Domain:            cfg.Domain,
-		Hostnames:         cfg.Hostnames(),
-		ZoneID:            r.Zone.ZoneID,
-		VpcID:             r.Network.VpcID.ToStringOutput(),
-		VpcCidr:           r.Network.VpcCidr,
-		PublicSubnetIDs:   network.IDs(r.Network.PublicSubnets),
-		Zones:             zones,
-		LoadBalancers:     cfg.LoadBalancers,
-		Gateway:           cfg.Gateway,
-		Routes:            routes,
-		Tags:              tags,
-		ValidationRecords: validationRecords(cfg),
-	}, parent); err != nil {
+	if r.Edge, err = edge.NewEdge(b.ctx, b.name+"-edge", &edge.EdgeArgs{
+		Domain:              cfg.Domain,
+		Hostnames:           cfg.Hostnames(),
+		ZoneID:              r.Zone.ZoneID,
+		VpcID:               r.Network.VpcID.ToStringOutput(),
+		VpcCidr:             r.Network.VpcCidr,
+		PublicSubnetIDs:     network.IDs(r.Network.PublicSubnets),
+		Zones:               b.zones,
+		LoadBalancerPerZone: cfg.LoadBalancers == config.LoadBalancersPerAz,
+		GlobalAccelerator:   cfg.Gateway == config.GatewayAccelerator,
+		Routes:              routes,
+		Tags:                b.tags,
+		ValidationRecords:   validationRecords(cfg),
+	}, b.parent); err != nil {
 		return fmt.Errorf("creating the edge: %w", err)
 	}
+	return nil
+}
 
+// newPools creates the ess pool, behind the edge's target groups and reading the database's and the
+// cache's secrets, and the backend pool.
+func (r *Region) newPools(b *builder) error {
+	cfg := b.cfg
 	targetGroups := make(pulumi.StringArray, len(r.Edge.TargetGroups))
-	targetGroupSuffixes := make(pulumi.StringArray, len(r.Edge.TargetGroups))
 	for i, tg := range r.Edge.TargetGroups {
 		targetGroups[i] = tg.Arn
-		targetGroupSuffixes[i] = tg.ArnSuffix
 	}
 	newPool := func(role string, p config.Pool, ingress pulumi.StringInput, tgs pulumi.StringArray, secrets []string, secretEnv []pool.SecretEnv, dataPorts []int) (*pool.Pool, error) {
-		return pool.NewPool(ctx, name+"-"+role, &pool.PoolArgs{
+		return pool.NewPool(b.ctx, b.name+"-"+role, &pool.PoolArgs{
 			Role:                   role,
 			Region:                 cfg.Region,
 			VpcID:                  r.Network.VpcID.ToStringOutput(),
 			SubnetIDs:              network.IDs(r.Network.AppSubnets),
-			Zones:                  len(zones),
+			Zones:                  len(b.zones),
 			InstanceTypes:          p.InstanceTypes,
 			AmiID:                  cfg.AmiID,
 			MinPerZone:             p.MinPerZone,
 			MaxSize:                p.MaxSize,
-			Containers:             p.Containers,
+			Containers:             PoolContainers(p.Containers),
 			RepositoryURLs:         r.Registry.URLs,
 			RepositoryArns:         r.Registry.Arns,
 			LogGroupNames:          r.Logs.Names,
 			LogGroupArns:           r.Logs.Arns,
 			IngressSecurityGroupID: ingress,
 			TargetGroupArns:        tgs,
-			ParameterPath:          parameterPath,
+			ParameterPath:          b.parameterPath,
 			SecretArnPatterns:      secrets,
 			Secrets:                secretEnv,
 			CPUTargetPercent:       float64(p.CPUTargetPercent),
 			VpcCidr:                r.Network.VpcCidr,
 			DataPorts:              dataPorts,
-			Tags:                   tags,
-		}, parent)
+			Tags:                   b.tags,
+		}, b.parent)
 	}
 	essSecrets := []string{
-		fmt.Sprintf("arn:aws:secretsmanager:%s:*:secret:%s-cache-*", cfg.Region, name),
+		fmt.Sprintf("arn:aws:secretsmanager:%s:*:secret:%s-cache-*", cfg.Region, b.name),
 	}
 	if !cfg.MultiRegion() {
 		essSecrets = append(essSecrets, fmt.Sprintf("arn:aws:secretsmanager:%s:*:secret:rds!db-*", cfg.Region))
 	} else {
 		// The owner's master secret; in the member's region its replica, which keeps the name.
-		essSecrets = append(essSecrets, fmt.Sprintf("arn:aws:secretsmanager:%s:*:secret:%s-globaldb-master-secret*", cfg.Region, name))
+		essSecrets = append(essSecrets, fmt.Sprintf("arn:aws:secretsmanager:%s:*:secret:%s-globaldb-master-secret*", cfg.Region, b.name))
 	}
+	var err error
 	if r.Ess, err = newPool(pool.RoleEss, cfg.EssPool, r.Edge.SecurityGroupID.ToStringOutput(), targetGroups, essSecrets,
 		[]pool.SecretEnv{pool.DatabaseCredentials(), pool.CacheAuthToken()}, []int{database.Port, cache.Port}); err != nil {
 		return fmt.Errorf("creating the ess pool: %w", err)
@@ -257,42 +331,40 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 	if r.Backend, err = newPool(pool.RoleBackend, cfg.BackendPool, nil, nil, nil, nil, nil); err != nil {
 		return fmt.Errorf("creating the backend pool: %w", err)
 	}
+	return nil
+}
 
-	db, err := r.newDatabase(ctx, name, cfg, owner, zones, parameterPath, tags)
-	if err != nil {
-		return err
-	}
-	if r.Cache, err = cache.NewCache(ctx, name+"-cache", &cache.CacheArgs{
+// newCache creates the cache, reachable from the ess pool only, and lets the ess pool decrypt the
+// database's and the cache's secrets.
+func (r *Region) newCache(b *builder, db *dbOutputs) error {
+	c := b.cfg.Cache
+	var err error
+	if r.Cache, err = cache.NewCache(b.ctx, b.name+"-cache", &cache.CacheArgs{
 		VpcID:                 r.Network.VpcID.ToStringOutput(),
 		DataSubnetIDs:         network.IDs(r.Network.DataSubnets),
-		Zones:                 zones,
+		Zones:                 b.zones,
 		ClientSecurityGroupID: r.Ess.SecurityGroupID.ToStringOutput(),
-		Settings:              cfg.Cache,
-		ParameterPath:         parameterPath,
-		Tags:                  tags,
-	}, parent); err != nil {
+		Settings:              cache.Settings{NodeType: c.NodeType, Replicas: c.Replicas, EngineVersion: c.EngineVersion},
+		ParameterPath:         b.parameterPath,
+		Tags:                  b.tags,
+	}, b.parent); err != nil {
 		return fmt.Errorf("creating the cache: %w", err)
 	}
-	if err := r.Ess.AllowSecretKeys(ctx, pulumi.StringArray{db.kmsKeyArn, r.Cache.KmsKeyArn}); err != nil {
+	if err := r.Ess.AllowSecretKeys(b.ctx, pulumi.StringArray{db.kmsKeyArn, r.Cache.KmsKeyArn}); err != nil {
 		return fmt.Errorf("letting the ess pool read the database and cache secrets: %w", err)
 	}
-	if owner != nil {
-		if err := r.newPeering(ctx, name, cfg, owner, db, tags); err != nil {
-			return err
-		}
+	return nil
+}
+
+// newAlarms creates the alarms on the load balancers, the ess pool, the database and the cache.
+func (r *Region) newAlarms(b *builder, db *dbOutputs) error {
+	targetGroupSuffixes := make(pulumi.StringArray, len(r.Edge.TargetGroups))
+	for i, tg := range r.Edge.TargetGroups {
+		targetGroupSuffixes[i] = tg.ArnSuffix
 	}
-	if err := r.newRouting(ctx, name, cfg, db, tags); err != nil {
-		return err
-	}
-	if cfg.MultiRegion() {
-		if r.Replication, err = registry.NewReplication(ctx, name+"-replication", &registry.ReplicationArgs{
-			DestinationRegion: cfg.PeerRegion, RepositoryPrefixes: repositoryPrefixes(repos),
-		}, parent); err != nil {
-			return fmt.Errorf("creating the registry's replication to %s: %w", cfg.PeerRegion, err)
-		}
-	}
-	if r.Alarms, err = observability.NewAlarms(ctx, name+"-alarms", &observability.AlarmsArgs{
-		Zones:                   len(zones),
+	var err error
+	if r.Alarms, err = observability.NewAlarms(b.ctx, b.name+"-alarms", &observability.AlarmsArgs{
+		Zones:                   len(b.zones),
 		LoadBalancerCount:       len(r.Edge.LoadBalancers),
 		CacheClusters:           r.Cache.Clusters,
 		LoadBalancerArnSuffixes: r.Edge.LoadBalancerArnSuffixes,
@@ -300,22 +372,21 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 		EssGroupName:            r.Ess.GroupName,
 		DatabaseIdentifier:      db.identifier,
 		CacheReplicationGroupID: r.Cache.ReplicationGroupID,
-		Email:                   cfg.AlarmEmail,
-		Tags:                    tags,
-	}, parent); err != nil {
+		Email:                   b.cfg.AlarmEmail,
+		Tags:                    b.tags,
+	}, b.parent); err != nil {
 		return fmt.Errorf("creating the alarms: %w", err)
 	}
-	if r.Traffic != nil {
-		if err := r.newHealthCheckAlarms(ctx, name, cfg, tags); err != nil {
-			return err
-		}
-	}
+	return nil
+}
 
+// outputs are the stack outputs an operator needs; in a pair also what the member reads from the owner.
+func (r *Region) outputs(cfg *config.Config, zones []string, db *dbOutputs) pulumi.Map {
 	repoURLs := pulumi.StringMap{}
 	for repo, url := range r.Registry.URLs {
 		repoURLs[repo] = url
 	}
-	r.Outputs = pulumi.Map{
+	out := pulumi.Map{
 		"region":                  pulumi.String(cfg.Region),
 		"availabilityZones":       pulumi.ToStringArray(zones),
 		"vpcId":                   r.Network.VpcID,
@@ -333,33 +404,60 @@ func (r *Region) build(ctx *pulumi.Context, name string, cfg *config.Config, own
 		"alarmTopicArn":           r.Alarms.TopicArn,
 	}
 	if r.Traffic != nil {
-		r.Outputs["drainBucket"] = r.Traffic.DrainBucket
-		r.Outputs["drainObjectUrl"] = r.Traffic.DrainObjectURL
-		r.Outputs["regionHealthCheckId"] = r.Traffic.HealthCheckID
-		r.Outputs["drainHealthCheckId"] = r.Traffic.DrainHealthCheckID
-		r.Outputs["healthCheckerCidrs"] = r.Traffic.CheckerCidrs
+		out["drainBucket"] = r.Traffic.DrainBucket
+		out["drainObjectUrl"] = r.Traffic.DrainObjectURL
+		out["regionHealthCheckId"] = r.Traffic.HealthCheckID
+		out["drainHealthCheckId"] = r.Traffic.DrainHealthCheckID
+		out["healthCheckerCidrs"] = r.Traffic.CheckerCidrs
 	}
 	if r.GlobalDatabase != nil {
-		r.Outputs[pairing.OutputGlobalClusterIdentifier] = r.GlobalDatabase.GlobalClusterIdentifier
-		r.Outputs[pairing.OutputGlobalWriterEndpoint] = r.GlobalDatabase.WriterEndpoint
-		r.Outputs["databaseReaderEndpoint"] = r.GlobalDatabase.ReaderEndpoint
+		out[pairing.OutputGlobalClusterIdentifier] = r.GlobalDatabase.GlobalClusterIdentifier
+		out[pairing.OutputGlobalWriterEndpoint] = r.GlobalDatabase.WriterEndpoint
+		out["databaseReaderEndpoint"] = r.GlobalDatabase.ReaderEndpoint
 	}
 	if cfg.MultiRegion() {
 		// What the member reads from the owner (internal/pairing); both stacks export it, so an
 		// auditor sees the same shape in either.
-		var privateTables pulumi.StringArray
-		for _, rt := range append(append([]*ec2.RouteTable{}, r.Network.AppRouteTables...), r.Network.DataRouteTables...) {
-			privateTables = append(privateTables, rt.ID().ToStringOutput())
-		}
-		r.Outputs[pairing.OutputPairRole] = pulumi.String(cfg.PairRole)
-		r.Outputs[pairing.OutputDeployment] = pulumi.String(cfg.Deployment)
-		r.Outputs[pairing.OutputAccountID] = pulumi.String(cfg.AccountID)
-		r.Outputs[pairing.OutputVpcCidr] = pulumi.String(cfg.VpcCidr)
-		r.Outputs[pairing.OutputPrivateRouteTableIDs] = privateTables
-		r.Outputs[pairing.OutputDatabaseSecurityGroupID] = r.GlobalDatabase.SecurityGroupID
-		r.Outputs[pairing.OutputEssSecurityGroupID] = r.Ess.SecurityGroupID
+		out[pairing.OutputPairRole] = pulumi.String(cfg.PairRole)
+		out[pairing.OutputDeployment] = pulumi.String(cfg.Deployment)
+		out[pairing.OutputAccountID] = pulumi.String(cfg.AccountID)
+		out[pairing.OutputVpcCidr] = pulumi.String(cfg.VpcCidr)
+		out[pairing.OutputPrivateRouteTableIDs] = r.privateRouteTableIDs()
+		out[pairing.OutputDatabaseSecurityGroupID] = r.GlobalDatabase.SecurityGroupID
+		out[pairing.OutputEssSecurityGroupID] = r.Ess.SecurityGroupID
 	}
-	return nil
+	return out
+}
+
+// privateRouteTableIDs are the app and data route tables of every AZ, which the peering routes through.
+func (r *Region) privateRouteTableIDs() pulumi.StringArray {
+	var ids pulumi.StringArray
+	for _, rt := range append(append([]*ec2.RouteTable{}, r.Network.AppRouteTables...), r.Network.DataRouteTables...) {
+		ids = append(ids, rt.ID().ToStringOutput())
+	}
+	return ids
+}
+
+// PoolContainers maps the containers of a pool's configuration to the pool's own: name, repository, tag
+// and port (the host and health path are the edge's routes).
+func PoolContainers(cs []config.Container) []pool.Container {
+	out := make([]pool.Container, len(cs))
+	for i, c := range cs {
+		out[i] = pool.Container{Name: c.Name, Repository: c.Repository, Tag: c.Tag, Port: c.Port}
+	}
+	return out
+}
+
+// databaseSettings maps the database's configuration to the single-region database's settings.
+func databaseSettings(d config.Database) database.Settings {
+	return database.Settings{
+		InstanceClass:       d.InstanceClass,
+		EngineVersion:       d.EngineVersion,
+		AllocatedStorageGiB: d.AllocatedStorageGiB,
+		BackupRetentionDays: d.BackupRetentionDays,
+		Name:                d.Name,
+		Username:            d.Username,
+	}
 }
 
 // validationRecords says who writes the certificate's validation records: a single-region stack; the
@@ -382,15 +480,11 @@ func (r *Region) newPeering(ctx *pulumi.Context, name string, cfg *config.Config
 	if err != nil {
 		return fmt.Errorf("creating the AWS provider for the owner's region %s: %w", owner.Region, err)
 	}
-	var localTables pulumi.StringArray
-	for _, rt := range append(append([]*ec2.RouteTable{}, r.Network.AppRouteTables...), r.Network.DataRouteTables...) {
-		localTables = append(localTables, rt.ID().ToStringOutput())
-	}
 	r.Peering, err = peering.NewPeering(ctx, name+"-peering", &peering.PeeringArgs{
 		Local: peering.Side{
 			VpcID:                   r.Network.VpcID.ToStringOutput(),
 			VpcCidr:                 cfg.VpcCidr,
-			RouteTableIDs:           localTables,
+			RouteTableIDs:           r.privateRouteTableIDs(),
 			DatabaseSecurityGroupID: db.securityGroupID,
 			EssSecurityGroupID:      r.Ess.SecurityGroupID.ToStringOutput(),
 		},
@@ -427,7 +521,7 @@ func (r *Region) newDatabase(ctx *pulumi.Context, name string, cfg *config.Confi
 			VpcID:                 r.Network.VpcID.ToStringOutput(),
 			DataSubnetIDs:         network.IDs(r.Network.DataSubnets),
 			ClientSecurityGroupID: r.Ess.SecurityGroupID.ToStringOutput(),
-			Settings:              cfg.Database,
+			Settings:              databaseSettings(cfg.Database),
 			ParameterPath:         parameterPath,
 			Tags:                  tags,
 		}, pulumi.Parent(r))

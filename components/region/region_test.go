@@ -1,7 +1,6 @@
 package region_test
 
 import (
-	"context"
 	"encoding/base64"
 	"regexp"
 	"strings"
@@ -21,7 +20,7 @@ import (
 // outputs).
 func runStack(t *testing.T, stack string, overrides map[string]string) *mocks.Mocks {
 	t.Helper()
-	m, cfg, err := plan.Prepare(context.Background(), plan.Options{Stack: stack, Overrides: overrides})
+	m, cfg, err := plan.Prepare(t.Context(), plan.Options{Stack: stack, Overrides: overrides})
 	require.NoError(t, err)
 	require.NoError(t, m.Run(cfg, func(ctx *pulumi.Context) error {
 		_, err := program.Build(ctx)
@@ -53,6 +52,7 @@ func strs(v resource.PropertyValue) []string {
 // TestOnlyLoadBalancersAndNATGatewaysUsePublicSubnets walks every resource and every property: a public
 // subnet's ID may appear only in load balancers, NAT gateways and the public route table associations.
 func TestOnlyLoadBalancersAndNATGatewaysUsePublicSubnets(t *testing.T) {
+	t.Parallel()
 	m := runStack(t, "prod-us-east-1", nil)
 	public := map[string]bool{}
 	zones := map[string]map[string]bool{} // tier -> zones
@@ -99,6 +99,7 @@ func TestOnlyLoadBalancersAndNATGatewaysUsePublicSubnets(t *testing.T) {
 var imageRef = regexp.MustCompile(`docker run [^\n]* (\S+:\S+)\s*$`)
 
 func TestEveryImageComesFromTheRegionsPrivateRegistry(t *testing.T) {
+	t.Parallel()
 	for _, stack := range []string{"prod-us-east-1", "prod-us-west-2"} {
 		t.Run(stack, func(t *testing.T) {
 			m := runStack(t, stack, nil)
@@ -129,6 +130,7 @@ func TestEveryImageComesFromTheRegionsPrivateRegistry(t *testing.T) {
 var singleRegion = map[string]string{"peerRegion": "", "pairRole": ""}
 
 func TestTwoSeparatePoolsAndAMultiAZDatabase(t *testing.T) {
+	t.Parallel()
 	m := runStack(t, "prod-us-east-1", singleRegion)
 	groups := m.ByType("aws:autoscaling/group:Group")
 	require.Len(t, groups, 2)
@@ -162,6 +164,7 @@ func TestTwoSeparatePoolsAndAMultiAZDatabase(t *testing.T) {
 }
 
 func TestEveryChildIsParentedUnderTheRegion(t *testing.T) {
+	t.Parallel()
 	m := runStack(t, "prod-us-west-2", nil)
 	regions := m.ByType("ess-ha:region:Region")
 	require.Len(t, regions, 1)
@@ -175,12 +178,14 @@ func TestEveryChildIsParentedUnderTheRegion(t *testing.T) {
 }
 
 func TestTwoZoneStack(t *testing.T) {
+	t.Parallel()
 	m := runStack(t, "prod-us-east-1", map[string]string{"availabilityZones": "2"})
 	assert.Len(t, m.ByType("aws:ec2/natGateway:NatGateway"), 2, "one NAT gateway per AZ")
 	assert.Len(t, m.ByType("aws:ec2/subnet:Subnet"), 6)
 }
 
 func TestPerAzLoadBalancersBehindAnAccelerator(t *testing.T) {
+	t.Parallel()
 	m := runStack(t, "prod-us-east-1", map[string]string{"loadBalancers": "perAz", "gateway": "globalAccelerator"})
 	assert.Len(t, m.ByType("aws:lb/loadBalancer:LoadBalancer"), 3, "one load balancer per AZ")
 	require.Len(t, m.ByType("aws:globalaccelerator/accelerator:Accelerator"), 1)

@@ -51,6 +51,7 @@ func pairArgs(mode Mode) *RegistryArgs {
 // and nothing that needs one to exist, so an image replicated into its region before (or after) it is
 // deployed can never make its deployment fail with RepositoryAlreadyExists.
 func TestRegistryMemberCreatesNoRepository(t *testing.T) {
+	t.Parallel()
 	m, _, err := runIn(t, "us-west-2", pairArgs(Member))
 	require.NoError(t, err)
 
@@ -83,6 +84,7 @@ func TestRegistryMemberCreatesNoRepository(t *testing.T) {
 // TestRegistryMemberTemplates checks one REPLICATION template per prefix, with the settings of the
 // Owner's repositories.
 func TestRegistryMemberTemplates(t *testing.T) {
+	t.Parallel()
 	m, comp, err := runIn(t, "us-west-2", pairArgs(Member))
 	require.NoError(t, err)
 
@@ -120,6 +122,7 @@ func TestRegistryMemberTemplates(t *testing.T) {
 // TestRegistryMemberTemplatesMatchOwnerRepositories checks that a repository ECR makes from a Member
 // template has the settings the Owner gives its repositories.
 func TestRegistryMemberTemplatesMatchOwnerRepositories(t *testing.T) {
+	t.Parallel()
 	owner, _, err := runIn(t, "us-east-1", pairArgs(Owner))
 	require.NoError(t, err)
 	member, _, err := runIn(t, "us-west-2", pairArgs(Member))
@@ -143,6 +146,7 @@ func TestRegistryMemberTemplatesMatchOwnerRepositories(t *testing.T) {
 // to create, replicate into and tag the prefixes' repositories and to use the registry's key, and
 // nothing else.
 func TestRegistryMemberRole(t *testing.T) {
+	t.Parallel()
 	m, _, err := runIn(t, "us-west-2", pairArgs(Member))
 	require.NoError(t, err)
 	role := mockstest.One(t, m, typeRole)
@@ -198,6 +202,7 @@ func TestRegistryMemberRole(t *testing.T) {
 // TestRegistryMemberScanning checks that every repository of the Member's registry scans on push: a
 // template has no scanning setting.
 func TestRegistryMemberScanning(t *testing.T) {
+	t.Parallel()
 	m, _, err := runIn(t, "us-west-2", pairArgs(Member))
 	require.NoError(t, err)
 	sc := mockstest.One(t, m, typeScanning)
@@ -215,6 +220,7 @@ func TestRegistryMemberScanning(t *testing.T) {
 // TestRegistryMemberURLs checks that the Member computes the URLs and ARNs ECR gives the repositories,
 // the same as an Owner in that region would report, so the pools need not know the mode.
 func TestRegistryMemberURLs(t *testing.T) {
+	t.Parallel()
 	_, member, err := runIn(t, "us-west-2", pairArgs(Member))
 	require.NoError(t, err)
 	_, owner, err := runIn(t, "us-west-2", pairArgs(Owner))
@@ -234,6 +240,7 @@ func TestRegistryMemberURLs(t *testing.T) {
 
 // TestRegistryMemberRootPrefix checks ROOT, the template for repositories without a namespace.
 func TestRegistryMemberRootPrefix(t *testing.T) {
+	t.Parallel()
 	args := pairArgs(Member)
 	args.Repositories = []string{"ess", "inrupt/ess-ldp"}
 	args.RepositoryPrefixes = []string{"inrupt", "ROOT"}
@@ -253,6 +260,7 @@ func TestRegistryMemberRootPrefix(t *testing.T) {
 // TestRegistryMemberChecksAccountAndRegion checks that the computed URLs cannot name another registry
 // than the one the stack deploys to.
 func TestRegistryMemberChecksAccountAndRegion(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		edit func(*RegistryArgs)
@@ -277,6 +285,7 @@ func TestRegistryMemberChecksAccountAndRegion(t *testing.T) {
 // TestRegistryOwnerChecksMemberFieldsForm checks that Owner mode accepts the Member's fields (the region
 // can pass them in both modes) but not malformed ones.
 func TestRegistryOwnerChecksMemberFieldsForm(t *testing.T) {
+	t.Parallel()
 	m, comp, err := runIn(t, "us-east-1", &RegistryArgs{
 		Mode: Owner, Repositories: []string{"inrupt/ess-ldp", "ess"}, AccountID: mocks.Account, Region: "us-east-1",
 		RepositoryPrefixes: []string{"inrupt/"},
@@ -291,6 +300,7 @@ func TestRegistryOwnerChecksMemberFieldsForm(t *testing.T) {
 }
 
 func TestRegistryMemberRejectsBadArgs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		edit func(*RegistryArgs)
@@ -330,6 +340,7 @@ func TestRegistryMemberRejectsBadArgs(t *testing.T) {
 }
 
 func TestCovered(t *testing.T) {
+	t.Parallel()
 	assert.True(t, covered("inrupt/ess-ldp", []string{"inrupt"}))
 	assert.True(t, covered("inrupt/ess-ldp", []string{"inrupt/"}))
 	assert.True(t, covered("inrupt/team/ess", []string{"inrupt/team"}))

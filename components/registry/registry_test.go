@@ -25,6 +25,7 @@ func run(t *testing.T, args *RegistryArgs) (*mocks.Mocks, *Registry, error) {
 }
 
 func TestRegistryRepositories(t *testing.T) {
+	t.Parallel()
 	m, comp, err := run(t, &RegistryArgs{
 		Repositories: []string{"inrupt/ess-ldp", "backend/prometheus"},
 		Tags:         map[string]string{"project": "ess-ha"},
@@ -86,6 +87,7 @@ func TestRegistryRepositories(t *testing.T) {
 }
 
 func TestRegistryKeepImages(t *testing.T) {
+	t.Parallel()
 	m, _, err := run(t, &RegistryArgs{Repositories: []string{"inrupt/ess-ldp"}, KeepImages: 5})
 	require.NoError(t, err)
 	policies := m.ByType("aws:ecr/lifecyclePolicy:LifecyclePolicy")
@@ -94,6 +96,7 @@ func TestRegistryKeepImages(t *testing.T) {
 }
 
 func TestRegistryRejectsBadArgs(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		args *RegistryArgs

@@ -46,6 +46,7 @@ func rule(t *testing.T, m *mocks.Mocks) (*mocks.Registration, map[string][]map[s
 }
 
 func TestReplicationToPeerRegion(t *testing.T) {
+	t.Parallel()
 	m, comp, err := runReplication(t, "us-east-1", &registry.ReplicationArgs{
 		DestinationRegion:  "us-west-2",
 		RepositoryPrefixes: []string{"inrupt/", "backend/"},
@@ -72,6 +73,7 @@ func TestReplicationToPeerRegion(t *testing.T) {
 
 // TestReplicationBothWays plans the pair: each region replicates to the other.
 func TestReplicationBothWays(t *testing.T) {
+	t.Parallel()
 	pair := map[string]string{"us-east-1": "us-west-2", "us-west-2": "us-east-1"}
 	for region, peer := range pair {
 		m, _, err := runReplication(t, region, &registry.ReplicationArgs{DestinationRegion: peer, RepositoryPrefixes: []string{"inrupt/"}})
@@ -83,6 +85,7 @@ func TestReplicationBothWays(t *testing.T) {
 }
 
 func TestReplicationOtherAccount(t *testing.T) {
+	t.Parallel()
 	m, comp, err := runReplication(t, "us-east-1", &registry.ReplicationArgs{
 		DestinationRegion:  "eu-west-1",
 		RepositoryPrefixes: []string{"inrupt/ess-ldp"},
@@ -95,6 +98,7 @@ func TestReplicationOtherAccount(t *testing.T) {
 }
 
 func TestReplicationSameRegionRefused(t *testing.T) {
+	t.Parallel()
 	m, _, err := runReplication(t, "us-east-1", &registry.ReplicationArgs{DestinationRegion: "us-east-1", RepositoryPrefixes: []string{"inrupt/"}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "ReplicationArgs.DestinationRegion \"us-east-1\" is this stack's own region")
@@ -102,6 +106,7 @@ func TestReplicationSameRegionRefused(t *testing.T) {
 }
 
 func TestReplicationArgsErrors(t *testing.T) {
+	t.Parallel()
 	many := make([]string, registry.MaxRepositoryFilters+1)
 	for i := range many {
 		many[i] = "p" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + "/" + strings.Repeat("y", i/26)

@@ -128,232 +128,351 @@ var idPrefixes = map[string]string{
 // names generated from a prefix, tagsAll) that the inputs do not already set. The same arguments
 // always give the same answer.
 func (r Region) Resource(typ, name, urn string, inputs resource.PropertyMap) (string, resource.PropertyMap) {
-	out := inputs.Copy()
-	h := hash(urn, 17)
-	id := name
-	if p, ok := idPrefixes[typ]; ok {
-		switch typ {
-		case "aws:kms/key:Key":
-			id = fmt.Sprintf("%s-%s-%s-%s-%s", h[:8], h[8:12], h[12:16], hash(urn+"k", 4), hash(urn+"k", 12))
-		case "aws:route53/zone:Zone":
-			id = "Z" + strings.ToUpper(hash(urn, 20))
-		case "aws:route53/healthCheck:HealthCheck":
-			id = fmt.Sprintf("%s-%s-%s-%s-%s", h[:8], h[8:12], h[12:16], hash(urn+"h", 4), hash(urn+"h", 12))
-		default:
-			id = p + h
-		}
+	f := &fake{region: r, typ: typ, name: name, urn: urn, inputs: inputs, out: inputs.Copy(), h: hash(urn, 17)}
+	f.id = f.defaultID()
+	if compute, ok := computed[typ]; ok {
+		compute(f)
+	} else if strings.HasPrefix(typ, "aws:ec2/") || strings.HasPrefix(typ, "aws:vpc/") {
+		ec2ARN(f)
 	}
-	set := func(k string, v any) {
-		if _, ok := out[resource.PropertyKey(k)]; !ok {
-			out[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
-		}
+	f.set("arn", f.arn(f.service(), name))
+	f.set("tagsAll", tagsOf(inputs))
+	return f.id, f.out
+}
+
+// fake is one new resource whose outputs Resource makes up: what it was given, and what it computes.
+type fake struct {
+	region         Region
+	typ, name, urn string
+	inputs         resource.PropertyMap
+	// out starts as a copy of the inputs; set adds what the provider computes.
+	out resource.PropertyMap
+	// id is the resource's ID; h is a short hash of its URN that the fake identifiers are made of.
+	id, h string
+}
+
+// defaultID is the ID of a resource whose computer does not set one: AWS's prefix and a hash for the
+// types AWS generates IDs for, else the logical name.
+func (f *fake) defaultID() string {
+	p, ok := idPrefixes[f.typ]
+	if !ok {
+		return f.name
 	}
-	str := func(k string) string {
-		if v, ok := inputs[resource.PropertyKey(k)]; ok && v.IsString() {
-			return v.StringValue()
-		}
-		return ""
+	switch f.typ {
+	case "aws:kms/key:Key":
+		return fmt.Sprintf("%s-%s-%s-%s-%s", f.h[:8], f.h[8:12], f.h[12:16], hash(f.urn+"k", 4), hash(f.urn+"k", 12))
+	case "aws:route53/zone:Zone":
+		return "Z" + strings.ToUpper(hash(f.urn, 20))
+	case "aws:route53/healthCheck:HealthCheck":
+		return fmt.Sprintf("%s-%s-%s-%s-%s", f.h[:8], f.h[8:12], f.h[12:16], hash(f.urn+"h", 4), hash(f.urn+"h", 12))
 	}
-	named := func(k string) string {
-		if s := str(k); s != "" {
-			return s
-		}
-		if p := str(k + "Prefix"); p != "" {
-			return p + hash(urn, 8)
-		}
-		return name
+	return p + f.h
+}
+
+// set sets an output the inputs do not already set.
+func (f *fake) set(k string, v any) {
+	if _, ok := f.out[resource.PropertyKey(k)]; !ok {
+		f.out[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
 	}
-	arn := func(service, res string) string {
-		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, r.Name, Account, res)
+}
+
+// str is a string input, or "".
+func (f *fake) str(k string) string {
+	if v, ok := f.inputs[resource.PropertyKey(k)]; ok && v.IsString() {
+		return v.StringValue()
 	}
-	svc := strings.SplitN(strings.TrimPrefix(typ, "aws:"), "/", 2)[0]
-	switch typ {
-	case "aws:ecr/repository:Repository":
-		id = named("name")
-		set("repositoryUrl", fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", Account, r.Name, id))
-		set("registryId", Account)
-		set("arn", arn("ecr", "repository/"+id))
-	case "aws:lb/loadBalancer:LoadBalancer":
-		n := named("name")
-		set("arn", arn("elasticloadbalancing", "loadbalancer/app/"+n+"/"+h[:16]))
-		set("arnSuffix", "app/"+n+"/"+h[:16])
-		set("dnsName", fmt.Sprintf("%s-%s.%s.elb.amazonaws.com", n, h[:8], r.Name))
-		set("zoneId", "Z35SXDOTRQ7X7K")
-		id = arn("elasticloadbalancing", "loadbalancer/app/"+n+"/"+h[:16])
-	case "aws:lb/targetGroup:TargetGroup":
-		n := named("name")
-		set("arn", arn("elasticloadbalancing", "targetgroup/"+n+"/"+h[:16]))
-		set("arnSuffix", "targetgroup/"+n+"/"+h[:16])
-		id = arn("elasticloadbalancing", "targetgroup/"+n+"/"+h[:16])
-	case "aws:lb/listener:Listener":
-		id = arn("elasticloadbalancing", "listener/app/"+name+"/"+h[:16])
-		set("arn", id)
-	case "aws:lb/listenerRule:ListenerRule":
-		id = arn("elasticloadbalancing", "listener-rule/app/"+name+"/"+h[:16])
-		set("arn", id)
-	case "aws:rds/instance:Instance":
-		ident := named("identifier")
-		id = ident
-		set("identifier", ident)
-		set("address", fmt.Sprintf("%s.c%s.%s.rds.amazonaws.com", ident, h[:10], r.Name))
-		set("endpoint", fmt.Sprintf("%s.c%s.%s.rds.amazonaws.com:5432", ident, h[:10], r.Name))
-		set("port", 5432)
-		set("arn", arn("rds", "db:"+ident))
-		set("resourceId", "db-"+strings.ToUpper(h))
-		if v, ok := inputs["manageMasterUserPassword"]; ok && v.IsBool() && v.BoolValue() {
-			set("masterUserSecrets", []any{map[string]any{
-				"secretArn":    arn("secretsmanager", "secret:rds!db-"+h[:8]+"-"+h[8:14]),
-				"secretStatus": "active",
-				"kmsKeyId":     str("masterUserSecretKmsKeyId"),
-			}})
-		}
-	case "aws:rds/cluster:Cluster":
-		ident := named("clusterIdentifier")
-		id = ident
-		set("clusterIdentifier", ident)
-		set("endpoint", fmt.Sprintf("%s.cluster-c%s.%s.rds.amazonaws.com", ident, h[:10], r.Name))
-		set("readerEndpoint", fmt.Sprintf("%s.cluster-ro-c%s.%s.rds.amazonaws.com", ident, h[:10], r.Name))
-		set("arn", arn("rds", "cluster:"+ident))
-	case "aws:rds/clusterInstance:ClusterInstance":
-		ident := named("identifier")
-		id = ident
-		set("arn", arn("rds", "db:"+ident))
-	case "aws:rds/globalCluster:GlobalCluster":
-		id = str("globalClusterIdentifier")
-		set("arn", "arn:aws:rds::"+Account+":global-cluster:"+id)
-		// The global writer endpoint, which follows the primary cluster.
-		set("endpoint", fmt.Sprintf("%s.global-%s.global.rds.amazonaws.com", id, h[:10]))
-		writer := r.Writer
-		if writer == "" {
-			writer = r.Name
-		}
-		set("globalClusterMembers", []any{map[string]any{
-			"dbClusterArn": fmt.Sprintf("arn:aws:rds:%s:%s:cluster:%s-%s", writer, Account, id, writer),
-			"isWriter":     true,
+	return ""
+}
+
+// named is the resource's name in AWS: the input k, or the input kPrefix plus a hash, or the logical
+// name.
+func (f *fake) named(k string) string {
+	if s := f.str(k); s != "" {
+		return s
+	}
+	if p := f.str(k + "Prefix"); p != "" {
+		return p + hash(f.urn, 8)
+	}
+	return f.name
+}
+
+// arn is a regional ARN of the fake account.
+func (f *fake) arn(service, res string) string {
+	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, f.region.Name, Account, res)
+}
+
+// service is the AWS service of the resource's type: "ec2" for aws:ec2/vpc:Vpc.
+func (f *fake) service() string {
+	return strings.SplitN(strings.TrimPrefix(f.typ, "aws:"), "/", 2)[0]
+}
+
+// computed maps a resource type to what the provider computes for it, beyond the ARN and tagsAll every
+// resource gets.
+var computed = map[string]func(*fake){
+	"aws:ecr/repository:Repository": func(f *fake) {
+		f.id = f.named("name")
+		f.set("repositoryUrl", fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", Account, f.region.Name, f.id))
+		f.set("registryId", Account)
+		f.set("arn", f.arn("ecr", "repository/"+f.id))
+	},
+	"aws:lb/loadBalancer:LoadBalancer": func(f *fake) {
+		n := f.named("name")
+		f.set("arn", f.arn("elasticloadbalancing", "loadbalancer/app/"+n+"/"+f.h[:16]))
+		f.set("arnSuffix", "app/"+n+"/"+f.h[:16])
+		f.set("dnsName", fmt.Sprintf("%s-%s.%s.elb.amazonaws.com", n, f.h[:8], f.region.Name))
+		f.set("zoneId", "Z35SXDOTRQ7X7K")
+		f.id = f.arn("elasticloadbalancing", "loadbalancer/app/"+n+"/"+f.h[:16])
+	},
+	"aws:lb/targetGroup:TargetGroup": func(f *fake) {
+		n := f.named("name")
+		f.set("arn", f.arn("elasticloadbalancing", "targetgroup/"+n+"/"+f.h[:16]))
+		f.set("arnSuffix", "targetgroup/"+n+"/"+f.h[:16])
+		f.id = f.arn("elasticloadbalancing", "targetgroup/"+n+"/"+f.h[:16])
+	},
+	"aws:lb/listener:Listener": func(f *fake) {
+		f.id = f.arn("elasticloadbalancing", "listener/app/"+f.name+"/"+f.h[:16])
+		f.set("arn", f.id)
+	},
+	"aws:lb/listenerRule:ListenerRule": func(f *fake) {
+		f.id = f.arn("elasticloadbalancing", "listener-rule/app/"+f.name+"/"+f.h[:16])
+		f.set("arn", f.id)
+	},
+	"aws:rds/instance:Instance":                                 rdsInstance,
+	"aws:rds/cluster:Cluster":                                   rdsCluster,
+	"aws:rds/clusterInstance:ClusterInstance":                   rdsClusterInstance,
+	"aws:rds/globalCluster:GlobalCluster":                       rdsGlobalCluster,
+	"aws:ecr/replicationConfiguration:ReplicationConfiguration": ecrReplication,
+	"aws:elasticache/replicationGroup:ReplicationGroup":         cacheReplicationGroup,
+	"aws:autoscaling/group:Group":                               autoScalingGroup,
+	"aws:iam/role:Role":                                         iamRole,
+	"aws:iam/instanceProfile:InstanceProfile":                   iamInstanceProfile,
+	"aws:iam/policy:Policy":                                     iamPolicy,
+	"aws:s3/bucketV2:BucketV2":                                  s3Bucket,
+	"aws:s3/bucket:Bucket":                                      s3Bucket,
+	"aws:cloudwatch/logGroup:LogGroup":                          logGroup,
+	"aws:sns/topic:Topic":                                       snsTopic,
+	"aws:secretsmanager/secret:Secret":                          secret,
+	"aws:acm/certificate:Certificate":                           certificate,
+	"aws:globalaccelerator/accelerator:Accelerator":             accelerator,
+	"aws:route53/zone:Zone":                                     hostedZone,
+	"aws:route53/record:Record":                                 record,
+	"aws:kms/key:Key":                                           kmsKey,
+	"aws:kms/alias:Alias":                                       func(f *fake) { f.set("arn", f.arn("kms", f.str("name"))) },
+	"aws:ec2/launchTemplate:LaunchTemplate":                     launchTemplate,
+	"aws:ssm/parameter:Parameter":                               ssmParameter,
+	"aws:elasticache/subnetGroup:SubnetGroup":                   subnetGroup,
+	"aws:rds/subnetGroup:SubnetGroup":                           subnetGroup,
+	"aws:rds/parameterGroup:ParameterGroup":                     subnetGroup,
+	"aws:rds/clusterParameterGroup:ClusterParameterGroup":       subnetGroup,
+	"aws:ec2/vpc:Vpc":                                           vpc,
+	"aws:ec2/eip:Eip":                                           eip,
+	"aws:ec2/subnet:Subnet":                                     subnet,
+}
+
+// ec2ARN is the ARN of an EC2 or VPC resource: ec2 and the ID's prefix, e.g. vpc/vpc-0123.
+func ec2ARN(f *fake) {
+	f.set("arn", f.arn("ec2", strings.TrimSuffix(idPrefixes[f.typ], "-")+"/"+f.id))
+}
+
+func rdsInstance(f *fake) {
+	ident := f.named("identifier")
+	f.id = ident
+	f.set("identifier", ident)
+	f.set("address", fmt.Sprintf("%s.c%s.%s.rds.amazonaws.com", ident, f.h[:10], f.region.Name))
+	f.set("endpoint", fmt.Sprintf("%s.c%s.%s.rds.amazonaws.com:5432", ident, f.h[:10], f.region.Name))
+	f.set("port", 5432)
+	f.set("arn", f.arn("rds", "db:"+ident))
+	f.set("resourceId", "db-"+strings.ToUpper(f.h))
+	if v, ok := f.inputs["manageMasterUserPassword"]; ok && v.IsBool() && v.BoolValue() {
+		f.set("masterUserSecrets", []any{map[string]any{
+			"secretArn":    f.arn("secretsmanager", "secret:rds!db-"+f.h[:8]+"-"+f.h[8:14]),
+			"secretStatus": "active",
+			"kmsKeyId":     f.str("masterUserSecretKmsKeyId"),
 		}})
-	case "aws:ecr/replicationConfiguration:ReplicationConfiguration":
-		// A registry has one replication configuration; its ID is the registry (account) ID.
-		id = Account
-		set("registryId", Account)
-	case "aws:elasticache/replicationGroup:ReplicationGroup":
-		id = named("replicationGroupId")
-		set("primaryEndpointAddress", fmt.Sprintf("master.%s.%s.%s.cache.amazonaws.com", id, h[:6], shortRegion(r.Name)))
-		set("readerEndpointAddress", fmt.Sprintf("replica.%s.%s.%s.cache.amazonaws.com", id, h[:6], shortRegion(r.Name)))
-		set("arn", arn("elasticache", "replicationgroup:"+id))
-		n := 1
-		if v, ok := inputs["numCacheClusters"]; ok && v.IsNumber() {
-			n = int(v.NumberValue())
-		}
-		members := make([]any, n)
-		for i := range members {
-			members[i] = fmt.Sprintf("%s-%03d", id, i+1)
-		}
-		set("memberClusters", members)
-	case "aws:autoscaling/group:Group":
-		id = named("name")
-		set("name", id)
-		set("arn", arn("autoscaling", "autoScalingGroup:"+h[:8]+":autoScalingGroupName/"+id))
-	case "aws:iam/role:Role":
-		id = named("name")
-		set("name", id)
-		set("arn", "arn:aws:iam::"+Account+":role/"+id)
-	case "aws:iam/instanceProfile:InstanceProfile":
-		id = named("name")
-		set("name", id)
-		set("arn", "arn:aws:iam::"+Account+":instance-profile/"+id)
-	case "aws:iam/policy:Policy":
-		n := named("name")
-		id = "arn:aws:iam::" + Account + ":policy/" + n
-		set("arn", id)
-	case "aws:s3/bucketV2:BucketV2", "aws:s3/bucket:Bucket":
-		id = named("bucket")
-		set("bucket", id)
-		set("arn", "arn:aws:s3:::"+id)
-		set("bucketRegionalDomainName", id+".s3."+r.Name+".amazonaws.com")
-	case "aws:cloudwatch/logGroup:LogGroup":
-		id = named("name")
-		set("name", id)
-		set("arn", arn("logs", "log-group:"+id))
-	case "aws:sns/topic:Topic":
-		n := named("name")
-		id = arn("sns", n)
-		set("arn", id)
-		set("name", n)
-	case "aws:secretsmanager/secret:Secret":
-		n := named("name")
-		id = arn("secretsmanager", "secret:"+n+"-"+h[:6])
-		set("arn", id)
-	case "aws:acm/certificate:Certificate":
-		id = arn("acm", "certificate/"+h[:8]+"-"+h[8:12]+"-"+h[12:16])
-		set("arn", id)
-		var options []any
-		names := []string{str("domainName")}
-		if v, ok := inputs["subjectAlternativeNames"]; ok && v.IsArray() {
-			for _, s := range v.ArrayValue() {
-				if s.IsString() && s.StringValue() != names[0] {
-					names = append(names, s.StringValue())
-				}
+	}
+}
+
+func rdsCluster(f *fake) {
+	ident := f.named("clusterIdentifier")
+	f.id = ident
+	f.set("clusterIdentifier", ident)
+	f.set("endpoint", fmt.Sprintf("%s.cluster-c%s.%s.rds.amazonaws.com", ident, f.h[:10], f.region.Name))
+	f.set("readerEndpoint", fmt.Sprintf("%s.cluster-ro-c%s.%s.rds.amazonaws.com", ident, f.h[:10], f.region.Name))
+	f.set("arn", f.arn("rds", "cluster:"+ident))
+}
+
+func rdsClusterInstance(f *fake) {
+	ident := f.named("identifier")
+	f.id = ident
+	f.set("arn", f.arn("rds", "db:"+ident))
+}
+
+func rdsGlobalCluster(f *fake) {
+	f.id = f.str("globalClusterIdentifier")
+	f.set("arn", "arn:aws:rds::"+Account+":global-cluster:"+f.id)
+	// The global writer endpoint, which follows the primary cluster.
+	f.set("endpoint", fmt.Sprintf("%s.global-%s.global.rds.amazonaws.com", f.id, f.h[:10]))
+	writer := f.region.Writer
+	if writer == "" {
+		writer = f.region.Name
+	}
+	f.set("globalClusterMembers", []any{map[string]any{
+		"dbClusterArn": fmt.Sprintf("arn:aws:rds:%s:%s:cluster:%s-%s", writer, Account, f.id, writer),
+		"isWriter":     true,
+	}})
+}
+
+// ecrReplication: a registry has one replication configuration; its ID is the registry (account) ID.
+func ecrReplication(f *fake) {
+	f.id = Account
+	f.set("registryId", Account)
+}
+
+func cacheReplicationGroup(f *fake) {
+	f.id = f.named("replicationGroupId")
+	f.set("primaryEndpointAddress", fmt.Sprintf("master.%s.%s.%s.cache.amazonaws.com", f.id, f.h[:6], shortRegion(f.region.Name)))
+	f.set("readerEndpointAddress", fmt.Sprintf("replica.%s.%s.%s.cache.amazonaws.com", f.id, f.h[:6], shortRegion(f.region.Name)))
+	f.set("arn", f.arn("elasticache", "replicationgroup:"+f.id))
+	n := 1
+	if v, ok := f.inputs["numCacheClusters"]; ok && v.IsNumber() {
+		n = int(v.NumberValue())
+	}
+	members := make([]any, n)
+	for i := range members {
+		members[i] = fmt.Sprintf("%s-%03d", f.id, i+1)
+	}
+	f.set("memberClusters", members)
+}
+
+func autoScalingGroup(f *fake) {
+	f.id = f.named("name")
+	f.set("name", f.id)
+	f.set("arn", f.arn("autoscaling", "autoScalingGroup:"+f.h[:8]+":autoScalingGroupName/"+f.id))
+}
+
+func iamRole(f *fake) {
+	f.id = f.named("name")
+	f.set("name", f.id)
+	f.set("arn", "arn:aws:iam::"+Account+":role/"+f.id)
+}
+
+func iamInstanceProfile(f *fake) {
+	f.id = f.named("name")
+	f.set("name", f.id)
+	f.set("arn", "arn:aws:iam::"+Account+":instance-profile/"+f.id)
+}
+
+func iamPolicy(f *fake) {
+	f.id = "arn:aws:iam::" + Account + ":policy/" + f.named("name")
+	f.set("arn", f.id)
+}
+
+func s3Bucket(f *fake) {
+	f.id = f.named("bucket")
+	f.set("bucket", f.id)
+	f.set("arn", "arn:aws:s3:::"+f.id)
+	f.set("bucketRegionalDomainName", f.id+".s3."+f.region.Name+".amazonaws.com")
+}
+
+func logGroup(f *fake) {
+	f.id = f.named("name")
+	f.set("name", f.id)
+	f.set("arn", f.arn("logs", "log-group:"+f.id))
+}
+
+func snsTopic(f *fake) {
+	n := f.named("name")
+	f.id = f.arn("sns", n)
+	f.set("arn", f.id)
+	f.set("name", n)
+}
+
+func secret(f *fake) {
+	f.id = f.arn("secretsmanager", "secret:"+f.named("name")+"-"+f.h[:6])
+	f.set("arn", f.id)
+}
+
+// certificate gives a certificate one DNS validation option per name, the domain first.
+func certificate(f *fake) {
+	f.id = f.arn("acm", "certificate/"+f.h[:8]+"-"+f.h[8:12]+"-"+f.h[12:16])
+	f.set("arn", f.id)
+	var options []any
+	names := []string{f.str("domainName")}
+	if v, ok := f.inputs["subjectAlternativeNames"]; ok && v.IsArray() {
+		for _, s := range v.ArrayValue() {
+			if s.IsString() && s.StringValue() != names[0] {
+				names = append(names, s.StringValue())
 			}
 		}
-		for _, n := range names {
-			options = append(options, map[string]any{
-				"domainName":          n,
-				"resourceRecordName":  "_" + hash(n, 32) + "." + n + ".",
-				"resourceRecordType":  "CNAME",
-				"resourceRecordValue": "_" + hash(n+"v", 32) + ".acm-validations.aws.",
-			})
-		}
-		set("domainValidationOptions", options)
-	case "aws:globalaccelerator/accelerator:Accelerator":
-		id = "arn:aws:globalaccelerator::" + Account + ":accelerator/" + h[:8] + "-" + h[8:12]
-		set("arn", id)
-		set("dnsName", "a"+h[:16]+".awsglobalaccelerator.com")
-		set("hostedZoneId", "Z2BJ6XQ5FK7U4H")
-	case "aws:route53/zone:Zone":
-		set("zoneId", id)
-		set("nameServers", []any{"ns-1.awsdns-01.org", "ns-2.awsdns-02.co.uk", "ns-3.awsdns-03.com", "ns-4.awsdns-04.net"})
-		set("arn", "arn:aws:route53:::hostedzone/"+id)
-	case "aws:route53/record:Record":
-		id = str("zoneId") + "_" + str("name") + "_" + str("type")
-		if s := str("setIdentifier"); s != "" {
-			id += "_" + s
-		}
-		set("fqdn", str("name"))
-	case "aws:kms/key:Key":
-		set("keyId", id)
-		set("arn", arn("kms", "key/"+id))
-	case "aws:kms/alias:Alias":
-		set("arn", arn("kms", str("name")))
-	case "aws:ec2/launchTemplate:LaunchTemplate":
-		set("latestVersion", 1)
-		set("arn", arn("ec2", "launch-template/"+id))
-	case "aws:ssm/parameter:Parameter":
-		id = str("name")
-		set("arn", arn("ssm", "parameter"+id))
-	case "aws:elasticache/subnetGroup:SubnetGroup", "aws:rds/subnetGroup:SubnetGroup",
-		"aws:rds/parameterGroup:ParameterGroup", "aws:rds/clusterParameterGroup:ClusterParameterGroup":
-		id = named("name")
-		set("arn", arn(svc, "subgrp:"+id))
-	default:
-		if strings.HasPrefix(typ, "aws:ec2/") || strings.HasPrefix(typ, "aws:vpc/") {
-			set("arn", arn("ec2", strings.TrimSuffix(idPrefixes[typ], "-")+"/"+id))
-		}
 	}
-	if typ == "aws:ec2/vpc:Vpc" {
-		set("mainRouteTableId", "rtb-"+hash(urn+"main", 17))
-		set("defaultSecurityGroupId", "sg-"+hash(urn+"default", 17))
-		set("defaultNetworkAclId", "acl-"+hash(urn+"acl", 17))
+	for _, n := range names {
+		options = append(options, map[string]any{
+			"domainName":          n,
+			"resourceRecordName":  "_" + hash(n, 32) + "." + n + ".",
+			"resourceRecordType":  "CNAME",
+			"resourceRecordValue": "_" + hash(n+"v", 32) + ".acm-validations.aws.",
+		})
 	}
-	if typ == "aws:ec2/eip:Eip" {
-		set("publicIp", fmt.Sprintf("198.51.100.%d", 1+int(hash(urn, 2)[0])%250))
-		set("allocationId", id)
+	f.set("domainValidationOptions", options)
+}
+
+func accelerator(f *fake) {
+	f.id = "arn:aws:globalaccelerator::" + Account + ":accelerator/" + f.h[:8] + "-" + f.h[8:12]
+	f.set("arn", f.id)
+	f.set("dnsName", "a"+f.h[:16]+".awsglobalaccelerator.com")
+	f.set("hostedZoneId", "Z2BJ6XQ5FK7U4H")
+}
+
+func hostedZone(f *fake) {
+	f.set("zoneId", f.id)
+	f.set("nameServers", []any{"ns-1.awsdns-01.org", "ns-2.awsdns-02.co.uk", "ns-3.awsdns-03.com", "ns-4.awsdns-04.net"})
+	f.set("arn", "arn:aws:route53:::hostedzone/"+f.id)
+}
+
+func record(f *fake) {
+	f.id = f.str("zoneId") + "_" + f.str("name") + "_" + f.str("type")
+	if s := f.str("setIdentifier"); s != "" {
+		f.id += "_" + s
 	}
-	if typ == "aws:ec2/subnet:Subnet" {
-		set("arn", arn("ec2", "subnet/"+id))
-	}
-	set("arn", arn(svc, name))
-	set("tagsAll", tagsOf(inputs))
-	return id, out
+	f.set("fqdn", f.str("name"))
+}
+
+func kmsKey(f *fake) {
+	f.set("keyId", f.id)
+	f.set("arn", f.arn("kms", "key/"+f.id))
+}
+
+func launchTemplate(f *fake) {
+	f.set("latestVersion", 1)
+	f.set("arn", f.arn("ec2", "launch-template/"+f.id))
+}
+
+func ssmParameter(f *fake) {
+	f.id = f.str("name")
+	f.set("arn", f.arn("ssm", "parameter"+f.id))
+}
+
+// subnetGroup covers the named groups of RDS and ElastiCache: subnet and parameter groups.
+func subnetGroup(f *fake) {
+	f.id = f.named("name")
+	f.set("arn", f.arn(f.service(), "subgrp:"+f.id))
+}
+
+func vpc(f *fake) {
+	ec2ARN(f)
+	f.set("mainRouteTableId", "rtb-"+hash(f.urn+"main", 17))
+	f.set("defaultSecurityGroupId", "sg-"+hash(f.urn+"default", 17))
+	f.set("defaultNetworkAclId", "acl-"+hash(f.urn+"acl", 17))
+}
+
+func eip(f *fake) {
+	ec2ARN(f)
+	f.set("publicIp", fmt.Sprintf("198.51.100.%d", 1+int(hash(f.urn, 2)[0])%250))
+	f.set("allocationId", f.id)
+}
+
+func subnet(f *fake) {
+	ec2ARN(f)
 }
 
 func tagsOf(inputs resource.PropertyMap) map[string]any {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestResourceIsDeterministicAndKeepsInputs(t *testing.T) {
+	t.Parallel()
 	r := Region{Name: "us-west-2"}
 	urn := "urn:pulumi:dev::ess-ha::aws:cloudwatch/logGroup:LogGroup::logs"
 	inputs := resource.NewPropertyMapFromMap(map[string]any{"name": "ess-logs", "retentionInDays": 90})
@@ -23,6 +24,7 @@ func TestResourceIsDeterministicAndKeepsInputs(t *testing.T) {
 }
 
 func TestResourceIDsFollowAWSFormats(t *testing.T) {
+	t.Parallel()
 	r := Region{Name: "us-east-1"}
 	for typ, re := range map[string]string{
 		"aws:ec2/vpc:Vpc":                     `^vpc-[0-9a-f]{17}$`,
@@ -37,6 +39,7 @@ func TestResourceIDsFollowAWSFormats(t *testing.T) {
 }
 
 func TestGlobalClusterWriterIsRuntimeState(t *testing.T) {
+	t.Parallel()
 	in := resource.NewPropertyMapFromMap(map[string]any{"globalClusterIdentifier": "g"})
 	_, out := Region{Name: "us-east-1"}.Resource("aws:rds/globalCluster:GlobalCluster", "g", "urn:g", in)
 	_, moved := Region{Name: "us-east-1", Writer: "us-west-2"}.Resource("aws:rds/globalCluster:GlobalCluster", "g", "urn:g", in)
@@ -49,6 +52,7 @@ func TestGlobalClusterWriterIsRuntimeState(t *testing.T) {
 }
 
 func TestInvokeAnswersKnownDataSourcesOnly(t *testing.T) {
+	t.Parallel()
 	r := Region{Name: "eu-west-1"}
 	out, err := r.Invoke("aws:index/getRegion:getRegion", nil)
 	require.NoError(t, err)
@@ -60,4 +64,18 @@ func TestInvokeAnswersKnownDataSourcesOnly(t *testing.T) {
 	_, err = r.Invoke("aws:ec2/getAmi:getAmi", nil)
 	assert.ErrorIs(t, err, ErrUnknownInvoke)
 	assert.ErrorContains(t, err, "aws:ec2/getAmi:getAmi")
+}
+
+// TestEveryComputedTypeHasAnIDAndAnARN runs every entry of the table of computed outputs: each gives a
+// non-empty ID and an ARN, whatever its inputs.
+func TestEveryComputedTypeHasAnIDAndAnARN(t *testing.T) {
+	t.Parallel()
+	r := Region{Name: "us-east-1"}
+	for typ := range computed {
+		inputs := resource.NewPropertyMapFromMap(map[string]any{"name": "n", "globalClusterIdentifier": "g", "domainName": "example.com"})
+		id, out := r.Resource(typ, "res", "urn:pulumi:dev::ess-ha::"+typ+"::res", inputs)
+		assert.NotEmpty(t, id, typ)
+		require.Contains(t, out, resource.PropertyKey("arn"), typ)
+		assert.Contains(t, out["arn"].StringValue(), "arn:aws:", typ)
+	}
 }

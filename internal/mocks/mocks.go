@@ -9,12 +9,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
 	"github.com/ess-ha/ess-ha/internal/fakevalues"
 )
@@ -39,6 +42,14 @@ type Registration struct {
 	Protect              bool
 	RetainOnDelete       bool
 	IgnoreChanges        []string
+	// Aliases are the URNs besides URN the engine would look the resource up under in the previous
+	// state: its own aliases, and for each alias of its parent the URN it had under that parent. The
+	// engine multiplies a parent's aliases out to its children (generateAliases in the engine's step
+	// generator, pkg/resource/deploy/step_generator.go; https://github.com/pulumi/pulumi/pull/2404),
+	// so a component whose type token changes keeps its children's URNs with one alias of its own.
+	// The engine does so for a parent it found under one of its aliases; the mocks, which have no
+	// previous state, record them all.
+	Aliases []resource.URN
 	// External marks a resource the program read rather than manages (a StackReference).
 	External          bool
 	AdditionalSecrets []string
@@ -144,6 +155,11 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		AdditionalSecrets:    rpc.GetAdditionalSecretOutputs(),
 		PropertyDependencies: map[resource.PropertyKey][]resource.URN{},
 	}
+	aliases, err := m.aliases(rpc.GetName(), rpc.GetType(), reg.Parent, rpc.GetAliases())
+	if err != nil {
+		return "", nil, fmt.Errorf("mock registration of %s %q: %w", args.TypeToken, args.Name, err)
+	}
+	reg.Aliases = aliases
 	for _, d := range rpc.GetDependencies() {
 		reg.Dependencies = append(reg.Dependencies, resource.URN(d))
 	}
@@ -216,6 +232,88 @@ func (m *Mocks) store(reg *Registration) error {
 	}
 	m.regs[reg.URN] = reg
 	return nil
+}
+
+// aliases resolves a registration's aliases to URNs the way the engine does: each alias of its own,
+// then, for each alias of its parent, the URN it inherits from it and the inherited form of each of its
+// own aliases (see Registration.Aliases).
+func (m *Mocks) aliases(name, typ string, parent resource.URN, specs []*pulumirpc.Alias) ([]resource.URN, error) {
+	var out []resource.URN
+	add := func(u resource.URN) {
+		if !slices.Contains(out, u) {
+			out = append(out, u)
+		}
+	}
+	var own []resource.URN
+	for _, a := range specs {
+		u, err := m.collapseAlias(name, typ, parent, a)
+		if err != nil {
+			return nil, err
+		}
+		own = append(own, u)
+		add(u)
+	}
+	if parent == "" {
+		return out, nil
+	}
+	m.mu.Lock()
+	var parentAliases []resource.URN
+	if p, ok := m.regs[parent]; ok {
+		parentAliases = p.Aliases
+	}
+	m.mu.Unlock()
+	for _, pa := range parentAliases {
+		add(m.inheritedAlias(typ, name, parent.Name(), pa))
+		for _, u := range own {
+			add(m.inheritedAlias(string(u.Type()), u.Name(), parent.Name(), pa))
+		}
+	}
+	return out, nil
+}
+
+// collapseAlias is the URN an alias names: its URN, or the resource's own URN with the parts the alias
+// sets replaced (the engine's collapseAliasToUrn).
+func (m *Mocks) collapseAlias(name, typ string, parent resource.URN, a *pulumirpc.Alias) (resource.URN, error) {
+	spec := a.GetSpec()
+	if spec == nil {
+		u, err := resource.ParseURN(a.GetUrn())
+		if err != nil {
+			return "", fmt.Errorf("invalid alias URN: %w", err)
+		}
+		return u, nil
+	}
+	n, t, project, stack := spec.GetName(), spec.GetType(), spec.GetProject(), spec.GetStack()
+	if n == "" {
+		n = name
+	}
+	if t == "" {
+		t = typ
+	}
+	if project == "" {
+		project = m.Project
+	}
+	if stack == "" {
+		stack = m.Stack
+	}
+	p := parent
+	if u := spec.GetParentUrn(); u != "" {
+		p = resource.URN(u)
+	}
+	if spec.GetNoParent() || p != "" && p.QualifiedType() == resource.RootStackType {
+		p = ""
+	}
+	return resource.CreateURN(n, t, p, project, stack), nil
+}
+
+// inheritedAlias is the URN a child had under an alias of its parent: the alias's type chain, and the
+// child's name with the parent's name prefix replaced by the alias's name (the engine's
+// inheritedChildAlias).
+func (m *Mocks) inheritedAlias(childType, childName, parentName string, parentAlias resource.URN) resource.URN {
+	aliasName := childName
+	if after, ok := strings.CutPrefix(childName, parentName); ok {
+		aliasName = parentAlias.Name() + after
+	}
+	return resource.NewURN(tokens.QName(m.Stack), tokens.PackageName(m.Project), parentAlias.QualifiedType(), tokens.Type(childType), aliasName)
 }
 
 // urn builds a URN the way the engine does, the parent's type chain included.

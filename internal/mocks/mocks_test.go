@@ -5,12 +5,14 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestRecordsDependenciesAndIDs(t *testing.T) {
+	t.Parallel()
 	m := New("ess-ha", "test", "us-east-1")
 	err := m.Run(nil, func(ctx *pulumi.Context) error {
 		vpc, err := ec2.NewVpc(ctx, "vpc", &ec2.VpcArgs{CidrBlock: pulumi.String("10.0.0.0/16")})
@@ -30,6 +32,7 @@ func TestRecordsDependenciesAndIDs(t *testing.T) {
 }
 
 func TestGetIpRangesAnswersRoute53CheckersPerRegion(t *testing.T) {
+	t.Parallel()
 	m := New("ess-ha", "test", "us-east-1")
 	var east, two, all aws.GetIpRangesResult
 	err := m.Run(nil, func(ctx *pulumi.Context) error {
@@ -65,6 +68,7 @@ func TestGetIpRangesAnswersRoute53CheckersPerRegion(t *testing.T) {
 }
 
 func TestGetIpRangesFailsWhenNothingMatches(t *testing.T) {
+	t.Parallel()
 	for name, args := range map[string]*aws.GetIpRangesArgs{
 		// The provider's generated docs spell the service route53Healthchecks; ip-ranges.json says
 		// ROUTE53_HEALTHCHECKS, which the provider compares case-insensitively.
@@ -86,6 +90,7 @@ func TestGetIpRangesFailsWhenNothingMatches(t *testing.T) {
 // ("Duplicate resource URN ...; try giving it a unique name"), so the mocks do too. They used to keep
 // the last one, and the member stack registered its us-east-1 provider twice unseen.
 func TestDuplicateURNsFail(t *testing.T) {
+	t.Parallel()
 	m := New("ess-ha", "test", "us-west-2")
 	err := m.Run(nil, func(ctx *pulumi.Context) error {
 		for i := 0; i < 2; i++ {
@@ -97,4 +102,50 @@ func TestDuplicateURNsFail(t *testing.T) {
 	})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "duplicate resource URN 'urn:pulumi:test::ess-ha::pulumi:providers:aws::ess-us-east-1'")
+}
+
+// component is a bare component resource for the alias tests.
+type component struct{ pulumi.ResourceState }
+
+// TestRecordsAliasesAndTheirInheritanceByChildren checks Registration.Aliases against the engine's
+// rules: an alias spec names the resource's URN with the parts it sets replaced, and a child inherits,
+// for each alias of its parent, the URN it had under it (its name's prefix renamed with the parent).
+func TestRecordsAliasesAndTheirInheritanceByChildren(t *testing.T) {
+	t.Parallel()
+	m := New("ess-ha", "test", "us-east-1")
+	require.NoError(t, m.Run(nil, func(ctx *pulumi.Context) error {
+		parent := &component{}
+		if err := ctx.RegisterComponentResource("ess-ha:new:Thing", "db", parent, pulumi.Aliases([]pulumi.Alias{
+			{Type: pulumi.String("ess-ha:old:Thing")},
+			{Name: pulumi.String("olddb")},
+		})); err != nil {
+			return err
+		}
+		if _, err := ec2.NewVpc(ctx, "db-vpc", &ec2.VpcArgs{CidrBlock: pulumi.String("10.0.0.0/16")}, pulumi.Parent(parent)); err != nil {
+			return err
+		}
+		_, err := ec2.NewVpc(ctx, "db-net", &ec2.VpcArgs{CidrBlock: pulumi.String("10.1.0.0/16")}, pulumi.Parent(parent),
+			pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String("db-network")}}))
+		return err
+	}))
+	const prefix = "urn:pulumi:test::ess-ha::"
+	comp := m.ByType("ess-ha:new:Thing")
+	require.Len(t, comp, 1)
+	assert.Equal(t, []resource.URN{prefix + "ess-ha:old:Thing::db", prefix + "ess-ha:new:Thing::olddb"}, comp[0].Aliases)
+
+	byName := map[string]*Registration{}
+	for _, r := range m.ByType("aws:ec2/vpc:Vpc") {
+		byName[r.Name] = r
+	}
+	assert.Equal(t, []resource.URN{
+		prefix + "ess-ha:old:Thing$aws:ec2/vpc:Vpc::db-vpc",
+		prefix + "ess-ha:new:Thing$aws:ec2/vpc:Vpc::olddb-vpc",
+	}, byName["db-vpc"].Aliases, "a child inherits one alias from each alias of its parent")
+	assert.ElementsMatch(t, []resource.URN{
+		prefix + "ess-ha:new:Thing$aws:ec2/vpc:Vpc::db-network",
+		prefix + "ess-ha:old:Thing$aws:ec2/vpc:Vpc::db-net",
+		prefix + "ess-ha:old:Thing$aws:ec2/vpc:Vpc::db-network",
+		prefix + "ess-ha:new:Thing$aws:ec2/vpc:Vpc::olddb-net",
+		prefix + "ess-ha:new:Thing$aws:ec2/vpc:Vpc::olddb-network",
+	}, byName["db-net"].Aliases, "and its own aliases, under each alias of its parent")
 }

@@ -10,6 +10,7 @@ import (
 )
 
 func TestWith(t *testing.T) {
+	t.Parallel()
 	got := awstags.With(map[string]string{"project": "ess-ha", "Name": "x"}, "Name", "vpc", "tier")
 	assert.Equal(t, pulumi.StringMap{"project": pulumi.String("ess-ha"), "Name": pulumi.String("vpc")}, got)
 }

@@ -1,5 +1,5 @@
 // Package secure holds what several components create the same way to protect a data store: a
-// customer-managed KMS key with rotation and an alias, and a security group that admits one port from
+// customer-managed KMS key with rotation (with an alias, or with a key policy of its own), and a security group that admits one port from
 // one client security group and nothing else.
 package secure
 
@@ -28,23 +28,48 @@ func AliasName(project, stack, name string) string {
 	return "alias/" + clean
 }
 
+// KeyDeletionWindowDays is how long a deleted key can still be restored.
+const KeyDeletionWindowDays = 30
+
 // NewKey creates <name>-key, a customer-managed KMS key with automatic rotation and a 30-day deletion
-// window, and <name>-key-alias pointing at it.
+// window and KMS's default key policy (the account's IAM policies govern its use), and
+// <name>-key-alias pointing at it.
 func NewKey(ctx *pulumi.Context, name string, description pulumi.StringInput, tags pulumi.StringMap, opts ...pulumi.ResourceOption) (*kms.Key, error) {
-	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
-		Description:          description,
-		EnableKeyRotation:    pulumi.Bool(true),
-		DeletionWindowInDays: pulumi.Int(30),
-		Tags:                 tags,
-	}, opts...)
+	key, err := newKey(ctx, name, description, nil, tags, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("creating the KMS key: %w", err)
+		return nil, err
 	}
 	if _, err := kms.NewAlias(ctx, name+"-key-alias", &kms.AliasArgs{
 		Name:        pulumi.String(AliasName(ctx.Project(), ctx.Stack(), name)),
 		TargetKeyId: key.KeyId,
 	}, opts...); err != nil {
 		return nil, fmt.Errorf("creating the KMS key alias: %w", err)
+	}
+	return key, nil
+}
+
+// NewPolicyKey creates <name>-key, a customer-managed KMS key with automatic rotation and a 30-day
+// deletion window, like NewKey, but with its own key policy: for a key an AWS service must be allowed to
+// use in the key policy itself (CloudWatch Logs encrypting log groups, CloudWatch publishing alarms to an
+// encrypted SNS topic). It has no alias.
+func NewPolicyKey(ctx *pulumi.Context, name string, description, policy pulumi.StringInput, tags pulumi.StringMap, opts ...pulumi.ResourceOption) (*kms.Key, error) {
+	if policy == nil {
+		return nil, fmt.Errorf("creating the KMS key %s-key: no key policy given: pass one, or use NewKey for the default policy", name)
+	}
+	return newKey(ctx, name, description, policy, tags, opts...)
+}
+
+// newKey creates <name>-key; a nil policy leaves KMS's default key policy.
+func newKey(ctx *pulumi.Context, name string, description, policy pulumi.StringInput, tags pulumi.StringMap, opts ...pulumi.ResourceOption) (*kms.Key, error) {
+	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
+		Description:          description,
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(KeyDeletionWindowDays),
+		Policy:               policy,
+		Tags:                 tags,
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("creating the KMS key: %w", err)
 	}
 	return key, nil
 }

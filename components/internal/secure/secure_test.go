@@ -13,12 +13,14 @@ import (
 )
 
 func TestAliasName(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, "alias/ess-ha-prod-us-east-1-ess-database", secure.AliasName("ess-ha", "prod-us-east-1", "ess-database"))
 	assert.Equal(t, "alias/ess-ha-dev-a-b-c", secure.AliasName("ess-ha", "dev", "a.b c"), "characters an alias refuses become hyphens")
 	assert.LessOrEqual(t, len(secure.AliasName("p", "s", strings.Repeat("x", 400))), 256)
 }
 
 func TestKeyRotatesAndClientOnlyGroupAdmitsOneClient(t *testing.T) {
+	t.Parallel()
 	m := mocks.New("ess-ha", "test", "us-east-1")
 	require.NoError(t, m.Run(nil, func(ctx *pulumi.Context) error {
 		if _, err := secure.NewKey(ctx, "db", pulumi.String("test key"), nil); err != nil {
@@ -43,4 +45,26 @@ func TestKeyRotatesAndClientOnlyGroupAdmitsOneClient(t *testing.T) {
 	assert.Equal(t, 5432.0, rule["fromPort"].NumberValue())
 	assert.Equal(t, 5432.0, rule["toPort"].NumberValue())
 	assert.NotContains(t, rule, "cidrIpv4", "never a CIDR")
+}
+
+func TestPolicyKeyRotatesAndKeepsItsPolicy(t *testing.T) {
+	t.Parallel()
+	m := mocks.New("ess-ha", "test", "us-east-1")
+	require.NoError(t, m.Run(nil, func(ctx *pulumi.Context) error {
+		_, err := secure.NewPolicyKey(ctx, "logs", pulumi.String("test key"), pulumi.String(`{"Version":"2012-10-17"}`), nil)
+		return err
+	}))
+	keys := m.ByType("aws:kms/key:Key")
+	require.Len(t, keys, 1)
+	assert.Equal(t, "logs-key", keys[0].Name)
+	assert.True(t, keys[0].Inputs["enableKeyRotation"].BoolValue())
+	assert.Equal(t, float64(secure.KeyDeletionWindowDays), keys[0].Inputs["deletionWindowInDays"].NumberValue())
+	assert.Equal(t, `{"Version":"2012-10-17"}`, keys[0].Inputs["policy"].StringValue())
+	assert.Empty(t, m.ByType("aws:kms/alias:Alias"), "a policy key has no alias")
+
+	err := mocks.New("ess-ha", "test", "us-east-1").Run(nil, func(ctx *pulumi.Context) error {
+		_, err := secure.NewPolicyKey(ctx, "logs", pulumi.String("test key"), nil, nil)
+		return err
+	})
+	require.ErrorContains(t, err, "no key policy given")
 }

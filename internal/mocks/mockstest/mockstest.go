@@ -5,6 +5,7 @@ package mockstest
 import (
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
 
@@ -17,6 +18,19 @@ func One(t testing.TB, m *mocks.Mocks, typ string) *mocks.Registration {
 	regs := m.ByType(typ)
 	require.Len(t, regs, 1, typ)
 	return regs[0]
+}
+
+// Str returns a registration's string input key, unwrapped when it is a secret, or "" when the input is
+// not set or not a string.
+func Str(r *mocks.Registration, key string) string {
+	v, ok := r.Inputs[resource.PropertyKey(key)]
+	if ok && v.IsSecret() {
+		v = v.SecretValue().Element
+	}
+	if !ok || !v.IsString() {
+		return ""
+	}
+	return v.StringValue()
 }
 
 // Await returns an output's value once the mocked run has resolved it.

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ess-ha/ess-ha/components/pool"
+	regioncomp "github.com/ess-ha/ess-ha/components/region"
 	"github.com/ess-ha/ess-ha/internal/config"
 	"github.com/ess-ha/ess-ha/internal/plan"
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
@@ -63,7 +64,7 @@ func TestPoolUserDataImages(t *testing.T) {
 			urls[c.Repository] = fmt.Sprintf("123456789012.dkr.ecr.%s.amazonaws.com/%s", region, c.Repository)
 			logs[c.Name] = "/ess-ha/" + c.Name
 		}
-		script, err := pool.UserData(region, p.Containers, urls, logs, "/ess-ha/test/")
+		script, err := pool.UserData(region, regioncomp.PoolContainers(p.Containers), urls, logs, "/ess-ha/test/")
 		require.NoError(t, err)
 		images := rules.ExtractImages(script)
 		want := map[string]bool{}
