@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ess-ha/ess-ha/policies/internal/graph"
+	"github.com/ess-ha/ess-ha/policies/internal/images"
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
 	"github.com/ess-ha/ess-ha/policies/internal/policytest"
 	"github.com/ess-ha/ess-ha/policies/internal/rules"
@@ -186,8 +187,8 @@ func secretsIn(v resource.PropertyValue, inSecret bool, out map[string]bool) {
 	case v.IsString() && inSecret:
 		s := v.StringValue()
 		out[s] = true
-		if dec := rules.DecodeUserData(s); dec != s {
-			for _, img := range rules.ExtractImages(dec) {
+		if dec := images.DecodeUserData(s); dec != s {
+			for _, img := range images.Extract(dec) {
 				out[img.Ref] = true
 			}
 		}

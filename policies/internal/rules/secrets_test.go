@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ess-ha/ess-ha/policies/internal/graph"
+	"github.com/ess-ha/ess-ha/policies/internal/images"
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
 	"github.com/ess-ha/ess-ha/policies/internal/policytest"
 	"github.com/ess-ha/ess-ha/policies/internal/rules"
@@ -40,12 +41,12 @@ func allFixtures(t testing.TB) []*policytest.Fixture {
 	return all
 }
 
-// staticText is what the pack's code itself can say: the sources of the rules and of the graph. A
-// value that occurs in it cannot be told apart from the message text around it.
+// staticText is what the pack's code itself can say: the sources of the rules, of the graph and of images (the
+// registry names it gives). A value that occurs in it cannot be told apart from the message text around it.
 func staticText(t *testing.T) string {
 	t.Helper()
 	var b strings.Builder
-	for _, dir := range []string{".", "../graph"} {
+	for _, dir := range []string{".", "../graph", "../images"} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		require.NoError(t, err)
 		for _, f := range files {
@@ -117,7 +118,7 @@ func tokensOf(v resource.PropertyValue) []string {
 	case v.IsString():
 		s := v.StringValue()
 		add(s)
-		for _, text := range []string{s, rules.DecodeUserData(s)} {
+		for _, text := range []string{s, images.DecodeUserData(s)} {
 			for _, w := range strings.FieldsFunc(text, isSeparator) {
 				add(w)
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ess-ha/ess-ha/internal/plan"
 	"github.com/ess-ha/ess-ha/policies/internal/graph"
+	"github.com/ess-ha/ess-ha/policies/internal/images"
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
 	"github.com/ess-ha/ess-ha/policies/internal/policytest"
 	"github.com/ess-ha/ess-ha/policies/internal/rules"
@@ -94,8 +95,8 @@ func TestMutatedPlansFail(t *testing.T) {
 			require.NotEmpty(t, tpls, "the ess group's launch template")
 			lt := tpls[0]
 			s, _ := graph.Prop(lt, "userData").Str()
-			script := rules.DecodeUserData(s)
-			img := rules.ExtractImages(script)[0].Ref
+			script := images.DecodeUserData(s)
+			img := images.Extract(script)[0].Ref
 			script = strings.ReplaceAll(script, img, "docker.io/inrupt/ess-ldp:2.3.1")
 			lt.Properties["userData"] = str(base64.StdEncoding.EncodeToString([]byte(script)))
 		}, "Docker Hub"},

@@ -11,6 +11,7 @@ import (
 	"github.com/ess-ha/ess-ha/components/pool"
 	"github.com/ess-ha/ess-ha/internal/config"
 	"github.com/ess-ha/ess-ha/internal/plan"
+	"github.com/ess-ha/ess-ha/policies/internal/images"
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
 	"github.com/ess-ha/ess-ha/policies/internal/policytest"
 	"github.com/ess-ha/ess-ha/policies/internal/rules"
@@ -65,15 +66,15 @@ func TestPoolUserDataImages(t *testing.T) {
 		}
 		script, err := pool.UserData(region, p.Containers, urls, logs, "/ess-ha/test/")
 		require.NoError(t, err)
-		images := rules.ExtractImages(script)
+		refs := images.Extract(script)
 		want := map[string]bool{}
 		for _, c := range p.Containers {
 			want[urls[c.Repository]+":"+c.Tag] = true
 		}
 		got := map[string]bool{}
-		for _, img := range images {
+		for _, img := range refs {
 			assert.Empty(t, img.Unresolved, "image %s on line %d", img.Ref, img.Line)
-			reg := rules.ParseImage(img.Ref)
+			reg := images.Classify(img.Ref)
 			assert.True(t, reg.PrivateECR, "%s", img.Ref)
 			assert.Equal(t, "123456789012", reg.Account)
 			got[img.Ref] = true
