@@ -79,7 +79,8 @@ func fixtures(t *testing.T, name string) map[policytest.Verdict][]*policytest.Fi
 }
 
 // TestFixtures runs every policy on its fixtures: pass fixtures give no violation, fail fixtures at least
-// one, cannot-verify fixtures only cannot-verify findings; every expected substring appears. A policy
+// one, cannot-verify fixtures only cannot-verify findings; every expected substring appears; and the
+// findings are exactly those pinned in the fixture's golden file (-update rewrites them). A policy
 // without a pass or a fail fixture fails the test.
 func TestFixtures(t *testing.T) {
 	ctx := context.Background()
@@ -97,6 +98,7 @@ func TestFixtures(t *testing.T) {
 						for _, problem := range policytest.Check(f, vs) {
 							t.Errorf("%s (%s): %s", f.Path, f.Description, problem)
 						}
+						checkGolden(t, p, f, vs)
 						for _, x := range vs {
 							assert.NotContains(t, x.Message, "%!", "a formatting error in %q", x.Message)
 							if !x.CannotVerify {

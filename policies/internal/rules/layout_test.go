@@ -30,7 +30,8 @@ func sourceOf(p policy.Policy) string {
 // is declared (its name constant) in rules/<slug>.go, or, for a pair policy ha-pair-<slug>, in
 // rules/pair.go; it has at least one pass and one fail fixture in testdata/<policy>/pass and
 // testdata/<policy>/fail; and testdata holds nothing else: each folder is a policy's (or, starting with
-// "_", shared), with only verdict folders of fixtures (*.json) and their golden findings (*.golden).
+// "_", shared), with only verdict folders of fixtures (<case>.json) and their golden findings
+// (<case>.golden, beside its fixture).
 func TestLayout(t *testing.T) {
 	t.Parallel()
 	policies := append(rules.All(), rules.Pair()...)
@@ -71,8 +72,11 @@ func TestLayout(t *testing.T) {
 			require.NoError(t, err)
 			for _, f := range files {
 				ext := filepath.Ext(f.Name())
-				assert.True(t, !f.IsDir() && (ext == ".json" || ext == ".golden"), "%s is neither a fixture (.json) nor golden findings (.golden)",
-					filepath.Join(vdir, f.Name()))
+				path := filepath.Join(vdir, f.Name())
+				assert.True(t, !f.IsDir() && (ext == ".json" || ext == ".golden"), "%s is neither a fixture (.json) nor golden findings (.golden)", path)
+				if ext == ".golden" {
+					assert.FileExists(t, strings.TrimSuffix(path, ext)+".json", "%s pins the findings of a fixture that is gone", path)
+				}
 			}
 		}
 	}

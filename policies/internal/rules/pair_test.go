@@ -33,6 +33,7 @@ func TestPairFixtures(t *testing.T) {
 						for _, problem := range policytest.Check(f, vs) {
 							t.Errorf("%s (%s): %s", f.Path, f.Description, problem)
 						}
+						checkGolden(t, p, f, vs)
 						for _, x := range vs {
 							if !x.CannotVerify {
 								assert.Contains(t, x.Message, "Fix: ")
