@@ -10,6 +10,7 @@ import (
 )
 
 func TestExtract(t *testing.T) {
+	t.Parallel()
 	const ecr = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 	cases := []struct {
 		name   string
@@ -62,6 +63,7 @@ func TestExtract(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		ref        string
 		private    bool
@@ -97,6 +99,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestDecodeUserData(t *testing.T) {
+	t.Parallel()
 	script := "#!/bin/bash\ndocker run nginx\n"
 	assert.Equal(t, script, DecodeUserData(script))
 	assert.Equal(t, script, DecodeUserData(base64.StdEncoding.EncodeToString([]byte(script))))

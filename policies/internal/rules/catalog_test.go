@@ -1,7 +1,6 @@
 package rules_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,6 +27,7 @@ var seed = []string{"ha-min-availability-zones", "ha-public-subnets-lb-only", "h
 
 // TestCatalog checks what every policy declares.
 func TestCatalog(t *testing.T) {
+	t.Parallel()
 	all := rules.All()
 	seen := map[string]bool{}
 	for _, p := range all {
@@ -83,7 +83,8 @@ func fixtures(t *testing.T, name string) map[policytest.Verdict][]*policytest.Fi
 // findings are exactly those pinned in the fixture's golden file (-update rewrites them). A policy
 // without a pass or a fail fixture fails the test.
 func TestFixtures(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	for _, p := range rules.All() {
 		t.Run(p.Name, func(t *testing.T) {
 			byVerdict := fixtures(t, p.Name)
@@ -131,7 +132,8 @@ func blockingURNs(vs []policy.Violation) []string {
 // derived from it (policytest.ToPreview), and against itself without IDs (policytest.WithoutIDs: the
 // Analyzer protocol carries no IDs), the resources found at fault are the same.
 func TestPreviewAndDeployedAgree(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	for _, p := range rules.All() {
 		t.Run(p.Name, func(t *testing.T) {
 			byVerdict := fixtures(t, p.Name)
@@ -210,7 +212,8 @@ func secretsIn(v resource.PropertyValue, inSecret bool, out map[string]bool) {
 // TestSecretsNeverPrinted runs every policy on every fixture, and on a stack with secrets wherever a
 // message could print a value, and checks that no message contains a secret's plaintext.
 func TestSecretsNeverPrinted(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	var all []*policytest.Fixture
 	err := filepath.WalkDir("testdata", func(path string, d os.DirEntry, err error) error {
 		if err != nil {

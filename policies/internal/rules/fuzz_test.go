@@ -1,7 +1,6 @@
 package rules_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -50,7 +49,7 @@ func FuzzPolicies(f *testing.F) {
 			}
 			for _, dryRun := range []bool{false, true} {
 				start := time.Now()
-				if _, err := policytest.Run(context.Background(), p, st, policy.Args{Config: cfg, DryRun: dryRun}); err != nil {
+				if _, err := policytest.Run(t.Context(), p, st, policy.Args{Config: cfg, DryRun: dryRun}); err != nil {
 					t.Fatalf("%s on %s: %v", p.Name, fx.Path, err)
 				}
 				if d := time.Since(start); d > 5*time.Second {

@@ -1,7 +1,6 @@
 package plantest
 
 import (
-	"context"
 	"encoding/base64"
 	"strings"
 	"testing"
@@ -49,7 +48,8 @@ func poolGroup(t *testing.T, st *policy.Stack, pool string) *policy.Resource {
 // pack's end-to-end test does with the CLI, and checks that the right policy reports it, in deployed
 // state and in the preview derived from it.
 func TestMutatedPlansFail(t *testing.T) {
-	res, err := plan.Run(context.Background(), plan.Options{Stack: "prod-us-east-1"})
+	t.Parallel()
+	res, err := plan.Run(t.Context(), plan.Options{Stack: "prod-us-east-1"})
 	require.NoError(t, err)
 	str := resource.NewStringProperty
 	cases := []struct {
@@ -135,7 +135,7 @@ func TestMutatedPlansFail(t *testing.T) {
 				name  string
 				stack *policy.Stack
 			}{{"deployed", st}, {"deployed without IDs", policytest.WithoutIDs(st)}, {"preview", policytest.ToPreview(st)}} {
-				vs, err := policytest.Run(context.Background(), p, mode.stack, policy.Args{Config: cfg, DryRun: mode.name == "preview"})
+				vs, err := policytest.Run(t.Context(), p, mode.stack, policy.Args{Config: cfg, DryRun: mode.name == "preview"})
 				require.NoError(t, err)
 				blocking, _ := policytest.Split(vs)
 				require.NotEmpty(t, blocking, "%s (%s) reports nothing", p.Name, mode.name)

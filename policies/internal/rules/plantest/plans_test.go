@@ -1,7 +1,6 @@
 package plantest
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
@@ -24,7 +23,8 @@ var shippedStacks = []string{"prod-us-east-1", "prod-us-west-2"}
 // shipped stack, as deployed state and as the preview derived from it: no policy may report a violation.
 // Cannot-verify findings are logged.
 func TestShippedPlansPass(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	for _, stack := range shippedStacks {
 		t.Run(stack, func(t *testing.T) {
 			res, err := plan.Run(ctx, plan.Options{Stack: stack})
@@ -55,6 +55,7 @@ func TestShippedPlansPass(t *testing.T) {
 // TestPoolUserDataImages checks that the extractor finds every image the pools' generated user data runs,
 // each from the region's private ECR registry.
 func TestPoolUserDataImages(t *testing.T) {
+	t.Parallel()
 	const region = "us-east-1"
 	cfg := config.Defaults()
 	for _, p := range []config.Pool{cfg.EssPool, cfg.BackendPool} {
