@@ -27,6 +27,7 @@ import (
 // TestPulumiPolicyYAML checks that the engine can load the pack's project file and that its runtime
 // and version agree with the binary.
 func TestPulumiPolicyYAML(t *testing.T) {
+	t.Parallel()
 	proj, err := workspace.LoadPolicyPack(filepath.Join(".", "PulumiPolicy.yaml"))
 	require.NoError(t, err)
 	assert.Equal(t, "go", proj.Runtime.Name())
@@ -38,12 +39,14 @@ func TestPulumiPolicyYAML(t *testing.T) {
 // TestPackLoads checks that the shipped pack passes the server's checks (names, levels, schemas and
 // their defaults).
 func TestPackLoads(t *testing.T) {
+	t.Parallel()
 	_, err := analyzer.New(pack.Definition())
 	require.NoError(t, err)
 }
 
 // TestPackServesTheRules checks that the binary serves every rule.
 func TestPackServesTheRules(t *testing.T) {
+	t.Parallel()
 	p := pack.Definition()
 	require.NotEmpty(t, p.Policies)
 	names := map[string]bool{}
@@ -60,6 +63,7 @@ func TestPackServesTheRules(t *testing.T) {
 // the first line of stdout is the port, the pack serves its policies there, and it exits 0 when the
 // engine calls Cancel or closes its stdin.
 func TestBinaryServesAndStops(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the pack binary")
 	}
@@ -70,7 +74,7 @@ func TestBinaryServesAndStops(t *testing.T) {
 
 	for _, stop := range []string{"cancel", "stdin"} {
 		t.Run(stop, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, bin, "127.0.0.1:1", ".")
 			stdin, err := cmd.StdinPipe()
@@ -109,6 +113,7 @@ func TestBinaryServesAndStops(t *testing.T) {
 // TestReadmeListsEveryPolicy keeps the README's policy table in step with the catalogue: every policy
 // has a row with its default level.
 func TestReadmeListsEveryPolicy(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
 	require.NoError(t, err)
 	for _, p := range pack.Definition().Policies {

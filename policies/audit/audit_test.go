@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,17 +23,26 @@ import (
 	"github.com/ess-ha/ess-ha/policies/internal/synth"
 )
 
-var plans = map[string][]byte{}
+// plans holds the shipped stacks' plans, made once per test binary and shared by parallel tests.
+var plans struct {
+	sync.Mutex
+	state map[string][]byte
+}
 
 // planState plans a shipped stack once per test binary.
 func planState(t testing.TB, stack string) []byte {
 	t.Helper()
-	if b, ok := plans[stack]; ok {
+	plans.Lock()
+	defer plans.Unlock()
+	if b, ok := plans.state[stack]; ok {
 		return b
 	}
-	res, err := plan.Run(context.Background(), plan.Options{Stack: stack})
+	res, err := plan.Run(t.Context(), plan.Options{Stack: stack})
 	require.NoError(t, err)
-	plans[stack] = res.State
+	if plans.state == nil {
+		plans.state = map[string][]byte{}
+	}
+	plans.state[stack] = res.State
 	return res.State
 }
 
@@ -42,7 +52,7 @@ func run(t testing.TB, cfg map[string]plugin.AnalyzerPolicyConfig, states ...[]b
 	for i, s := range states {
 		opts.Inputs = append(opts.Inputs, audit.Input{Name: fmt.Sprintf("state-%d.json", i), Data: s})
 	}
-	return audit.Run(context.Background(), opts)
+	return audit.Run(t.Context(), opts)
 }
 
 // mutate applies f to every resource of a state file.
@@ -92,6 +102,7 @@ func result(t testing.TB, r *report.Report, policy, stack string) report.PolicyR
 
 // TestShippedPlansAreCompliant audits the shipped stacks' plans: compliant, every policy with evidence.
 func TestShippedPlansAreCompliant(t *testing.T) {
+	t.Parallel()
 	for _, stack := range []string{"prod-us-east-1", "prod-us-west-2"} {
 		t.Run(stack, func(t *testing.T) {
 			r, err := run(t, nil, planState(t, stack))
@@ -121,6 +132,7 @@ func TestShippedPlansAreCompliant(t *testing.T) {
 }
 
 func TestMandatoryViolationMakesTheStackNonCompliant(t *testing.T) {
+	t.Parallel()
 	r, err := run(t, nil, withBackendTaggedEss(t, planState(t, "prod-us-east-1")))
 	require.NoError(t, err)
 	assert.False(t, r.Compliant)
@@ -130,6 +142,7 @@ func TestMandatoryViolationMakesTheStackNonCompliant(t *testing.T) {
 }
 
 func TestConfigurationChangesTheVerdict(t *testing.T) {
+	t.Parallel()
 	state := withBackendTaggedEss(t, planState(t, "prod-us-east-1"))
 	r, err := run(t, map[string]plugin.AnalyzerPolicyConfig{"ha-separate-pools": {EnforcementLevel: apitype.Advisory}}, state)
 	require.NoError(t, err)
@@ -159,6 +172,7 @@ const readmeConfig = `{
 // TestREADMEConfigExample is the defect where the README's own example exited 2 with `invalid
 // enforcement level ""`: an object without enforcementLevel keeps the policy's level.
 func TestREADMEConfigExample(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "config.json")
 	require.NoError(t, os.WriteFile(file, []byte(readmeConfig), 0o600))
 	cfg, err := audit.LoadConfig(file)
@@ -183,6 +197,7 @@ func TestREADMEConfigExample(t *testing.T) {
 // TestLargeStatesAudit is the defect where a 3,154-resource state (6.3 MB) failed with gRPC's 4 MB
 // message limit: the audit no longer goes through gRPC at all.
 func TestLargeStatesAudit(t *testing.T) {
+	t.Parallel()
 	b, err := synth.NewMix(4000).StateJSON()
 	require.NoError(t, err)
 	require.Greater(t, len(b), 5<<20, "bigger than gRPC's default limit")
@@ -194,9 +209,10 @@ func TestLargeStatesAudit(t *testing.T) {
 // TestRepeatedIDsScale audits a stack whose resources all share one ID and one name: the work stays
 // linear (the defect: 24k such resources took 21 s and 1.1 GB, 50k did not finish).
 func TestRepeatedIDsScale(t *testing.T) {
+	t.Parallel()
 	b, err := synth.NewMix(20_000).WithRepeatedIDs().StateJSON()
 	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	_, err = audit.Run(ctx, audit.Options{Inputs: []audit.Input{{Name: "repeated.json", Data: b}}})
 	require.NoError(t, err)
@@ -204,9 +220,10 @@ func TestRepeatedIDsScale(t *testing.T) {
 
 // TestCancellationStopsTheWork cancels an audit: it returns the context's error instead of going on.
 func TestCancellationStopsTheWork(t *testing.T) {
+	t.Parallel()
 	b, err := synth.NewMix(20_000).StateJSON()
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	_, err = audit.Run(ctx, audit.Options{Inputs: []audit.Input{{Name: "big.json", Data: b}}})
 	require.Error(t, err)

@@ -1,7 +1,6 @@
 package audit_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
@@ -22,7 +21,7 @@ func BenchmarkAudit(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				if _, err := audit.Run(context.Background(), audit.Options{Inputs: []audit.Input{{Name: "mix.json", Data: data}}}); err != nil {
+				if _, err := audit.Run(b.Context(), audit.Options{Inputs: []audit.Input{{Name: "mix.json", Data: data}}}); err != nil {
 					b.Fatal(err)
 				}
 			}

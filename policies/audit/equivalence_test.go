@@ -1,7 +1,6 @@
 package audit_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,7 +22,7 @@ import (
 // same compares the audit's findings with the engine's diagnostics on one state file.
 func same(t *testing.T, name string, state []byte, cfg map[string]plugin.AnalyzerPolicyConfig) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := t.Context()
 	want, err := reference.Analyze(ctx, pack.Definition(), state, cfg)
 	require.NoError(t, err, name)
 	r, err := audit.Run(ctx, audit.Options{Inputs: []audit.Input{{Name: name, Data: state}}, Config: cfg})
@@ -49,6 +48,7 @@ func same(t *testing.T, name string, state []byte, cfg map[string]plugin.Analyze
 // (what `pulumi policy analyze --file` runs): every finding is the same, with its level, resource and
 // message.
 func TestSameVerdictsAsTheEngineOnEveryFixture(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs every fixture twice")
 	}
@@ -76,7 +76,10 @@ func TestSameVerdictsAsTheEngineOnEveryFixture(t *testing.T) {
 			cfg = map[string]plugin.AnalyzerPolicyConfig{strings.Split(rel, string(filepath.Separator))[0]: {Properties: f.Config}}
 		}
 		n++
-		t.Run(strings.TrimPrefix(path, root+string(filepath.Separator)), func(t *testing.T) { same(t, path, state, cfg) })
+		t.Run(strings.TrimPrefix(path, root+string(filepath.Separator)), func(t *testing.T) {
+			t.Parallel()
+			same(t, path, state, cfg)
+		})
 		return nil
 	})
 	require.NoError(t, err)
@@ -86,19 +89,26 @@ func TestSameVerdictsAsTheEngineOnEveryFixture(t *testing.T) {
 // TestSameVerdictsAsTheEngineOnEveryMutation does the same on the shipped plans and on every mutation
 // the end-to-end tests break them with.
 func TestSameVerdictsAsTheEngineOnEveryMutation(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("plans the shipped stacks")
 	}
 	for _, stack := range []string{"prod-us-east-1", "prod-us-west-2"} {
 		planned := planState(t, stack)
-		t.Run(stack, func(t *testing.T) { same(t, stack, planned, nil) })
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			same(t, stack, planned, nil)
+		})
 		for _, m := range append(e2e.SeedMutations(), e2e.MultiRegionMutations()...) {
 			st, err := e2e.ParseState(planned)
 			require.NoError(t, err)
 			require.NoError(t, m.Apply(st))
 			b, err := st.Bytes()
 			require.NoError(t, err)
-			t.Run(stack+"/"+m.Name, func(t *testing.T) { same(t, m.Name, b, nil) })
+			t.Run(stack+"/"+m.Name, func(t *testing.T) {
+				t.Parallel()
+				same(t, m.Name, b, nil)
+			})
 		}
 	}
 }

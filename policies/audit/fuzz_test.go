@@ -1,7 +1,6 @@
 package audit_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -13,7 +12,7 @@ import (
 // fail on what the file holds (a failing policy is an error naming it, which the audit reports). The
 // seeds are the shipped owner's plan and small state files.
 func FuzzRun(f *testing.F) {
-	res, err := plan.Run(context.Background(), plan.Options{Stack: "prod-us-east-1"})
+	res, err := plan.Run(f.Context(), plan.Options{Stack: "prod-us-east-1"})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -29,7 +28,7 @@ func FuzzRun(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, state []byte) {
-		report, err := audit.Run(context.Background(), audit.Options{Inputs: []audit.Input{{Name: "fuzz.json", Data: append([]byte{}, state...)}}})
+		report, err := audit.Run(t.Context(), audit.Options{Inputs: []audit.Input{{Name: "fuzz.json", Data: append([]byte{}, state...)}}})
 		switch {
 		case err != nil && report != nil:
 			t.Errorf("a report and an error: %v", err)

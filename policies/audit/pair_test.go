@@ -2,7 +2,6 @@ package audit_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -39,6 +38,7 @@ func outputsOf(t *testing.T, state []byte, typ string, f func(name string, props
 // TestPairAudit audits the shipped pair (both stacks' plans) as one deployment: it passes, every pair
 // policy having checked both stacks; each ha-pair- policy fails on a pair broken its way.
 func TestPairAudit(t *testing.T) {
+	t.Parallel()
 	owner, member := planState(t, "prod-us-east-1"), planState(t, "prod-us-west-2")
 	r, err := run(t, nil, owner, member)
 	require.NoError(t, err)
@@ -111,6 +111,7 @@ func TestPairAudit(t *testing.T) {
 // TestSecretsNeverInAnyFormat audits states whose secrets sit where messages print values and writes
 // every format: no secret's plaintext appears in any.
 func TestSecretsNeverInAnyFormat(t *testing.T) {
+	t.Parallel()
 	const plaintext = "hunter2-never-print-me"
 	state := mutate(t, planState(t, "prod-us-east-1"), func(r map[string]any) {
 		secret := map[string]any{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "plaintext": `"` + plaintext + `"`}
@@ -135,7 +136,7 @@ func TestSecretsNeverInAnyFormat(t *testing.T) {
 		}
 	})
 	require.Contains(t, string(state), plaintext)
-	r, err := audit.Run(context.Background(), audit.Options{Inputs: []audit.Input{{Name: "secrets.json", Data: state}, {Name: "member.json", Data: planState(t, "prod-us-west-2")}}})
+	r, err := audit.Run(t.Context(), audit.Options{Inputs: []audit.Input{{Name: "secrets.json", Data: state}, {Name: "member.json", Data: planState(t, "prod-us-west-2")}}})
 	require.NoError(t, err)
 	assert.NotEmpty(t, r.Findings, "the secrets make policies report")
 	for _, f := range render.Formats {

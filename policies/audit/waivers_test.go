@@ -1,7 +1,6 @@
 package audit_test
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -34,13 +33,14 @@ func auditAsOf(t *testing.T, asOf string, cfg map[string]plugin.AnalyzerPolicyCo
 	t.Helper()
 	day, err := audit.ParseAsOf(asOf)
 	require.NoError(t, err)
-	return audit.Run(context.Background(), audit.Options{Inputs: []audit.Input{{Name: "state.json", Data: state}}, Config: cfg, AsOf: day})
+	return audit.Run(t.Context(), audit.Options{Inputs: []audit.Input{{Name: "state.json", Data: state}}, Config: cfg, AsOf: day})
 }
 
 // TestWaivers: a waiver in force turns its findings into waived ones, listed with reason, approver
 // and expiry, and the stack is compliant; on a later --as-of it has expired and the findings fail again
 // with a note; a waiver matching nothing is reported.
 func TestWaivers(t *testing.T) {
+	t.Parallel()
 	state := withBackendTaggedEss(t, planState(t, "prod-us-east-1"))
 	cfg := waivers(t,
 		map[string]any{"resource": "urn:pulumi:prod-us-east-1::ess-ha::*", "reason": "pools merged during the migration",
@@ -89,6 +89,7 @@ func TestWaivers(t *testing.T) {
 // TestWaiverConfigErrors: a waiver without a reason, an approver or an expiry, or with a bad date, is a
 // configuration error naming the policy, the waiver and the field.
 func TestWaiverConfigErrors(t *testing.T) {
+	t.Parallel()
 	state := planState(t, "prod-us-east-1")
 	full := map[string]any{"resource": "urn:*", "reason": "r", "approvedBy": "a", "expires": "2026-06-30"}
 	for field, want := range map[string]string{
@@ -112,10 +113,11 @@ func TestWaiverConfigErrors(t *testing.T) {
 
 // TestAsOfDefaultsToToday: without --as-of, waivers are judged as of today.
 func TestAsOfDefaultsToToday(t *testing.T) {
+	t.Parallel()
 	state := withBackendTaggedEss(t, planState(t, "prod-us-east-1"))
 	cfg := waivers(t, map[string]any{"resource": "urn:*", "reason": "r", "approvedBy": "a",
 		"expires": time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02")})
-	r, err := audit.Run(context.Background(), audit.Options{Inputs: []audit.Input{{Name: "s", Data: state}}, Config: cfg})
+	r, err := audit.Run(t.Context(), audit.Options{Inputs: []audit.Input{{Name: "s", Data: state}}, Config: cfg})
 	require.NoError(t, err)
 	assert.True(t, r.Compliant)
 	assert.Equal(t, time.Now().UTC().Format("2006-01-02"), r.AsOf)

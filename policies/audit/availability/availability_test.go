@@ -25,6 +25,7 @@ func sampleRegion(name string, dbZones ...string) topology.Region {
 // TestModel: tiers get the SLA the topology earns, a region is their product, the pair is the
 // availability of either region; the estimate says it is a model, with its assumptions and sources.
 func TestModel(t *testing.T) {
+	t.Parallel()
 	e := Of(&topology.Topology{Regions: []topology.Region{sampleRegion("east", "a", "b"), sampleRegion("west", "a")}})
 	require.Len(t, e.Regions, 2)
 	assert.True(t, strings.HasPrefix(e.Model, "MODEL"))

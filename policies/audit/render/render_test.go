@@ -2,7 +2,6 @@ package render_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"encoding/xml"
 	"flag"
@@ -46,7 +45,7 @@ func sample(t *testing.T) *report.Report {
 		{"resource": "urn:pulumi:synthetic::ess-ha::aws:elasticache/replicationGroup:ReplicationGroup::*", "reason": "failover is tested in Q3",
 		 "approvedBy": "jane@example.org", "expires": "2026-09-30"},
 		{"resource": "urn:pulumi:elsewhere::*", "reason": "stale", "approvedBy": "bob@example.org", "expires": "2026-12-31"}]`), &ws))
-	r, err := audit.Run(context.Background(), audit.Options{
+	r, err := audit.Run(t.Context(), audit.Options{
 		Inputs: []audit.Input{{Name: "synthetic.json", Data: b}},
 		Config: map[string]plugin.AnalyzerPolicyConfig{"ha-cache-failover": {Properties: map[string]any{"waivers": ws}}},
 		AsOf:   time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC),
@@ -76,6 +75,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestTextGolden(t *testing.T) {
+	t.Parallel()
 	out := write(t, render.Text, sample(t))
 	golden(t, "report.txt", out)
 	for _, w := range []string{"NOT COMPLIANT", "ha-rds-multi-az", "waived until 2026-09-30", "REL10-BP01", "AVAILABILITY ESTIMATE (MODEL",
@@ -85,6 +85,7 @@ func TestTextGolden(t *testing.T) {
 }
 
 func TestMarkdownGolden(t *testing.T) {
+	t.Parallel()
 	out := write(t, render.Markdown, sample(t))
 	golden(t, "report.md", out)
 	assert.Less(t, len(out), 65536, "short enough for a pull-request comment")
@@ -93,6 +94,7 @@ func TestMarkdownGolden(t *testing.T) {
 
 // TestJSONShape checks the documented shape of the JSON report.
 func TestJSONShape(t *testing.T) {
+	t.Parallel()
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal(write(t, render.JSON, sample(t)), &doc))
 	for _, k := range []string{"schemaVersion", "pack", "asOf", "stacks", "compliant", "summary", "policies", "findings", "controls", "waivers", "availability", "topology"} {
@@ -123,6 +125,7 @@ func TestJSONShape(t *testing.T) {
 
 // TestSARIFValidatesAgainstTheSchema validates the SARIF report against the official SARIF 2.1.0 schema.
 func TestSARIFValidatesAgainstTheSchema(t *testing.T) {
+	t.Parallel()
 	out := write(t, render.SARIF, sample(t))
 	schemaPath := filepath.Join("..", "..", "..", "..", "shared", "sarif", "sarif-schema-2.1.0.json")
 	raw, err := os.ReadFile(schemaPath)
@@ -186,6 +189,7 @@ func TestSARIFValidatesAgainstTheSchema(t *testing.T) {
 // TestJUnitParses parses the JUnit report: a test case per policy and stack, failures for findings,
 // skipped (with the reason) for waivers.
 func TestJUnitParses(t *testing.T) {
+	t.Parallel()
 	var doc struct {
 		Tests  int `xml:"tests,attr"`
 		Suites []struct {
@@ -225,6 +229,7 @@ func TestJUnitParses(t *testing.T) {
 // TestHTMLIsSelfContained parses the HTML report: no script and nothing fetched, a diagram of the
 // topology with the failing resource marked.
 func TestHTMLIsSelfContained(t *testing.T) {
+	t.Parallel()
 	out := write(t, render.HTML, sample(t))
 	doc, err := html.Parse(bytes.NewReader(out))
 	require.NoError(t, err)

@@ -1,7 +1,6 @@
 package state_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -51,7 +50,7 @@ func engineVerdict(t *testing.T, b []byte) error {
 	t.Helper()
 	var u apitype.UntypedDeployment
 	require.NoError(t, json.Unmarshal(b, &u))
-	snap, err := stack.DeserializeUntypedDeployment(context.Background(), &u, b64.Base64SecretsProvider)
+	snap, err := stack.DeserializeUntypedDeployment(t.Context(), &u, b64.Base64SecretsProvider)
 	if err != nil {
 		return err
 	}
@@ -62,6 +61,7 @@ func engineVerdict(t *testing.T, b []byte) error {
 // the file, where in it and what is wrong (the defect: they passed in silence, or with a hint about
 // encrypted secrets).
 func TestBrokenStatesAreRefused(t *testing.T) {
+	t.Parallel()
 	withVPC := func(extra map[string]any) []map[string]any { return append(base(), extra) }
 	cases := []struct {
 		name  string
@@ -105,7 +105,7 @@ func TestBrokenStatesAreRefused(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := state.Parse(context.Background(), "broken.json", c.state)
+			_, err := state.Parse(t.Context(), "broken.json", c.state)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "broken.json: ")
 			for _, w := range c.want {
@@ -117,7 +117,7 @@ func TestBrokenStatesAreRefused(t *testing.T) {
 			}
 		})
 	}
-	_, err := state.Parse(context.Background(), "ok.json", stateOf(t, base(), nil))
+	_, err := state.Parse(t.Context(), "ok.json", stateOf(t, base(), nil))
 	require.NoError(t, err)
 	require.NoError(t, engineVerdict(t, stateOf(t, base(), nil)))
 }
@@ -125,13 +125,14 @@ func TestBrokenStatesAreRefused(t *testing.T) {
 // TestPropertiesAsTheEngineSeesThem compares the decoded properties with the engine's own decoding of
 // the same file for a generated stack with secrets, unknowns and nested values.
 func TestPropertiesAsTheEngineSeesThem(t *testing.T) {
+	t.Parallel()
 	b, err := synth.NewMix(400).StateJSON()
 	require.NoError(t, err)
-	f, err := state.Parse(context.Background(), "mix.json", b)
+	f, err := state.Parse(t.Context(), "mix.json", b)
 	require.NoError(t, err)
 	var u apitype.UntypedDeployment
 	require.NoError(t, json.Unmarshal(b, &u))
-	snap, err := stack.DeserializeUntypedDeployment(context.Background(), &u, b64.Base64SecretsProvider)
+	snap, err := stack.DeserializeUntypedDeployment(t.Context(), &u, b64.Base64SecretsProvider)
 	require.NoError(t, err)
 	require.Len(t, f.Resources, len(snap.Resources))
 	for i, r := range snap.Resources {

@@ -19,6 +19,7 @@ import (
 // TestUnmarshalPropertiesAsThePlugin decodes every kind of value the engine sends, and the synthetic
 // stack's, with the fast decoder and with plugin.UnmarshalProperties: the results are equal.
 func TestUnmarshalPropertiesAsThePlugin(t *testing.T) {
+	t.Parallel()
 	a, err := asset.FromText("hello")
 	require.NoError(t, err)
 	urn := resource.URN("urn:pulumi:dev::proj::aws:ec2/vpc:Vpc::main")
@@ -64,13 +65,14 @@ func TestUnmarshalPropertiesAsThePlugin(t *testing.T) {
 
 // TestAnalyzeStackStopsWhenCancelled: a cancelled call stops: it returns Canceled and runs no policy.
 func TestAnalyzeStackStopsWhenCancelled(t *testing.T) {
+	t.Parallel()
 	req, err := synth.New(20_000).AnalyzeStackRequest()
 	require.NoError(t, err)
 	ran := 0
 	srv, err := New(Pack{Name: "p", Version: "0.1.0", Policies: []policy.Policy{{Name: "count", DefaultLevel: policy.Mandatory,
 		CheckStack: func(context.Context, *policy.Stack, policy.Args) []policy.Violation { ran++; return nil }}}})
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	_, err = srv.AnalyzeStack(ctx, req)
 	assert.Equal(t, codes.Canceled, status.Code(err))

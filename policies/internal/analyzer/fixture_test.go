@@ -244,7 +244,7 @@ func start(t *testing.T, pack Pack) (pulumirpc.AnalyzerClient, *Server) {
 
 // testContext bounds a test's calls.
 func testContext(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }

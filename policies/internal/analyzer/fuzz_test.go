@@ -1,7 +1,6 @@
 package analyzer_test
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 
@@ -66,7 +65,7 @@ func FuzzAnalyze(f *testing.F) {
 		f.Fatal(err)
 	}
 	all := map[string]*pulumirpc.PolicyConfig{"all": {EnforcementLevel: pulumirpc.EnforcementLevel_MANDATORY, Properties: &structpb.Struct{}}}
-	if _, err := srv.Configure(context.Background(), &pulumirpc.ConfigureAnalyzerRequest{PolicyConfig: all}); err != nil {
+	if _, err := srv.Configure(f.Context(), &pulumirpc.ConfigureAnalyzerRequest{PolicyConfig: all}); err != nil {
 		f.Fatal(err)
 	}
 	check := func(t *testing.T, call string, err error) {
@@ -75,7 +74,7 @@ func FuzzAnalyze(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ctx := context.Background()
+		ctx := t.Context()
 		var stack pulumirpc.AnalyzeStackRequest
 		if proto.Unmarshal(data, &stack) == nil {
 			_, err := srv.AnalyzeStack(ctx, &stack)
@@ -127,10 +126,10 @@ func FuzzConfigure(f *testing.F) {
 		if proto.Unmarshal(data, &req) != nil {
 			return
 		}
-		if _, err := srv.Configure(context.Background(), &req); err != nil && status.Code(err) != codes.InvalidArgument {
+		if _, err := srv.Configure(t.Context(), &req); err != nil && status.Code(err) != codes.InvalidArgument {
 			t.Errorf("Configure: %v", err)
 		}
-		if _, err := srv.AnalyzeStack(context.Background(), &pulumirpc.AnalyzeStackRequest{}); err != nil {
+		if _, err := srv.AnalyzeStack(t.Context(), &pulumirpc.AnalyzeStackRequest{}); err != nil {
 			t.Errorf("AnalyzeStack after Configure: %v", err)
 		}
 	})

@@ -52,6 +52,7 @@ func hostileRequests() map[string]*structpb.Struct {
 // real gRPC: each gets InvalidArgument naming the resource and the path of the value, none takes the
 // process down, and the server keeps serving.
 func TestHostileRequestsAreErrors(t *testing.T) {
+	t.Parallel()
 	client, _ := start(t, testPack(newRecorder()))
 	ctx := testContext(t)
 	require.NoError(t, configure(ctx, client, map[string]*pulumirpc.PolicyConfig{"tags": levelOnly(pulumirpc.EnforcementLevel_REMEDIATE)}))
@@ -85,6 +86,7 @@ func TestHostileRequestsAreErrors(t *testing.T) {
 
 // TestMalformedRequestNamesThePath checks the path an InvalidArgument error gives.
 func TestMalformedRequestNamesThePath(t *testing.T) {
+	t.Parallel()
 	srv, err := New(testPack(newRecorder()))
 	require.NoError(t, err)
 	props := &structpb.Struct{Fields: map[string]*structpb.Value{
@@ -93,7 +95,7 @@ func TestMalformedRequestNamesThePath(t *testing.T) {
 		}}),
 	}}
 	assert.NotPanics(t, func() {
-		_, err = srv.Analyze(context.Background(), &pulumirpc.AnalyzeRequest{Urn: string(bucketURN), Type: bucketType, Properties: props})
+		_, err = srv.Analyze(t.Context(), &pulumirpc.AnalyzeRequest{Urn: string(bucketURN), Type: bucketType, Properties: props})
 	})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "properties.cache.preferredCacheClusterAzs[1]: a value with no kind")
@@ -101,6 +103,7 @@ func TestMalformedRequestNamesThePath(t *testing.T) {
 
 // TestLimitsAreExact checks each limit at its bound and one past it, with small limits.
 func TestLimitsAreExact(t *testing.T) {
+	t.Parallel()
 	lim := limits{depth: 3, values: 10, stringBytes: 5, nameBytes: 8}
 	nest := func(depth int) *structpb.Value {
 		v := structpb.NewBoolValue(true)
@@ -168,6 +171,7 @@ func leakyPack() Pack {
 // TestSecretsNeverLeaveThePack: whatever a policy does with a secret, the message that leaves the pack
 // holds "[secret]" in its place, in diagnostics and in errors.
 func TestSecretsNeverLeaveThePack(t *testing.T) {
+	t.Parallel()
 	client, _ := start(t, leakyPack())
 	ctx := testContext(t)
 	props := resource.PropertyMap{
@@ -222,7 +226,8 @@ func chattyPack(findings, size int, cannotVerify bool) Pack {
 // was cut; a policy reports at most MaxDiagnosticsPerPolicy findings and one more summing up the rest
 // at the level that keeps the verdict.
 func TestMessagesAreBounded(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	srv, err := New(chattyPack(1, 200000, false))
 	require.NoError(t, err)
 	res, err := srv.AnalyzeStack(ctx, &pulumirpc.AnalyzeStackRequest{})
@@ -259,6 +264,7 @@ func structpbOf(props resource.PropertyMap) (*structpb.Struct, error) {
 // TestHostileConfigurationIsAnError: configuration with a value of no kind, or nested too deep, is
 // refused with InvalidArgument and leaves the configuration in effect.
 func TestHostileConfigurationIsAnError(t *testing.T) {
+	t.Parallel()
 	srv, err := New(testPack(newRecorder()))
 	require.NoError(t, err)
 	deep := structpb.NewStringValue("x")
@@ -269,14 +275,14 @@ func TestHostileConfigurationIsAnError(t *testing.T) {
 		"no kind":  {Fields: map[string]*structpb.Value{"minimumZones": {}}},
 		"too deep": {Fields: map[string]*structpb.Value{"minimumZones": deep}},
 	} {
-		_, err := srv.Configure(context.Background(), &pulumirpc.ConfigureAnalyzerRequest{PolicyConfig: map[string]*pulumirpc.PolicyConfig{
+		_, err := srv.Configure(t.Context(), &pulumirpc.ConfigureAnalyzerRequest{PolicyConfig: map[string]*pulumirpc.PolicyConfig{
 			"zones": {EnforcementLevel: pulumirpc.EnforcementLevel_MANDATORY, Properties: props},
 		}})
 		require.Error(t, err, name)
 		assert.Equal(t, codes.InvalidArgument, status.Code(err), name)
 		assert.Contains(t, err.Error(), `policy "zones"`, name)
 	}
-	st, err := srv.AnalyzeStack(context.Background(), &pulumirpc.AnalyzeStackRequest{})
+	st, err := srv.AnalyzeStack(t.Context(), &pulumirpc.AnalyzeStackRequest{})
 	require.NoError(t, err)
 	assert.NotEmpty(t, st.GetDiagnostics(), "the defaults are still in effect")
 }

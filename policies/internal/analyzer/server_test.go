@@ -97,6 +97,7 @@ func assertNoSecret(t *testing.T, ds []pkgplugin.AnalyzeDiagnostic) {
 // the reconciled defaults, Analyze per resource with unknown and secret inputs, then AnalyzeStack with
 // unknown and secret outputs and property dependencies.
 func TestPreviewCallOrder(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder()
 	client, _ := start(t, testPack(rec))
 	ctx := testContext(t)
@@ -233,6 +234,7 @@ func TestPreviewCallOrder(t *testing.T) {
 // ConfigureStack, configuration from a file, then per resource Remediate and Analyze on inputs, then
 // AnalyzeStack on outputs.
 func TestPolicyAnalyzeCallOrder(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder()
 	client, _ := start(t, testPack(rec))
 	ctx := testContext(t)
@@ -328,6 +330,7 @@ func diagsOf(ds []*pulumirpc.AnalyzeDiagnostic, name string) []*pulumirpc.Analyz
 // TestLevels checks each configured level of a resource policy with and without a remediation, and of
 // a stack policy.
 func TestLevels(t *testing.T) {
+	t.Parallel()
 	public := resource.PropertyMap{"acl": resource.NewStringProperty("public-read")}
 	cases := []struct {
 		level pulumirpc.EnforcementLevel
@@ -398,6 +401,7 @@ func TestLevels(t *testing.T) {
 // TestAllKey checks that `all` sets every policy's level, that a policy's own entry beats it, and that
 // a later Configure without `all` returns policies to their defaults.
 func TestAllKey(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder()
 	client, _ := start(t, testPack(rec))
 	ctx := testContext(t)
@@ -439,6 +443,7 @@ func TestAllKey(t *testing.T) {
 // the policy and the panic, as the Node policy SDK fails it, rather than being reported as a violation;
 // that the other policies still run; and that the process stays up and keeps serving.
 func TestPanickingPolicy(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder()
 	client, _ := start(t, testPack(rec))
 	ctx := testContext(t)
@@ -477,6 +482,7 @@ func TestPanickingPolicy(t *testing.T) {
 // TestCannotVerifyIsAdvisory checks that a finding marked CannotVerify is advisory even from a
 // mandatory policy, in Analyze and AnalyzeStack.
 func TestCannotVerifyIsAdvisory(t *testing.T) {
+	t.Parallel()
 	client, _ := start(t, testPack(newRecorder()))
 	ctx := testContext(t)
 	res, err := client.Analyze(ctx, analyzeRequest(t, bucketURN, resource.PropertyMap{"acl": unknown()}))
@@ -501,6 +507,7 @@ func TestCannotVerifyIsAdvisory(t *testing.T) {
 // TestBadConfig checks that invalid configuration is rejected with InvalidArgument, naming the policy,
 // the property and what is allowed, and that the configuration in effect stays.
 func TestBadConfig(t *testing.T) {
+	t.Parallel()
 	rec := newRecorder()
 	client, _ := start(t, testPack(rec))
 	ctx := testContext(t)
@@ -562,6 +569,7 @@ func TestBadConfig(t *testing.T) {
 // TestCancel checks that Cancel stops a running policy through its context, that later calls fail
 // with Canceled, and that the server reports it is done.
 func TestCancel(t *testing.T) {
+	t.Parallel()
 	started := make(chan struct{})
 	pack := Pack{Name: "slow", Version: "1.0.0", Policies: []policy.Policy{{
 		Name: "slow", DefaultLevel: policy.Mandatory,
@@ -613,6 +621,7 @@ func TestCancel(t *testing.T) {
 // TestInfoWithoutConfigureStack checks that metadata calls work on a fresh server, before any
 // Handshake or ConfigureStack, and that the schema is advertised as declared.
 func TestInfoWithoutConfigureStack(t *testing.T) {
+	t.Parallel()
 	client, _ := start(t, testPack(newRecorder()))
 	ctx := testContext(t)
 	pi, err := client.GetPluginInfo(ctx, &emptypb.Empty{})
@@ -640,6 +649,7 @@ func TestInfoWithoutConfigureStack(t *testing.T) {
 
 // TestNewRejectsBadPacks checks the pack's own consistency.
 func TestNewRejectsBadPacks(t *testing.T) {
+	t.Parallel()
 	check := func(context.Context, *policy.Resource, policy.Args) []policy.Violation { return nil }
 	stack := func(context.Context, *policy.Stack, policy.Args) []policy.Violation { return nil }
 	cases := []struct {

@@ -54,6 +54,7 @@ const waiverConfig = `{
 // engine's own config loading, validation and analyzer client: a waived finding is reported as advisory,
 // "waived until ...", never dropped; after the expiry day it is back at its level with a note.
 func TestWaiversAtPreview(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "config.json")
 	require.NoError(t, os.WriteFile(file, []byte(waiverConfig), 0o600))
 	stackURN := resource.URN("urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev")
@@ -96,6 +97,7 @@ func TestWaiversAtPreview(t *testing.T) {
 // TestWaiverConfigErrorsAtPreview: the engine's validation against the advertised schema, then the
 // pack's, refuse a waiver without its fields, naming the policy and the field.
 func TestWaiverConfigErrorsAtPreview(t *testing.T) {
+	t.Parallel()
 	eng := startAt(t, testPack(newRecorder()), "2026-06-01")
 	file := filepath.Join(t.TempDir(), "config.json")
 	require.NoError(t, os.WriteFile(file, []byte(`{"bucket-public": {"waivers": [{"resource": "urn:*", "reason": "r", "expires": "2026-06-30"}]}}`), 0o600))

@@ -3,10 +3,12 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -33,8 +35,29 @@ type env struct {
 	cli  string // pulumi executable
 }
 
-// newEnv builds (or reuses) the Pulumi CLI. It skips the test, saying why, only when the CLI cannot
-// be built, for instance without network access to a cold module cache.
+// ciEnv is the variable CI systems (and .ci/run) set to true. Under it, an end-to-end test that cannot
+// run fails instead of skipping, so that CI cannot pass without running it.
+const ciEnv = "CI"
+
+// underCI reports whether ciEnv holds a true value (true, 1, ...).
+func underCI() bool {
+	ci, _ := strconv.ParseBool(os.Getenv(ciEnv))
+	return ci
+}
+
+// cliUnavailable says what to do when the Pulumi CLI could not be built into cli: fail under CI, skip
+// elsewhere; the message names the command that builds it and the variable that replaces it.
+func cliUnavailable(ci bool, cli string, err error) (fail bool, msg string) {
+	msg = fmt.Sprintf("the Pulumi CLI could not be built from tools/pulumi.mod, so the end-to-end tests cannot run. "+
+		"Build it from the module root with `%s`, or set %s to a pulumi binary: %v", engine.BuildCommand(cli), engine.CLIEnv, err)
+	if ci {
+		return true, ciEnv + "=true: " + msg
+	}
+	return false, "skipping: " + msg
+}
+
+// newEnv builds (or reuses) the Pulumi CLI. When the CLI cannot be built, for instance without network
+// access to a cold module cache, it skips the test saying why, or, under CI=true, fails it.
 func newEnv(t *testing.T, ctx context.Context) env {
 	t.Helper()
 	if testing.Short() {
@@ -50,11 +73,34 @@ func newEnv(t *testing.T, ctx context.Context) env {
 		}
 		t.Logf("building the Pulumi CLI from tools/pulumi.mod into %s (minutes when cold)", cli)
 		if err := BuildCLI(ctx, root, cli); err != nil {
-			t.Skipf("skipping: the Pulumi CLI could not be built from tools/pulumi.mod, so the end-to-end "+
-				"tests cannot run (set ESS_HA_PULUMI_CLI to a pulumi binary to use it instead): %v", err)
+			if fail, msg := cliUnavailable(underCI(), cli, err); fail {
+				t.Fatal(msg)
+			} else {
+				t.Skip(msg)
+			}
 		}
 	}
 	return env{root: root, cli: cli}
+}
+
+// TestCLIUnavailableFailsUnderCI holds the rule newEnv follows when the Pulumi CLI cannot be built:
+// under CI=true the end-to-end tests fail, naming the command that builds the CLI, instead of skipping.
+func TestCLIUnavailableFailsUnderCI(t *testing.T) { // not parallel: it sets CI
+	const cli = "/cache/ess-ha/pulumi-cli/pulumi"
+	buildErr := errors.New("go: no network")
+	fail, msg := cliUnavailable(true, cli, buildErr)
+	assert.True(t, fail, "under CI a missing CLI fails the test")
+	assert.Contains(t, msg, "CI=true")
+	assert.Contains(t, msg, "go build -modfile=tools/pulumi.mod -o "+cli+" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi")
+	assert.Contains(t, msg, engine.CLIEnv)
+	assert.Contains(t, msg, "go: no network")
+	fail, msg = cliUnavailable(false, cli, buildErr)
+	assert.False(t, fail, "outside CI a missing CLI skips the test")
+	assert.Contains(t, msg, "go build -modfile=tools/pulumi.mod")
+	t.Setenv(ciEnv, "true")
+	assert.True(t, underCI())
+	t.Setenv(ciEnv, "")
+	assert.False(t, underCI())
 }
 
 // pack is a built policy pack.

@@ -46,6 +46,7 @@ func names(rs []*policy.Resource) []string {
 // TestNetworkFacts checks the derived subnet facts of the shared network, deployed and in preview: the
 // same answers either way.
 func TestNetworkFacts(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"deployed", "preview"} {
 		t.Run(mode, func(t *testing.T) {
 			st := load(t, "ess."+mode+".json")
@@ -125,6 +126,7 @@ const unknown = graph.UnknownSentinel
 
 // TestPublicSubnets covers the ways a subnet becomes public, or not, and what stays unknown.
 func TestPublicSubnets(t *testing.T) {
+	t.Parallel()
 	vpc := res("vpc", graph.TypeVpc, "vpc-1", map[string]any{"mainRouteTableId": "rtb-main"}, nil)
 	vpcPreview := res("vpc", graph.TypeVpc, "", map[string]any{"mainRouteTableId": unknown}, nil)
 	igw := res("igw", graph.TypeInternetGateway, "igw-1", map[string]any{"vpcId": "vpc-1"}, nil)
@@ -213,6 +215,7 @@ func TestPublicSubnets(t *testing.T) {
 
 // TestResolve covers known, unknown, partially known, dangling and secret references.
 func TestResolve(t *testing.T) {
+	t.Parallel()
 	st := stack(t,
 		res("a", graph.TypeSubnet, "subnet-a", map[string]any{"availabilityZone": "us-east-1a"}, nil),
 		res("b", graph.TypeSubnet, "", map[string]any{"availabilityZone": "us-east-1b"}, nil),
@@ -258,6 +261,7 @@ func TestResolve(t *testing.T) {
 
 // TestShow checks that values print safely.
 func TestShow(t *testing.T) {
+	t.Parallel()
 	secret := resource.MakeSecret(resource.NewStringProperty("hunter2"))
 	cases := []struct {
 		v    resource.PropertyValue
@@ -285,6 +289,7 @@ func TestShow(t *testing.T) {
 
 // TestField checks property lookups through wrappers.
 func TestField(t *testing.T) {
+	t.Parallel()
 	pm := resource.PropertyMap{
 		"metadataOptions": resource.MakeSecret(resource.NewObjectProperty(resource.PropertyMap{
 			"httpTokens": resource.NewStringProperty("required"),
@@ -323,6 +328,7 @@ func TestField(t *testing.T) {
 
 // TestOfBuildsOnce checks that the stack policies of one analysis share one graph.
 func TestOfBuildsOnce(t *testing.T) {
+	t.Parallel()
 	st := load(t, "network.deployed.json")
 	assert.Same(t, graph.Of(st), graph.Of(st))
 }
@@ -331,6 +337,7 @@ func TestOfBuildsOnce(t *testing.T) {
 // the provider did not repeat it in an "id" output): EC2 IDs are found at the end of ARNs, and known
 // values that match nothing fall back to property dependencies.
 func TestResolveWithoutIDs(t *testing.T) {
+	t.Parallel()
 	st := stack(t,
 		res("a", graph.TypeSubnet, "", map[string]any{"arn": "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-a"}, nil),
 		res("nat", graph.TypeNatGateway, "", map[string]any{}, nil),
@@ -354,6 +361,7 @@ func TestResolveWithoutIDs(t *testing.T) {
 
 // TestOfConcurrent checks that policies asking for the graph at once share one, safely (run with -race).
 func TestOfConcurrent(t *testing.T) {
+	t.Parallel()
 	st := load(t, "ess.deployed.json")
 	const n = 8
 	got := make(chan *graph.Graph, n)
@@ -370,6 +378,7 @@ func TestOfConcurrent(t *testing.T) {
 // and mixedInstancesPolicy (its launchTemplateSpecification and its overrides'), in deployed state, in
 // preview and without IDs: the same templates every way.
 func TestTemplatesOf(t *testing.T) {
+	t.Parallel()
 	fixture := func(t *testing.T, path string) *policy.Stack {
 		t.Helper()
 		f, err := policytest.LoadFixture(path)

@@ -58,6 +58,11 @@
 //   - cannot-verify/: the policy reports no blocking violation and at least one CannotVerify finding, and
 //     every expect substring appears in the messages of those findings.
 //
+// The verdict is the floor. Beside each fixture, <case>.golden pins every finding the policy reports on it
+// (policy, level, URN and message, as Findings writes them; GoldenPath names the file), so that a changed
+// message or an extra finding shows up as a diff; the rules' tests compare them and rewrite them under
+// -update.
+//
 // A fixture named <case>.preview.json next to <case>.deployed.json describes the same stack during a
 // preview (new resources without IDs, references only through propertyDependencies) and after
 // deployment (IDs and ARNs); the tests require both to give the same verdict.

@@ -24,6 +24,7 @@ func write(t *testing.T, dir, name, body string) string {
 }
 
 func TestLoadFixture(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write(t, dir, "_shared/base.json", `{"description": "base", "resources": [
 		{"urn": "vpc", "type": "aws:ec2/vpc:Vpc", "id": "vpc-1", "properties": {"cidrBlock": "10.0.0.0/16"}},
@@ -72,6 +73,7 @@ func TestLoadFixture(t *testing.T) {
 }
 
 func TestLoadState(t *testing.T) {
+	t.Parallel()
 	state := `{"version": 3, "deployment": {"manifest": {"time": "2026-01-01T00:00:00Z", "magic": "", "version": ""},
 		"resources": [
 			{"urn": "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", "custom": false, "type": "pulumi:pulumi:Stack"},
@@ -100,6 +102,7 @@ func TestLoadState(t *testing.T) {
 }
 
 func TestToPreview(t *testing.T) {
+	t.Parallel()
 	st, err := policytest.DecodeResources([]policytest.RawResource{
 		{URN: "vpc", Type: graph.TypeVpc, ID: "vpc-1", Properties: map[string]any{"arn": "arn:aws:ec2:x:1:vpc/vpc-1", "mainRouteTableId": "rtb-1"}},
 		{URN: "sg", Type: graph.TypeSecurityGroup, ID: "sg-1", Properties: map[string]any{"name": "web", "vpcId": "vpc-1"}},
@@ -124,6 +127,7 @@ func TestToPreview(t *testing.T) {
 }
 
 func TestReplicate(t *testing.T) {
+	t.Parallel()
 	st, err := policytest.DecodeResources([]policytest.RawResource{
 		{URN: "vpc", Type: graph.TypeVpc, ID: "vpc-1"},
 		{URN: "s", Type: graph.TypeSubnet, ID: "subnet-1", Properties: map[string]any{"vpcId": "vpc-1", "availabilityZone": "us-east-1a"},
@@ -141,6 +145,7 @@ func TestReplicate(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
+	t.Parallel()
 	p := policy.Policy{Name: "ha-x", Schema: &policy.Schema{Properties: map[string]map[string]any{
 		"minimumZones": {"type": "integer", "minimum": 1, "default": 2},
 	}}}
@@ -155,7 +160,8 @@ func TestConfig(t *testing.T) {
 }
 
 func TestRunRecoversPanics(t *testing.T) {
+	t.Parallel()
 	p := policy.Policy{Name: "ha-boom", CheckStack: func(context.Context, *policy.Stack, policy.Args) []policy.Violation { panic("boom") }}
-	_, err := policytest.Run(context.Background(), p, &policy.Stack{}, policy.Args{})
+	_, err := policytest.Run(t.Context(), p, &policy.Stack{}, policy.Args{})
 	assert.ErrorContains(t, err, "policy ha-boom panicked: boom")
 }

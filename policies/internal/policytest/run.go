@@ -3,6 +3,7 @@ package policytest
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -157,4 +158,41 @@ func Format(vs []policy.Violation) string {
 		fmt.Fprintf(&b, "  [%s] %s: %s\n", kind, who, v.Message)
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// Findings writes violations as a fixture's golden file pins them: a header line, then one block per
+// finding, sorted by URN and message: the policy, its level (the policy's default level; "advisory
+// (cannot verify)" for a CannotVerify finding, which never blocks), the URN ("(stack)" for a finding about
+// the whole stack), and the message indented on the next line. A changed message, level or URN, or an
+// extra or missing finding, is then a line of a diff.
+func Findings(p policy.Policy, vs []policy.Violation) string {
+	sorted := slices.Clone(vs)
+	slices.SortStableFunc(sorted, func(a, b policy.Violation) int {
+		if c := strings.Compare(string(a.URN), string(b.URN)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Message, b.Message)
+	})
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s: %d finding(s)\n", p.Name, len(sorted))
+	for _, v := range sorted {
+		level := string(p.DefaultLevel)
+		if v.CannotVerify {
+			level = string(policy.Advisory) + " (cannot verify)"
+		}
+		who := string(v.URN)
+		if who == "" {
+			who = "(stack)"
+		}
+		fmt.Fprintf(&b, "\n%s %s %s\n", p.Name, level, who)
+		for _, line := range strings.Split(v.Message, "\n") {
+			fmt.Fprintf(&b, "    %s\n", line)
+		}
+	}
+	return b.String()
+}
+
+// GoldenPath is the file that pins a fixture's findings: <case>.golden beside <case>.json.
+func GoldenPath(f *Fixture) string {
+	return strings.TrimSuffix(f.Path, filepath.Ext(f.Path)) + ".golden"
 }

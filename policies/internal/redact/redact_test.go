@@ -11,6 +11,7 @@ import (
 func str(s string) resource.PropertyValue { return resource.NewStringProperty(s) }
 
 func TestRedactsEverySecretString(t *testing.T) {
+	t.Parallel()
 	props := resource.PropertyMap{
 		"password": resource.MakeSecret(str("hunter2-SECRET")),
 		"plain":    str("not-a-secret-at-all"),
@@ -48,6 +49,7 @@ func assertRedacts(t *testing.T, s *Set) {
 }
 
 func TestNothingToRedact(t *testing.T) {
+	t.Parallel()
 	var s *Set
 	assert.True(t, s.Empty())
 	assert.Equal(t, "text", s.String("text"))
@@ -57,6 +59,7 @@ func TestNothingToRedact(t *testing.T) {
 
 // TestManySecretsStayFast: the index keeps redaction linear in the text, whatever the number of secrets.
 func TestManySecretsStayFast(t *testing.T) {
+	t.Parallel()
 	props := resource.PropertyMap{}
 	var b strings.Builder
 	for i := 0; i < 20000; i++ {

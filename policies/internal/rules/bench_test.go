@@ -1,7 +1,6 @@
 package rules_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
@@ -28,7 +27,7 @@ func BenchmarkAll(b *testing.B) {
 				require.NoError(b, err)
 			}
 			b.Run(fmt.Sprintf("%s/%d", mode, n), func(b *testing.B) {
-				ctx := context.Background()
+				ctx := b.Context()
 				b.ReportAllocs()
 				for b.Loop() {
 					st := &policy.Stack{Resources: big.Resources} // a fresh stack: the graph is built each time

@@ -1,7 +1,6 @@
 package rules_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
@@ -71,12 +70,13 @@ func crowdedStack(n int) *policy.Stack {
 // TestMessagesListAFew: with 10,000 of everything, no finding says more than a few KB: lists name a
 // few items and how many more.
 func TestMessagesListAFew(t *testing.T) {
+	t.Parallel()
 	st := crowdedStack(10000)
 	for _, dryRun := range []bool{false, true} {
 		for _, p := range rules.All() {
 			cfg, err := policytest.Config(p, nil)
 			require.NoError(t, err)
-			vs, err := policytest.Run(context.Background(), p, st, policy.Args{Config: cfg, DryRun: dryRun})
+			vs, err := policytest.Run(t.Context(), p, st, policy.Args{Config: cfg, DryRun: dryRun})
 			require.NoError(t, err, p.Name)
 			for _, v := range vs {
 				assert.LessOrEqual(t, len(v.Message), maxMessage, "%s: %.600s", p.Name, v.Message)
@@ -86,6 +86,7 @@ func TestMessagesListAFew(t *testing.T) {
 }
 
 func TestListSaysHowManyMore(t *testing.T) {
+	t.Parallel()
 	items := make([]string, 9998)
 	for i := range items {
 		items[i] = fmt.Sprint(i)

@@ -12,6 +12,7 @@ import (
 // of public" in the Amazon S3 User Guide
 // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status).
 func TestPublicStatements(t *testing.T) {
+	t.Parallel()
 	doc := func(stmt string) string { return `{"Version":"2012-10-17","Statement":[` + stmt + `]}` }
 	allowAll := func(cond string) string {
 		s := `{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/drain/us-east-1"`
@@ -81,6 +82,7 @@ func TestPublicStatements(t *testing.T) {
 
 // TestPublicStatementsDescribe checks what a public statement says about itself.
 func TestPublicStatementsDescribe(t *testing.T) {
+	t.Parallel()
 	got, err := publicStatements(`{"Statement":[{"Sid":"Deny","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*"},` +
 		`{"Sid":"Read","Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:GetObjectVersion"],"Resource":"*"}]}`)
 	require.NoError(t, err)

@@ -1,7 +1,6 @@
 package rules_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ess-ha/ess-ha/policies/internal/graph"
+	"github.com/ess-ha/ess-ha/policies/internal/images"
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
 	"github.com/ess-ha/ess-ha/policies/internal/policytest"
 	"github.com/ess-ha/ess-ha/policies/internal/rules"
@@ -27,6 +27,7 @@ var seed = []string{"ha-min-availability-zones", "ha-public-subnets-lb-only", "h
 
 // TestCatalog checks what every policy declares.
 func TestCatalog(t *testing.T) {
+	t.Parallel()
 	all := rules.All()
 	seen := map[string]bool{}
 	for _, p := range all {
@@ -78,10 +79,12 @@ func fixtures(t *testing.T, name string) map[policytest.Verdict][]*policytest.Fi
 }
 
 // TestFixtures runs every policy on its fixtures: pass fixtures give no violation, fail fixtures at least
-// one, cannot-verify fixtures only cannot-verify findings; every expected substring appears. A policy
+// one, cannot-verify fixtures only cannot-verify findings; every expected substring appears; and the
+// findings are exactly those pinned in the fixture's golden file (-update rewrites them). A policy
 // without a pass or a fail fixture fails the test.
 func TestFixtures(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	for _, p := range rules.All() {
 		t.Run(p.Name, func(t *testing.T) {
 			byVerdict := fixtures(t, p.Name)
@@ -96,6 +99,7 @@ func TestFixtures(t *testing.T) {
 						for _, problem := range policytest.Check(f, vs) {
 							t.Errorf("%s (%s): %s", f.Path, f.Description, problem)
 						}
+						checkGolden(t, p, f, vs)
 						for _, x := range vs {
 							assert.NotContains(t, x.Message, "%!", "a formatting error in %q", x.Message)
 							if !x.CannotVerify {
@@ -128,7 +132,8 @@ func blockingURNs(vs []policy.Violation) []string {
 // derived from it (policytest.ToPreview), and against itself without IDs (policytest.WithoutIDs: the
 // Analyzer protocol carries no IDs), the resources found at fault are the same.
 func TestPreviewAndDeployedAgree(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	for _, p := range rules.All() {
 		t.Run(p.Name, func(t *testing.T) {
 			byVerdict := fixtures(t, p.Name)
@@ -186,8 +191,8 @@ func secretsIn(v resource.PropertyValue, inSecret bool, out map[string]bool) {
 	case v.IsString() && inSecret:
 		s := v.StringValue()
 		out[s] = true
-		if dec := rules.DecodeUserData(s); dec != s {
-			for _, img := range rules.ExtractImages(dec) {
+		if dec := images.DecodeUserData(s); dec != s {
+			for _, img := range images.Extract(dec) {
 				out[img.Ref] = true
 			}
 		}
@@ -207,7 +212,8 @@ func secretsIn(v resource.PropertyValue, inSecret bool, out map[string]bool) {
 // TestSecretsNeverPrinted runs every policy on every fixture, and on a stack with secrets wherever a
 // message could print a value, and checks that no message contains a secret's plaintext.
 func TestSecretsNeverPrinted(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	var all []*policytest.Fixture
 	err := filepath.WalkDir("testdata", func(path string, d os.DirEntry, err error) error {
 		if err != nil {

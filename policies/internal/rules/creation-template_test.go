@@ -11,6 +11,7 @@ import (
 // repository no other template matches
 // (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepositoryCreationTemplate.html).
 func TestScanRulesCoverTemplates(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		filters []string
 		prefix  string

@@ -1,7 +1,6 @@
 package rules_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -18,6 +17,7 @@ import (
 // state tells the two names apart, a preview cannot (both are computed), so the verdicts differ by design:
 // a violation in deployed state, cannot-verify in the preview.
 func TestAAAAToDualStackAcceleratorDNSName(t *testing.T) {
+	t.Parallel()
 	f, err := policytest.LoadFixture("testdata/" + rules.DNSAAAADualStack + "/pass/accelerator-dual-stack.deployed.json")
 	require.NoError(t, err)
 	for _, r := range f.Stack.Resources {
@@ -30,14 +30,14 @@ func TestAAAAToDualStackAcceleratorDNSName(t *testing.T) {
 	cfg, err := policytest.Config(p, nil)
 	require.NoError(t, err)
 
-	vs, err := policytest.Run(context.Background(), p, f.Stack, policy.Args{Config: cfg})
+	vs, err := policytest.Run(t.Context(), p, f.Stack, policy.Args{Config: cfg})
 	require.NoError(t, err)
 	blocking, _ := policytest.Split(vs)
 	require.Len(t, blocking, 1, policytest.Format(vs))
 	assert.Contains(t, blocking[0].Message, "aliases the dnsName of the dual-stack Global Accelerator")
 	assert.Contains(t, blocking[0].Message, "alias the dualStackDnsName of")
 
-	vs, err = policytest.Run(context.Background(), p, policytest.ToPreview(f.Stack), policy.Args{Config: cfg, DryRun: true})
+	vs, err = policytest.Run(t.Context(), p, policytest.ToPreview(f.Stack), policy.Args{Config: cfg, DryRun: true})
 	require.NoError(t, err)
 	blocking, unverified := policytest.Split(vs)
 	assert.Empty(t, blocking, policytest.Format(vs))

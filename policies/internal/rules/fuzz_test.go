@@ -1,82 +1,15 @@
 package rules_test
 
 import (
-	"context"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
-	"github.com/ess-ha/ess-ha/policies/internal/graph"
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
 	"github.com/ess-ha/ess-ha/policies/internal/policytest"
 	"github.com/ess-ha/ess-ha/policies/internal/rules"
 )
-
-// userDataSeeds are the user data scripts of the fixtures of the shared topologies and of
-// ha-private-registry, as stored (plain, base64, gzip).
-func userDataSeeds(tb testing.TB) []string {
-	tb.Helper()
-	var out []string
-	seen := map[string]bool{}
-	var walk func(v resource.PropertyValue)
-	walk = func(v resource.PropertyValue) {
-		val, _, _ := graph.Unwrap(v)
-		switch {
-		case val.IsString():
-			if s := val.StringValue(); len(s) > 20 && !seen[s] && (strings.Contains(rules.DecodeUserData(s), "docker") || strings.Contains(s, "image")) {
-				seen[s] = true
-				out = append(out, s)
-			}
-		case val.IsArray():
-			for _, e := range val.ArrayValue() {
-				walk(e)
-			}
-		case val.IsObject():
-			for _, e := range val.ObjectValue() {
-				walk(e)
-			}
-		}
-	}
-	for _, dir := range []string{"testdata/_shared", "testdata/_secrets", "testdata/ha-private-registry/fail", "testdata/ha-private-registry/cannot-verify"} {
-		fixtures, err := policytest.LoadFixtures(dir)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for _, f := range fixtures {
-			for _, r := range f.Stack.Resources {
-				walk(resource.NewObjectProperty(r.Properties))
-			}
-		}
-	}
-	return out
-}
-
-// FuzzImages decodes any user data and finds its images, as ha-private-registry does: no panic, and
-// every image found is parsed. The seeds are the user data of the fixtures.
-func FuzzImages(f *testing.F) {
-	for _, s := range userDataSeeds(f) {
-		f.Add(s)
-	}
-	f.Add("docker run -d ${REG:-123456789012.dkr.ecr.us-east-1.amazonaws.com}/x:1 \\\n --name a")
-	f.Add("#cloud-config\nruncmd:\n  - [ docker, pull, alpine ]\n")
-	f.Add("FROM scratch AS a\nFROM a\n")
-	f.Fuzz(func(t *testing.T, userData string) {
-		start := time.Now()
-		defer func() {
-			if d := time.Since(start); d > time.Second {
-				t.Errorf("%d bytes of user data took %v", len(userData), d)
-			}
-		}()
-		script := rules.DecodeUserData(userData)
-		for _, img := range rules.ExtractImages(script) {
-			reg := rules.ParseImage(img.Ref)
-			_ = reg.Name
-		}
-		_ = rules.ParseImage(userData)
-	})
-}
 
 // FuzzPolicies changes one value of one resource of a fixture into any shape the protocol can carry and
 // runs every policy on the result, deployed and as a preview: no policy may panic (a panicking policy
@@ -116,7 +49,7 @@ func FuzzPolicies(f *testing.F) {
 			}
 			for _, dryRun := range []bool{false, true} {
 				start := time.Now()
-				if _, err := policytest.Run(context.Background(), p, st, policy.Args{Config: cfg, DryRun: dryRun}); err != nil {
+				if _, err := policytest.Run(t.Context(), p, st, policy.Args{Config: cfg, DryRun: dryRun}); err != nil {
 					t.Fatalf("%s on %s: %v", p.Name, fx.Path, err)
 				}
 				if d := time.Since(start); d > 5*time.Second {

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"context"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -13,7 +12,8 @@ import (
 )
 
 func TestRemediateIMDSv2(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	lt := func(opts resource.PropertyValue) *policy.Resource {
 		props := resource.PropertyMap{"imageId": resource.NewStringProperty("ami-1")}
 		if !opts.IsNull() {

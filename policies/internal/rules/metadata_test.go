@@ -1,7 +1,6 @@
 package rules_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,6 +20,7 @@ import (
 // TestMetadata checks what every policy declares for audits: the types it checks, and controls with
 // real IDs of the two frameworks.
 func TestMetadata(t *testing.T) {
+	t.Parallel()
 	ids := map[string]*regexp.Regexp{
 		policy.WellArchitected: regexp.MustCompile(`^REL\d\d-BP\d\d$`),
 		policy.SecurityHub:     regexp.MustCompile(`^[A-Za-z0-9]+\.\d+$`),
@@ -45,7 +45,8 @@ func TestMetadata(t *testing.T) {
 // resource of another type, of any fixture, it reports nothing (and remediates nothing). The audit
 // relies on it to give a resource policy only the resources of its types.
 func TestResourcePoliciesStayWithinTheirTypes(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	var resources []*policy.Resource
 	err := filepath.WalkDir("testdata", func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {

@@ -1,7 +1,6 @@
 package rules_test
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 
@@ -17,7 +16,8 @@ import (
 // by their URNs): the shipped pair passes, each fail fixture fails with the expected message; and run on
 // either stack alone, as during a preview, a pair policy finds nothing.
 func TestPairFixtures(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	for _, p := range rules.Pair() {
 		t.Run(p.Name, func(t *testing.T) {
 			require.True(t, p.Pair)
@@ -33,6 +33,7 @@ func TestPairFixtures(t *testing.T) {
 						for _, problem := range policytest.Check(f, vs) {
 							t.Errorf("%s (%s): %s", f.Path, f.Description, problem)
 						}
+						checkGolden(t, p, f, vs)
 						for _, x := range vs {
 							if !x.CannotVerify {
 								assert.Contains(t, x.Message, "Fix: ")

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ess-ha/ess-ha/policies/internal/graph"
+	"github.com/ess-ha/ess-ha/policies/internal/images"
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
 )
 
@@ -55,7 +56,7 @@ var hashRe = regexp.MustCompile(`^[0-9a-f]{40}$`)
 type imageSource struct {
 	r      *policy.Resource
 	prop   string
-	images []ImageRef
+	images []images.Ref
 	secret bool
 }
 
@@ -114,7 +115,7 @@ func (c *registryCheck) sources() []imageSource {
 					"which container images it runs (check the program's user data, or run the pack during preview)", recRegistry))
 				return
 			}
-			out = append(out, imageSource{r: r, prop: p, images: ExtractImages(DecodeUserData(s)), secret: f.Secret})
+			out = append(out, imageSource{r: r, prop: p, images: images.Extract(images.DecodeUserData(s)), secret: f.Secret})
 			return
 		}
 	}
@@ -134,7 +135,7 @@ func (c *registryCheck) sources() []imageSource {
 			return
 		}
 		s, _ := f.Str()
-		images, err := containerImages(s)
+		refs, err := containerImages(s)
 		if err != nil {
 			shown := err.Error()
 			if f.Secret {
@@ -144,7 +145,7 @@ func (c *registryCheck) sources() []imageSource {
 				"fix the JSON", recRegistry))
 			return
 		}
-		out = append(out, imageSource{r: r, prop: prop, images: images, secret: f.Secret})
+		out = append(out, imageSource{r: r, prop: prop, images: refs, secret: f.Secret})
 	}
 	for _, r := range c.g.OfType(graph.TypeEcsTaskDefinition) {
 		containerJSON(r, "containerDefinitions")
@@ -157,7 +158,7 @@ func (c *registryCheck) sources() []imageSource {
 
 // containerImages returns the images of ECS container definitions (a JSON array of objects) or Batch
 // container properties (one JSON object).
-func containerImages(s string) ([]ImageRef, error) {
+func containerImages(s string) ([]images.Ref, error) {
 	type def struct {
 		Image string `json:"image"`
 	}
@@ -169,17 +170,17 @@ func containerImages(s string) ([]ImageRef, error) {
 		}
 		defs = []def{one}
 	}
-	var out []ImageRef
+	var out []images.Ref
 	for _, d := range defs {
 		if d.Image != "" {
-			out = append(out, ImageRef{Ref: d.Image, Via: "image"})
+			out = append(out, images.Ref{Ref: d.Image, Via: "image"})
 		}
 	}
 	return out, nil
 }
 
 // image checks one image reference. What the image says is as secret as the property it came from.
-func (c *registryCheck) image(src imageSource, img ImageRef) {
+func (c *registryCheck) image(src imageSource, img images.Ref) {
 	r := src.r
 	ref := graph.Text{S: img.Ref, Secret: src.secret}
 	shown := ref.Quoted()
@@ -187,7 +188,7 @@ func (c *registryCheck) image(src imageSource, img ImageRef) {
 	if img.Line > 0 && !src.secret {
 		where = fmt.Sprintf("%s (line %d, %s)", src.prop, img.Line, img.Via)
 	}
-	reg := ParseImage(img.Ref)
+	reg := images.Classify(img.Ref)
 	if reg.HostUnresolved || (!reg.PrivateECR && len(img.Unresolved) > 0) {
 		unresolved := make([]graph.Text, len(img.Unresolved))
 		for i, u := range img.Unresolved {
@@ -230,7 +231,7 @@ func (c *registryCheck) image(src imageSource, img ImageRef) {
 }
 
 // declaredRepository checks that an image's repository is an ECR repository of the stack.
-func (c *registryCheck) declaredRepository(src imageSource, img ImageRef, reg Registry, shown, where string) {
+func (c *registryCheck) declaredRepository(src imageSource, img images.Ref, reg images.Registry, shown, where string) {
 	r := src.r
 	if strings.Contains(reg.Repository, "$") {
 		c.out = append(c.out, unverifiable(r.URN,

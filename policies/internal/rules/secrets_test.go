@@ -1,7 +1,6 @@
 package rules_test
 
 import (
-	"context"
 	"encoding/json"
 	"maps"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ess-ha/ess-ha/policies/internal/graph"
+	"github.com/ess-ha/ess-ha/policies/internal/images"
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
 	"github.com/ess-ha/ess-ha/policies/internal/policytest"
 	"github.com/ess-ha/ess-ha/policies/internal/rules"
@@ -40,12 +40,12 @@ func allFixtures(t testing.TB) []*policytest.Fixture {
 	return all
 }
 
-// staticText is what the pack's code itself can say: the sources of the rules and of the graph. A
-// value that occurs in it cannot be told apart from the message text around it.
+// staticText is what the pack's code itself can say: the sources of the rules, of the graph and of images (the
+// registry names it gives). A value that occurs in it cannot be told apart from the message text around it.
 func staticText(t *testing.T) string {
 	t.Helper()
 	var b strings.Builder
-	for _, dir := range []string{".", "../graph"} {
+	for _, dir := range []string{".", "../graph", "../images"} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		require.NoError(t, err)
 		for _, f := range files {
@@ -117,7 +117,7 @@ func tokensOf(v resource.PropertyValue) []string {
 	case v.IsString():
 		s := v.StringValue()
 		add(s)
-		for _, text := range []string{s, rules.DecodeUserData(s)} {
+		for _, text := range []string{s, images.DecodeUserData(s)} {
 			for _, w := range strings.FieldsFunc(text, isSeparator) {
 				add(w)
 			}
@@ -215,7 +215,7 @@ func runOn(t *testing.T, p policy.Policy, f *policytest.Fixture, st *policy.Stac
 	}
 	cfg, err := policytest.Config(p, props)
 	require.NoError(t, err)
-	vs, err := policytest.Run(context.Background(), p, st, policy.Args{Config: cfg, DryRun: f.DryRun})
+	vs, err := policytest.Run(t.Context(), p, st, policy.Args{Config: cfg, DryRun: f.DryRun})
 	require.NoError(t, err)
 	return vs
 }
@@ -227,6 +227,7 @@ func runOn(t *testing.T, p policy.Policy, f *policytest.Fixture, st *policy.Stac
 // plain are tried (a value no message shows cannot leak by becoming secret), and only those that the
 // fixture's URNs, names and keys or the pack's own text do not also say.
 func TestEverySecretValueStaysSecret(t *testing.T) {
+	t.Parallel()
 	static := staticText(t)
 	tried, skippedPublic, skippedStatic := 0, map[string]bool{}, map[string]bool{}
 	for _, f := range allFixtures(t) {
@@ -272,6 +273,7 @@ func TestEverySecretValueStaysSecret(t *testing.T) {
 // AZs are secret list elements printed them ("both placed in hunter2-SECRET"). Every policy runs on
 // them; no message shows the plaintext, and the findings still say what is wrong.
 func TestTheReportedLeaks(t *testing.T) {
+	t.Parallel()
 	const plaintext = "hunter2-SECRET"
 	secret := resource.MakeSecret(resource.NewStringProperty(plaintext))
 	urn := func(typ, name string) resource.URN {
@@ -291,7 +293,7 @@ func TestTheReportedLeaks(t *testing.T) {
 	for _, p := range rules.All() {
 		cfg, err := policytest.Config(p, nil)
 		require.NoError(t, err)
-		vs, err := policytest.Run(context.Background(), p, st, policy.Args{Config: cfg})
+		vs, err := policytest.Run(t.Context(), p, st, policy.Args{Config: cfg})
 		require.NoError(t, err)
 		for _, v := range vs {
 			assert.NotContains(t, v.Message, plaintext, "%s", p.Name)

@@ -1,7 +1,6 @@
 package rules_test
 
 import (
-	"context"
 	"math"
 	"strings"
 	"testing"
@@ -84,6 +83,7 @@ func replaceLeaves(v resource.PropertyValue, shift int, n *int, kinds []resource
 // leaf inside them, replaced by values of every kind. No policy may fail (panic) on any of them: a
 // failure fails the whole preview.
 func TestPoliciesAcceptEveryShape(t *testing.T) {
+	t.Parallel()
 	kinds := shapes()
 	variants := map[string]func(*policy.Stack) *policy.Stack{
 		"no urn": func(st *policy.Stack) *policy.Stack {
@@ -133,7 +133,7 @@ func TestPoliciesAcceptEveryShape(t *testing.T) {
 					cfg, err := policytest.Config(p, nil)
 					require.NoError(t, err)
 					for _, dryRun := range []bool{false, true} {
-						_, err = policytest.Run(context.Background(), p, st, policy.Args{Config: cfg, DryRun: dryRun})
+						_, err = policytest.Run(t.Context(), p, st, policy.Args{Config: cfg, DryRun: dryRun})
 						require.NoError(t, err, "%s on %s", p.Name, f.Path)
 					}
 				}

@@ -21,6 +21,7 @@ import (
 )
 
 func TestParseArgs(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		args []string
 		want Args
@@ -86,8 +87,9 @@ func (r *running) waitStopped(t *testing.T) {
 }
 
 func TestRunStopsOnCancel(t *testing.T) {
-	r := run(t, context.Background(), testPack())
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Parallel()
+	r := run(t, t.Context(), testPack())
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	info, err := r.client.GetPluginInfo(ctx, &emptypb.Empty{})
 	require.NoError(t, err)
@@ -98,8 +100,9 @@ func TestRunStopsOnCancel(t *testing.T) {
 }
 
 func TestRunStopsOnStdinClose(t *testing.T) {
-	r := run(t, context.Background(), testPack())
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Parallel()
+	r := run(t, t.Context(), testPack())
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	_, err := r.client.GetAnalyzerInfo(ctx, &emptypb.Empty{}, grpc.WaitForReady(true))
 	require.NoError(t, err)
@@ -108,15 +111,17 @@ func TestRunStopsOnStdinClose(t *testing.T) {
 }
 
 func TestRunStopsOnContext(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
 	r := run(t, ctx, testPack())
 	cancel()
 	r.waitStopped(t)
 }
 
 func TestRunRejectsBadPack(t *testing.T) {
-	err := Run(context.Background(), analyzer.Pack{Name: "bad name"}, nil, IO{Stdout: io.Discard, Stderr: io.Discard})
+	t.Parallel()
+	err := Run(t.Context(), analyzer.Pack{Name: "bad name"}, nil, IO{Stdout: io.Discard, Stderr: io.Discard})
 	assert.ErrorContains(t, err, "invalid policy pack name")
-	err = Run(context.Background(), testPack(), []string{"a", "b", "c"}, IO{Stdout: io.Discard, Stderr: io.Discard})
+	err = Run(t.Context(), testPack(), []string{"a", "b", "c"}, IO{Stdout: io.Discard, Stderr: io.Discard})
 	assert.ErrorContains(t, err, "usage")
 }

@@ -8,6 +8,7 @@ import (
 // TestWriteFiles writes generated state files for whole-command benchmarks when SYNTH_OUT is set:
 // SYNTH_OUT=/tmp go test ./policies/internal/synth -run TestWriteFiles
 func TestWriteFiles(t *testing.T) {
+	t.Parallel()
 	dir := os.Getenv("SYNTH_OUT")
 	if dir == "" {
 		t.Skip("set SYNTH_OUT to a directory to write the generated state files")

@@ -11,6 +11,7 @@ import (
 )
 
 func TestSizesAreExact(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{2, 10, CellSize + 2, 1000} {
 		assert.Len(t, New(n).Resources, n)
 	}
@@ -25,6 +26,7 @@ func TestSizesAreExact(t *testing.T) {
 }
 
 func TestDependenciesComeFirst(t *testing.T) {
+	t.Parallel()
 	s := New(1000)
 	seen := map[resource.URN]bool{}
 	ids := map[string]bool{}
@@ -50,6 +52,7 @@ func TestDependenciesComeFirst(t *testing.T) {
 }
 
 func TestEncodings(t *testing.T) {
+	t.Parallel()
 	s := New(200)
 	req, err := s.AnalyzeStackRequest()
 	require.NoError(t, err)

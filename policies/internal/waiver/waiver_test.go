@@ -10,6 +10,7 @@ import (
 )
 
 func TestGlob(t *testing.T) {
+	t.Parallel()
 	urn := "urn:pulumi:prod::ess-ha::ess-ha:pool:Pool$aws:autoscaling/group:Group::ess-asg"
 	for pattern, want := range map[string]bool{
 		urn: true, "urn:pulumi:prod::*": true, "*::ess-asg": true, "*aws:autoscaling/group:Group*": true,
@@ -20,6 +21,7 @@ func TestGlob(t *testing.T) {
 }
 
 func TestParseAndJudge(t *testing.T) {
+	t.Parallel()
 	ws, err := Parse("p", []any{
 		map[string]any{"resource": "urn:a*", "reason": "r1", "approvedBy": "x", "expires": "2026-06-30"},
 		map[string]any{"resource": "urn:ab", "reason": "r2", "approvedBy": "y", "expires": "2026-01-31"},

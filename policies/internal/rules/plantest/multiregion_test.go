@@ -1,7 +1,6 @@
 package plantest
 
 import (
-	"context"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -53,7 +52,8 @@ var multiRegionPolicies = []string{
 // with config multiRegion false the multi-region policies have nothing to say about a plan broken for
 // each of them, so what they report on the plans (see TestMultiRegionMutationsFail) comes from inference.
 func TestMultiRegionPoliciesApply(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	for _, stack := range shippedStacks {
 		res, err := plan.Run(ctx, plan.Options{Stack: stack})
 		require.NoError(t, err)
@@ -91,7 +91,8 @@ func TestMultiRegionPoliciesApply(t *testing.T) {
 // recommendation, the way the pack's end-to-end test does with the CLI, and checks that the right policy
 // reports it, in deployed state, without IDs and in the preview derived from it.
 func TestMultiRegionMutationsFail(t *testing.T) {
-	res, err := plan.Run(context.Background(), plan.Options{Stack: "prod-us-west-2"})
+	t.Parallel()
+	res, err := plan.Run(t.Context(), plan.Options{Stack: "prod-us-west-2"})
 	require.NoError(t, err)
 	cases := []struct {
 		name   string
@@ -144,7 +145,7 @@ func TestMultiRegionMutationsFail(t *testing.T) {
 				name  string
 				stack *policy.Stack
 			}{{"deployed", st}, {"deployed without IDs", policytest.WithoutIDs(st)}, {"preview", policytest.ToPreview(st)}} {
-				vs, err := policytest.Run(context.Background(), *p, mode.stack, policy.Args{Config: cfg, DryRun: mode.name == "preview"})
+				vs, err := policytest.Run(t.Context(), *p, mode.stack, policy.Args{Config: cfg, DryRun: mode.name == "preview"})
 				require.NoError(t, err)
 				blocking, _ := policytest.Split(vs)
 				require.NotEmpty(t, blocking, "%s (%s) reports nothing:\n%s", p.Name, mode.name, policytest.Format(vs))
@@ -158,7 +159,7 @@ func TestMultiRegionMutationsFail(t *testing.T) {
 				}
 				qcfg, err := policytest.Config(q, nil)
 				require.NoError(t, err)
-				vs, err := policytest.Run(context.Background(), q, st, policy.Args{Config: qcfg})
+				vs, err := policytest.Run(t.Context(), q, st, policy.Args{Config: qcfg})
 				require.NoError(t, err)
 				blocking, _ := policytest.Split(vs)
 				assert.Empty(t, blocking, "%s also reports %s:\n%s", q.Name, c.name, policytest.Format(blocking))

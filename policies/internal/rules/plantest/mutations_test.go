@@ -1,7 +1,6 @@
 package plantest
 
 import (
-	"context"
 	"encoding/base64"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/ess-ha/ess-ha/internal/plan"
 	"github.com/ess-ha/ess-ha/policies/internal/graph"
+	"github.com/ess-ha/ess-ha/policies/internal/images"
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
 	"github.com/ess-ha/ess-ha/policies/internal/policytest"
 	"github.com/ess-ha/ess-ha/policies/internal/rules"
@@ -48,7 +48,8 @@ func poolGroup(t *testing.T, st *policy.Stack, pool string) *policy.Resource {
 // pack's end-to-end test does with the CLI, and checks that the right policy reports it, in deployed
 // state and in the preview derived from it.
 func TestMutatedPlansFail(t *testing.T) {
-	res, err := plan.Run(context.Background(), plan.Options{Stack: "prod-us-east-1"})
+	t.Parallel()
+	res, err := plan.Run(t.Context(), plan.Options{Stack: "prod-us-east-1"})
 	require.NoError(t, err)
 	str := resource.NewStringProperty
 	cases := []struct {
@@ -94,8 +95,8 @@ func TestMutatedPlansFail(t *testing.T) {
 			require.NotEmpty(t, tpls, "the ess group's launch template")
 			lt := tpls[0]
 			s, _ := graph.Prop(lt, "userData").Str()
-			script := rules.DecodeUserData(s)
-			img := rules.ExtractImages(script)[0].Ref
+			script := images.DecodeUserData(s)
+			img := images.Extract(script)[0].Ref
 			script = strings.ReplaceAll(script, img, "docker.io/inrupt/ess-ldp:2.3.1")
 			lt.Properties["userData"] = str(base64.StdEncoding.EncodeToString([]byte(script)))
 		}, "Docker Hub"},
@@ -134,7 +135,7 @@ func TestMutatedPlansFail(t *testing.T) {
 				name  string
 				stack *policy.Stack
 			}{{"deployed", st}, {"deployed without IDs", policytest.WithoutIDs(st)}, {"preview", policytest.ToPreview(st)}} {
-				vs, err := policytest.Run(context.Background(), p, mode.stack, policy.Args{Config: cfg, DryRun: mode.name == "preview"})
+				vs, err := policytest.Run(t.Context(), p, mode.stack, policy.Args{Config: cfg, DryRun: mode.name == "preview"})
 				require.NoError(t, err)
 				blocking, _ := policytest.Split(vs)
 				require.NotEmpty(t, blocking, "%s (%s) reports nothing", p.Name, mode.name)

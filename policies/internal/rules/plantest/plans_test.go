@@ -1,7 +1,6 @@
 package plantest
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 	regioncomp "github.com/ess-ha/ess-ha/components/region"
 	"github.com/ess-ha/ess-ha/internal/config"
 	"github.com/ess-ha/ess-ha/internal/plan"
+	"github.com/ess-ha/ess-ha/policies/internal/images"
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
 	"github.com/ess-ha/ess-ha/policies/internal/policytest"
 	"github.com/ess-ha/ess-ha/policies/internal/rules"
@@ -24,7 +24,8 @@ var shippedStacks = []string{"prod-us-east-1", "prod-us-west-2"}
 // shipped stack, as deployed state and as the preview derived from it: no policy may report a violation.
 // Cannot-verify findings are logged.
 func TestShippedPlansPass(t *testing.T) {
-	ctx := context.Background()
+	t.Parallel()
+	ctx := t.Context()
 	for _, stack := range shippedStacks {
 		t.Run(stack, func(t *testing.T) {
 			res, err := plan.Run(ctx, plan.Options{Stack: stack})
@@ -55,6 +56,7 @@ func TestShippedPlansPass(t *testing.T) {
 // TestPoolUserDataImages checks that the extractor finds every image the pools' generated user data runs,
 // each from the region's private ECR registry.
 func TestPoolUserDataImages(t *testing.T) {
+	t.Parallel()
 	const region = "us-east-1"
 	cfg := config.Defaults()
 	for _, p := range []config.Pool{cfg.EssPool, cfg.BackendPool} {
@@ -66,15 +68,15 @@ func TestPoolUserDataImages(t *testing.T) {
 		}
 		script, err := pool.UserData(region, regioncomp.PoolContainers(p.Containers), urls, logs, "/ess-ha/test/")
 		require.NoError(t, err)
-		images := rules.ExtractImages(script)
+		refs := images.Extract(script)
 		want := map[string]bool{}
 		for _, c := range p.Containers {
 			want[urls[c.Repository]+":"+c.Tag] = true
 		}
 		got := map[string]bool{}
-		for _, img := range images {
+		for _, img := range refs {
 			assert.Empty(t, img.Unresolved, "image %s on line %d", img.Ref, img.Line)
-			reg := rules.ParseImage(img.Ref)
+			reg := images.Classify(img.Ref)
 			assert.True(t, reg.PrivateECR, "%s", img.Ref)
 			assert.Equal(t, "123456789012", reg.Account)
 			got[img.Ref] = true

@@ -1,4 +1,4 @@
-package rules
+package images
 
 import (
 	"bytes"
@@ -9,7 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-func TestExtractImages(t *testing.T) {
+func TestExtract(t *testing.T) {
+	t.Parallel()
 	const ecr = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 	cases := []struct {
 		name   string
@@ -46,7 +47,7 @@ func TestExtractImages(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := ExtractImages(c.script)
+			got := Extract(c.script)
 			var refs []string
 			var unres [][]string
 			for _, g := range got {
@@ -61,7 +62,8 @@ func TestExtractImages(t *testing.T) {
 	}
 }
 
-func TestParseImage(t *testing.T) {
+func TestClassify(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		ref        string
 		private    bool
@@ -85,7 +87,7 @@ func TestParseImage(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.ref, func(t *testing.T) {
-			r := ParseImage(c.ref)
+			r := Classify(c.ref)
 			assert.Equal(t, c.private, r.PrivateECR)
 			assert.Equal(t, c.account, r.Account)
 			assert.Equal(t, c.region, r.Region)
@@ -97,6 +99,7 @@ func TestParseImage(t *testing.T) {
 }
 
 func TestDecodeUserData(t *testing.T) {
+	t.Parallel()
 	script := "#!/bin/bash\ndocker run nginx\n"
 	assert.Equal(t, script, DecodeUserData(script))
 	assert.Equal(t, script, DecodeUserData(base64.StdEncoding.EncodeToString([]byte(script))))

@@ -1,4 +1,12 @@
-package rules
+// Package images finds the container images that EC2 user data and container definitions run, and says
+// which registry each one pulls from. It reads user data as an instance would (base64, gzip), then the
+// script as a shell, cloud-init, systemd, compose, Kubernetes YAML, JSON or Dockerfile text would name an
+// image: `docker|podman|nerdctl|finch run|create|pull`, `ctr` and `crictl`, `image:` keys and `FROM`
+// lines, with the shell variables the script sets substituted. It never runs anything, and it accepts
+// any input: what it cannot read finds no image.
+//
+// The policies use it (ha-private-registry) to tell images from a private ECR registry from public ones.
+package images
 
 import (
 	"bytes"
@@ -11,8 +19,8 @@ import (
 	"unicode/utf8"
 )
 
-// ImageRef is one container image reference found in user data or a container definition.
-type ImageRef struct {
+// Ref is one container image reference found in user data or a container definition.
+type Ref struct {
 	// Ref is the reference with the variables that could be resolved substituted; unresolved ones are
 	// left as written ($NAME or ${NAME}).
 	Ref string
@@ -62,14 +70,14 @@ var (
 	imageish = regexp.MustCompile(`^[A-Za-z0-9\x00_][A-Za-z0-9\x00_.\-/:@+]*$`)
 )
 
-// ExtractImages finds the container images a user-data script (shell, cloud-config, systemd units,
+// Extract finds the container images a user-data script (shell, cloud-config, systemd units,
 // compose or Kubernetes YAML, JSON) runs or pulls: the image of `docker|podman|nerdctl|finch run|create`
 // (also `container run`), of `... pull` (also `image pull`), of `ctr images pull` and `ctr run`, of
 // `crictl pull`, of `image:` keys and Dockerfile `FROM` lines. Shell variables set in the script to a
-// literal are substituted; others are reported in ImageRef.Unresolved.
-func ExtractImages(script string) []ImageRef {
+// literal are substituted; others are reported in Ref.Unresolved.
+func Extract(script string) []Ref {
 	vars := map[string]string{}
-	var out []ImageRef
+	var out []Ref
 	stages := map[string]bool{}
 	lines := joinContinuations(strings.Split(strings.ReplaceAll(script, "\r\n", "\n"), "\n"))
 	runners := commandRunners(lines)
@@ -119,7 +127,7 @@ func ExtractImages(script string) []ImageRef {
 }
 
 // appendRef keeps references that can be images (or that use unresolved variables).
-func appendRef(out []ImageRef, ref ImageRef) []ImageRef {
+func appendRef(out []Ref, ref Ref) []Ref {
 	if len(ref.Unresolved) == 0 && !looksLikeImage(ref.Ref) {
 		return out
 	}
@@ -465,12 +473,12 @@ func firstOperand(args []string, boolShort string) (string, bool) {
 }
 
 // resolveRef substitutes the script's variables into a reference.
-func resolveRef(raw string, vars map[string]string, lineNo int, via string) ImageRef {
+func resolveRef(raw string, vars map[string]string, lineNo int, via string) Ref {
 	v, unresolved := substitute(raw, vars)
 	if strings.Contains(raw, "$(") || strings.Contains(raw, "`") {
 		unresolved = append(unresolved, "$(...)")
 	}
-	return ImageRef{Ref: v, Line: lineNo, Via: via, Unresolved: unresolved}
+	return Ref{Ref: v, Line: lineNo, Via: via, Unresolved: unresolved}
 }
 
 // substitute replaces $NAME, ${NAME} and ${NAME:-default} with the variables' values. It returns the
@@ -527,8 +535,8 @@ var publicRegistries = map[string]string{
 	"cgr.dev": "Chainguard's registry", "nvcr.io": "NVIDIA's registry",
 }
 
-// ParseImage classifies an image reference by registry.
-func ParseImage(ref string) Registry {
+// Classify classifies an image reference by registry.
+func Classify(ref string) Registry {
 	name := ref
 	if i := strings.Index(name, "@"); i >= 0 {
 		name = name[:i]
