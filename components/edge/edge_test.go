@@ -76,17 +76,6 @@ func mustRun(t *testing.T, zoneNames []string, mutate func(a *edge.EdgeArgs)) re
 	return r
 }
 
-func strs(v resource.PropertyValue) []string {
-	if !v.IsArray() {
-		return nil
-	}
-	var out []string
-	for _, e := range v.ArrayValue() {
-		out = append(out, e.StringValue())
-	}
-	return out
-}
-
 func named(t *testing.T, m *mocks.Mocks, name string) *mocks.Registration {
 	t.Helper()
 	for _, r := range m.Registrations() {
@@ -136,7 +125,7 @@ func TestEdgeLoadBalancerPlacement(t *testing.T) {
 
 	assert.Equal(t, "application", mockstest.Str(alb, "loadBalancerType"))
 	assert.False(t, alb.Inputs["internal"].BoolValue(), "the ALB is internet-facing")
-	assert.Equal(t, ids, strs(alb.Inputs["subnets"]), "the ALB is in the public subnet of every AZ")
+	assert.Equal(t, ids, mockstest.Strings(alb.Inputs["subnets"]), "the ALB is in the public subnet of every AZ")
 	assert.ElementsMatch(t, urns, alb.PropertyDependencies["subnets"], "the subnets' property dependencies name exactly the public subnets")
 	assert.NotContains(t, alb.Inputs, resource.PropertyKey("subnetMappings"))
 }
@@ -146,7 +135,7 @@ func TestEdgeLoadBalancerSettings(t *testing.T) {
 	r := mustRun(t, zones, nil)
 	alb := mockstest.One(t, r.m, "aws:lb/loadBalancer:LoadBalancer")
 	sg := named(t, r.m, "edge-alb-sg")
-	assert.Equal(t, []string{sg.ID}, strs(alb.Inputs["securityGroups"]))
+	assert.Equal(t, []string{sg.ID}, mockstest.Strings(alb.Inputs["securityGroups"]))
 	assert.True(t, alb.Inputs["dropInvalidHeaderFields"].BoolValue())
 	assert.True(t, alb.Inputs["enableDeletionProtection"].BoolValue())
 	assert.True(t, alb.Inputs["enableHttp2"].BoolValue())
@@ -233,8 +222,8 @@ func TestEdgeSecurityGroup(t *testing.T) {
 		o := rule.ObjectValue()
 		assert.Equal(t, "tcp", o["protocol"].StringValue())
 		assert.Equal(t, o["fromPort"].NumberValue(), o["toPort"].NumberValue())
-		assert.Equal(t, []string{"0.0.0.0/0"}, strs(o["cidrBlocks"]))
-		assert.Equal(t, []string{"::/0"}, strs(o["ipv6CidrBlocks"]))
+		assert.Equal(t, []string{"0.0.0.0/0"}, mockstest.Strings(o["cidrBlocks"]))
+		assert.Equal(t, []string{"::/0"}, mockstest.Strings(o["ipv6CidrBlocks"]))
 		assert.NotContains(t, o, resource.PropertyKey("securityGroups"))
 		ports = append(ports, o["fromPort"].NumberValue())
 	}
@@ -242,7 +231,7 @@ func TestEdgeSecurityGroup(t *testing.T) {
 	var egress []float64
 	for _, rule := range sg.Inputs["egress"].ArrayValue() {
 		o := rule.ObjectValue()
-		assert.Equal(t, []string{"10.0.0.0/16"}, strs(o["cidrBlocks"]), "egress stays in the VPC")
+		assert.Equal(t, []string{"10.0.0.0/16"}, mockstest.Strings(o["cidrBlocks"]), "egress stays in the VPC")
 		assert.Equal(t, "tcp", o["protocol"].StringValue())
 		egress = append(egress, o["fromPort"].NumberValue())
 	}
@@ -265,7 +254,7 @@ func TestEdgeCertificate(t *testing.T) {
 	cert := mockstest.One(t, r.m, "aws:acm/certificate:Certificate")
 	zone := mockstest.One(t, r.m, "aws:route53/zone:Zone")
 	assert.Equal(t, "example.com", mockstest.Str(cert, "domainName"))
-	assert.Equal(t, []string{"identity.example.com", "oidc.example.com"}, strs(cert.Inputs["subjectAlternativeNames"]))
+	assert.Equal(t, []string{"identity.example.com", "oidc.example.com"}, mockstest.Strings(cert.Inputs["subjectAlternativeNames"]))
 	assert.Equal(t, "DNS", mockstest.Str(cert, "validationMethod"))
 
 	options := map[string]map[string]string{}
@@ -289,13 +278,13 @@ func TestEdgeCertificate(t *testing.T) {
 		assert.Equal(t, zone.ID, mockstest.Str(rec, "zoneId"))
 		assert.Equal(t, options[host]["name"], mockstest.Str(rec, "name"), host)
 		assert.Equal(t, options[host]["type"], mockstest.Str(rec, "type"), host)
-		assert.Equal(t, []string{options[host]["value"]}, strs(rec.Inputs["records"]), host)
+		assert.Equal(t, []string{options[host]["value"]}, mockstest.Strings(rec.Inputs["records"]), host)
 		assert.True(t, rec.Inputs["allowOverwrite"].BoolValue())
 		fqdns = append(fqdns, rec.Outputs["fqdn"].StringValue())
 	}
 	val := mockstest.One(t, r.m, "aws:acm/certificateValidation:CertificateValidation")
 	assert.Equal(t, cert.ID, mockstest.Str(val, "certificateArn"))
-	assert.ElementsMatch(t, fqdns, strs(val.Inputs["validationRecordFqdns"]))
+	assert.ElementsMatch(t, fqdns, mockstest.Strings(val.Inputs["validationRecordFqdns"]))
 	assert.Equal(t, cert.ID, mockstest.Await[string](t, r.edge.CertificateArn))
 }
 
@@ -373,7 +362,7 @@ func TestEdgeRoutes(t *testing.T) {
 		assert.Equal(t, https.ID, mockstest.Str(rule, "listenerArn"))
 		conds := rule.Inputs["conditions"].ArrayValue()
 		require.Len(t, conds, 1)
-		assert.Equal(t, []string{route.Hostname}, strs(conds[0].ObjectValue()["hostHeader"].ObjectValue()["values"]))
+		assert.Equal(t, []string{route.Hostname}, mockstest.Strings(conds[0].ObjectValue()["hostHeader"].ObjectValue()["values"]))
 		acts := rule.Inputs["actions"].ArrayValue()
 		require.Len(t, acts, 1)
 		assert.Equal(t, "forward", acts[0].ObjectValue()["type"].StringValue())
@@ -417,7 +406,7 @@ func TestEdgePerAzAccelerator(t *testing.T) {
 		names = append(names, alb.Name)
 		arns = append(arns, alb.ID)
 		assert.False(t, alb.Inputs["internal"].BoolValue())
-		assert.Equal(t, ids, strs(alb.Inputs["subnets"]), "each ALB spans every public subnet")
+		assert.Equal(t, ids, mockstest.Strings(alb.Inputs["subnets"]), "each ALB spans every public subnet")
 		assert.ElementsMatch(t, urns, alb.PropertyDependencies["subnets"])
 	}
 	assert.ElementsMatch(t, []string{"edge-alb-us-east-1a", "edge-alb-us-east-1b", "edge-alb-us-east-1c"}, names)

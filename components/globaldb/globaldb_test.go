@@ -92,16 +92,6 @@ func num(r *mocks.Registration, key string) int {
 	return int(v.NumberValue())
 }
 
-func strs(r *mocks.Registration, key string) []string {
-	var out []string
-	if v, ok := r.Inputs[resource.PropertyKey(key)]; ok && v.IsArray() {
-		for _, e := range v.ArrayValue() {
-			out = append(out, e.StringValue())
-		}
-	}
-	return out
-}
-
 func parameters(t *testing.T, m *mocks.Mocks) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -142,9 +132,9 @@ func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registratio
 	assert.Equal(t, globalID+"-"+r.region+"-final", mockstest.Str(cluster, "finalSnapshotIdentifier"))
 	assert.True(t, boolean(cluster, "copyTagsToSnapshot"))
 	assert.True(t, boolean(cluster, "iamDatabaseAuthenticationEnabled"))
-	assert.Equal(t, []string{"postgresql"}, strs(cluster, "enabledCloudwatchLogsExports"))
+	assert.Equal(t, []string{"postgresql"}, mockstest.Strs(cluster, "enabledCloudwatchLogsExports"))
 	assert.Equal(t, mockstest.One(t, m, "aws:rds/subnetGroup:SubnetGroup").ID, mockstest.Str(cluster, "dbSubnetGroupName"))
-	assert.Equal(t, []string{"subnet-a", "subnet-b", "subnet-c"}, strs(mockstest.One(t, m, "aws:rds/subnetGroup:SubnetGroup"), "subnetIds"))
+	assert.Equal(t, []string{"subnet-a", "subnet-b", "subnet-c"}, mockstest.Strs(mockstest.One(t, m, "aws:rds/subnetGroup:SubnetGroup"), "subnetIds"))
 	assert.NotContains(t, cluster.Inputs, resource.PropertyKey("manageMasterUserPassword"),
 		"RDS-managed passwords are not supported in a global database")
 	// Aurora moves these on a switchover or failover, and the version on an upgrade: never undone.
@@ -170,7 +160,7 @@ func checkCommon(t *testing.T, r result, wantZones []string) (*mocks.Registratio
 	assert.True(t, forced, "rds.force_ssl=1")
 
 	sg := mockstest.One(t, m, "aws:ec2/securityGroup:SecurityGroup")
-	assert.Equal(t, []string{sg.ID}, strs(cluster, "vpcSecurityGroupIds"))
+	assert.Equal(t, []string{sg.ID}, mockstest.Strs(cluster, "vpcSecurityGroupIds"))
 	assert.NotContains(t, sg.Inputs, resource.PropertyKey("ingress"), "no inline rules")
 	rule := mockstest.One(t, m, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
 	assert.Equal(t, sg.ID, mockstest.Str(rule, "securityGroupId"))

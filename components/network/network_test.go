@@ -52,18 +52,6 @@ func tag(r *mocks.Registration, key string) string {
 	return t.StringValue()
 }
 
-func strs(r *mocks.Registration, key string) []string {
-	v, ok := r.Inputs[resource.PropertyKey(key)]
-	if !ok || !v.IsArray() {
-		return nil
-	}
-	var out []string
-	for _, e := range v.ArrayValue() {
-		out = append(out, e.StringValue())
-	}
-	return out
-}
-
 func TestSubnetCIDR(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -482,15 +470,15 @@ func TestNetworkEndpoints(t *testing.T) {
 	s3 := services["com.amazonaws.us-east-1.s3"]
 	require.NotNil(t, s3, "S3 gateway endpoint")
 	assert.Equal(t, "Gateway", mockstest.Str(s3, "vpcEndpointType"))
-	assert.ElementsMatch(t, privateTables, strs(s3, "routeTableIds"))
+	assert.ElementsMatch(t, privateTables, mockstest.Strs(s3, "routeTableIds"))
 	for _, svc := range []string{"ecr.api", "ecr.dkr", "secretsmanager", "logs", "ssm", "ssmmessages", "ec2messages"} {
 		ep := services["com.amazonaws.us-east-1."+svc]
 		require.NotNil(t, ep, "interface endpoint for %s", svc)
 		assert.Equal(t, "Interface", mockstest.Str(ep, "vpcEndpointType"))
 		assert.True(t, ep.Inputs["privateDnsEnabled"].BoolValue())
-		assert.Equal(t, appIDs, strs(ep, "subnetIds"), "%s is in the app subnet of every AZ", svc)
+		assert.Equal(t, appIDs, mockstest.Strs(ep, "subnetIds"), "%s is in the app subnet of every AZ", svc)
 		assert.ElementsMatch(t, appURNs, ep.PropertyDependencies["subnetIds"], "%s depends on exactly the app subnets", svc)
-		assert.Equal(t, []string{sg.ID}, strs(ep, "securityGroupIds"))
+		assert.Equal(t, []string{sg.ID}, mockstest.Strs(ep, "securityGroupIds"))
 	}
 	assert.Len(t, services, 8)
 	assert.NotNil(t, net.EndpointSecurityGroupID)

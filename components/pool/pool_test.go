@@ -75,14 +75,6 @@ func run(t *testing.T, args *PoolArgs) (*mocks.Mocks, *Pool, error) {
 	return m, comp, err
 }
 
-func strs(v resource.PropertyValue) []string {
-	var out []string
-	for _, e := range v.ArrayValue() {
-		out = append(out, e.StringValue())
-	}
-	return out
-}
-
 func groupTags(g *mocks.Registration) map[string]bool {
 	out := map[string]bool{}
 	for _, tag := range g.Inputs["tags"].ArrayValue() {
@@ -137,15 +129,15 @@ func TestEssPool(t *testing.T) {
 
 	group := mockstest.One(t, m, "aws:autoscaling/group:Group")
 	in := group.Inputs
-	assert.Equal(t, []string{"subnet-a", "subnet-b", "subnet-c"}, strs(in["vpcZoneIdentifiers"]), "the group spans every AZ's subnet")
+	assert.Equal(t, []string{"subnet-a", "subnet-b", "subnet-c"}, mockstest.Strings(in["vpcZoneIdentifiers"]), "the group spans every AZ's subnet")
 	assert.GreaterOrEqual(t, in["minSize"].NumberValue(), 3.0, "at least one ess instance per AZ")
 	assert.Equal(t, 3.0, in["minSize"].NumberValue())
 	assert.Equal(t, 3.0, in["desiredCapacity"].NumberValue())
 	assert.Equal(t, 9.0, in["maxSize"].NumberValue())
 	assert.Equal(t, "ELB", in["healthCheckType"].StringValue(), "the load balancers' health checks replace bad instances")
 	assert.Equal(t, 300.0, in["healthCheckGracePeriod"].NumberValue())
-	assert.Len(t, strs(in["targetGroupArns"]), 3)
-	assert.Contains(t, strs(in["targetGroupArns"]), "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/ldp/1")
+	assert.Len(t, mockstest.Strings(in["targetGroupArns"]), 3)
+	assert.Contains(t, mockstest.Strings(in["targetGroupArns"]), "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/ldp/1")
 	tags := groupTags(group)
 	assert.True(t, tags["pool=ess"], "the pool tag is propagated at launch")
 	assert.True(t, tags["project=ess-ha"])
@@ -155,7 +147,7 @@ func TestEssPool(t *testing.T) {
 	}
 	assertLaunchFirst(t, in)
 	assert.True(t, in["capacityRebalance"].BoolValue())
-	assert.Contains(t, strs(in["enabledMetrics"]), "GroupInServiceInstances", "the in-service alarm has data")
+	assert.Contains(t, mockstest.Strings(in["enabledMetrics"]), "GroupInServiceInstances", "the in-service alarm has data")
 	assertLifecycle(t, m, group)
 	assertScalingPolicy(t, m, group, DefaultCPUTargetPercent)
 
@@ -196,7 +188,7 @@ func TestEssPool(t *testing.T) {
 	require.Len(t, nics, 1)
 	assert.Equal(t, "false", nics[0].ObjectValue()["associatePublicIpAddress"].StringValue(), "no public IP")
 	sg := mockstest.One(t, m, "aws:ec2/securityGroup:SecurityGroup")
-	assert.Equal(t, []string{sg.ID}, strs(nics[0].ObjectValue()["securityGroups"]))
+	assert.Equal(t, []string{sg.ID}, mockstest.Strings(nics[0].ObjectValue()["securityGroups"]))
 	assert.NotContains(t, lin, resource.PropertyKey("vpcSecurityGroupIds"), "security groups are set on the interface only")
 	profile := mockstest.One(t, m, "aws:iam/instanceProfile:InstanceProfile")
 	assert.Equal(t, profile.Outputs["arn"].StringValue(), lin["iamInstanceProfile"].ObjectValue()["arn"].StringValue())
@@ -305,7 +297,7 @@ func TestBackendPool(t *testing.T) {
 	assert.NotContains(t, in, resource.PropertyKey("targetGroupArns"), "the backend pool is not behind the load balancers")
 	assert.Equal(t, 0.0, in["minSize"].NumberValue())
 	assert.Equal(t, 1.0, in["desiredCapacity"].NumberValue(), "one backend instance even with minPerZone 0")
-	assert.Len(t, strs(in["vpcZoneIdentifiers"]), 3)
+	assert.Len(t, mockstest.Strings(in["vpcZoneIdentifiers"]), 3)
 	assert.True(t, groupTags(group)["pool=backend"], "the pool tag is propagated at launch")
 	assert.Empty(t, m.ByType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"), "no ingress at all")
 	assert.Empty(t, m.ByType("aws:ec2/securityGroupRule:SecurityGroupRule"))

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -102,7 +101,7 @@ func TestRegistryMemberTemplates(t *testing.T) {
 	for _, tpl := range templates {
 		in := tpl.Inputs
 		prefixes[in["prefix"].StringValue()] = true
-		assert.Equal(t, []string{"REPLICATION"}, stringsOf(in["appliedFors"]), "for repositories replication creates")
+		assert.Equal(t, []string{"REPLICATION"}, mockstest.Strings(in["appliedFors"]), "for repositories replication creates")
 		assert.Equal(t, "IMMUTABLE", in["imageTagMutability"].StringValue())
 		enc := in["encryptionConfigurations"].ArrayValue()
 		require.Len(t, enc, 1)
@@ -347,13 +346,4 @@ func TestCovered(t *testing.T) {
 	assert.False(t, covered("inrupt", []string{"inrupt"}), "the / after a prefix is implied")
 	assert.False(t, covered("inruptx/ess", []string{"inrupt"}))
 	assert.True(t, covered("ess", []string{"inrupt", "ROOT"}))
-}
-
-// stringsOf returns a string array property's values.
-func stringsOf(v resource.PropertyValue) []string {
-	var out []string
-	for _, e := range v.ArrayValue() {
-		out = append(out, e.StringValue())
-	}
-	return out
 }

@@ -64,14 +64,6 @@ func mustRun(t *testing.T, region string, args *traffic.TrafficArgs) (*mocks.Moc
 	return m, comp
 }
 
-func str(r *mocks.Registration, key string) string {
-	v, ok := r.Inputs[resource.PropertyKey(key)]
-	if !ok || !v.IsString() {
-		return ""
-	}
-	return v.StringValue()
-}
-
 func boolean(r *mocks.Registration, key string) bool {
 	v, ok := r.Inputs[resource.PropertyKey(key)]
 	return ok && v.IsBool() && v.BoolValue()
@@ -216,7 +208,7 @@ func publicGrants(stmts []statement) []statement {
 func policyOf(t *testing.T, m *mocks.Mocks) []statement {
 	t.Helper()
 	var doc struct{ Statement []statement }
-	require.NoError(t, json.Unmarshal([]byte(str(mockstest.One(t, m, "aws:s3/bucketPolicy:BucketPolicy"), "policy")), &doc))
+	require.NoError(t, json.Unmarshal([]byte(mockstest.Str(mockstest.One(t, m, "aws:s3/bucketPolicy:BucketPolicy"), "policy")), &doc))
 	return doc.Statement
 }
 
@@ -226,14 +218,14 @@ func TestStopBucket(t *testing.T) {
 
 	bucket := mockstest.One(t, m, "aws:s3/bucketV2:BucketV2")
 	assert.Equal(t, trafficURN, bucket.Parent)
-	assert.Equal(t, "ess-prod-stop-123456789012-us-east-1", str(bucket, "bucket"), "this region's stop bucket")
-	assert.Equal(t, stopswitch.BucketName(deployment, mocks.Account, "us-east-1"), str(bucket, "bucket"), "the name the failover command uses")
+	assert.Equal(t, "ess-prod-stop-123456789012-us-east-1", mockstest.Str(bucket, "bucket"), "this region's stop bucket")
+	assert.Equal(t, stopswitch.BucketName(deployment, mocks.Account, "us-east-1"), mockstest.Str(bucket, "bucket"), "the name the failover command uses")
 	assert.False(t, boolean(bucket, "forceDestroy"))
 	assert.Equal(t, "ess-prod-stop-123456789012-us-east-1", mockstest.Await[string](t, comp.DrainBucket))
 
 	versioning := mockstest.One(t, m, "aws:s3/bucketVersioningV2:BucketVersioningV2")
 	assert.Equal(t, "Enabled", versioning.Inputs["versioningConfiguration"].ObjectValue()["status"].StringValue())
-	assert.Equal(t, bucket.ID, str(versioning, "bucket"))
+	assert.Equal(t, bucket.ID, mockstest.Str(versioning, "bucket"))
 
 	sse := mockstest.One(t, m, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
 	rules := sse.Inputs["rules"].ArrayValue()
@@ -250,7 +242,7 @@ func TestStopBucket(t *testing.T) {
 		assert.True(t, boolean(pab, k), "%s is on", k)
 	}
 	assert.Empty(t, publicGrants(policyOf(t, m)), "S3 does not count the policy as public")
-	assert.Equal(t, bucket.ID, str(pab, "bucket"))
+	assert.Equal(t, bucket.ID, mockstest.Str(pab, "bucket"))
 
 	bp := mockstest.One(t, m, "aws:s3/bucketPolicy:BucketPolicy")
 	assert.Contains(t, bp.Dependencies, pab.URN, "the policy waits for the public access block")
@@ -312,10 +304,10 @@ func TestHealthChecks(t *testing.T) {
 
 	lbCheck := c["load-balancer"]
 	assert.Equal(t, "traffic-lb-check", lbCheck.Name)
-	assert.Equal(t, "HTTPS", str(lbCheck, "type"))
-	assert.Equal(t, edgeDNS, str(lbCheck, "fqdn"))
+	assert.Equal(t, "HTTPS", mockstest.Str(lbCheck, "type"))
+	assert.Equal(t, edgeDNS, mockstest.Str(lbCheck, "fqdn"))
 	assert.Equal(t, 443, num(lbCheck, "port"))
-	assert.Equal(t, "/health", str(lbCheck, "resourcePath"), "the default path")
+	assert.Equal(t, "/health", mockstest.Str(lbCheck, "resourcePath"), "the default path")
 	assert.True(t, boolean(lbCheck, "enableSni"))
 	assert.Equal(t, 10, num(lbCheck, "requestInterval"))
 	assert.Equal(t, 3, num(lbCheck, "failureThreshold"))
@@ -324,9 +316,9 @@ func TestHealthChecks(t *testing.T) {
 
 	drain := c["drain"]
 	assert.Equal(t, "traffic-drain-check", drain.Name)
-	assert.Equal(t, "HTTPS", str(drain, "type"))
-	assert.Equal(t, "ess-prod-stop-123456789012-us-west-2.s3.us-west-2.amazonaws.com", str(drain, "fqdn"), "the peer region's stop bucket")
-	assert.Equal(t, "/drain/us-east-1", str(drain, "resourcePath"), "this region's switch")
+	assert.Equal(t, "HTTPS", mockstest.Str(drain, "type"))
+	assert.Equal(t, "ess-prod-stop-123456789012-us-west-2.s3.us-west-2.amazonaws.com", mockstest.Str(drain, "fqdn"), "the peer region's stop bucket")
+	assert.Equal(t, "/drain/us-east-1", mockstest.Str(drain, "resourcePath"), "this region's switch")
 	assert.Equal(t, 443, num(drain, "port"))
 	assert.True(t, boolean(drain, "invertHealthcheck"), "object present (200) means drained")
 	assert.True(t, boolean(drain, "enableSni"))
@@ -336,12 +328,12 @@ func TestHealthChecks(t *testing.T) {
 	// The same switch the failover command writes.
 	switches, err := failover.Switches(deployment, mocks.Account, []string{"us-east-1", "us-west-2"})
 	require.NoError(t, err)
-	assert.Equal(t, switches[0].FQDN(), str(drain, "fqdn"))
-	assert.Equal(t, switches[0].ResourcePath(), str(drain, "resourcePath"))
+	assert.Equal(t, switches[0].FQDN(), mockstest.Str(drain, "fqdn"))
+	assert.Equal(t, switches[0].ResourcePath(), mockstest.Str(drain, "resourcePath"))
 
 	region := c["region"]
 	assert.Equal(t, "traffic-region-check", region.Name)
-	assert.Equal(t, "CALCULATED", str(region, "type"))
+	assert.Equal(t, "CALCULATED", mockstest.Str(region, "type"))
 	assert.Equal(t, 2, num(region, "childHealthThreshold"), "both children must be healthy")
 	children := region.Inputs["childHealthchecks"].ArrayValue()
 	require.Len(t, children, 2)
@@ -366,9 +358,9 @@ func TestWeightedRecords(t *testing.T) {
 	types := map[string][]string{}
 	for _, r := range records {
 		assert.Equal(t, recordsComp.URN, r.Parent)
-		assert.Equal(t, zoneID, str(r, "zoneId"))
-		assert.Equal(t, "us-east-1", str(r, "setIdentifier"), "set identifier = region")
-		assert.Equal(t, region.ID, str(r, "healthCheckId"), "tied to the calculated check")
+		assert.Equal(t, zoneID, mockstest.Str(r, "zoneId"))
+		assert.Equal(t, "us-east-1", mockstest.Str(r, "setIdentifier"), "set identifier = region")
+		assert.Equal(t, region.ID, mockstest.Str(r, "healthCheckId"), "tied to the calculated check")
 		w := r.Inputs["weightedRoutingPolicies"].ArrayValue()
 		require.Len(t, w, 1)
 		assert.Equal(t, float64(traffic.DefaultWeight), w[0].ObjectValue()["weight"].NumberValue())
@@ -376,7 +368,7 @@ func TestWeightedRecords(t *testing.T) {
 		require.Len(t, aliases, 1)
 		assert.Equal(t, edgeDNS, aliases[0].ObjectValue()["name"].StringValue())
 		assert.Equal(t, edgeZone, aliases[0].ObjectValue()["zoneId"].StringValue())
-		types[str(r, "name")] = append(types[str(r, "name")], str(r, "type"))
+		types[mockstest.Str(r, "name")] = append(types[mockstest.Str(r, "name")], mockstest.Str(r, "type"))
 	}
 	for _, h := range hostnames {
 		assert.Equal(t, []string{"A"}, types[h], h)
@@ -396,7 +388,7 @@ func TestExplicitWeights(t *testing.T) {
 			weights := r.Inputs["weightedRoutingPolicies"].ArrayValue()
 			require.Len(t, weights, 1)
 			assert.Equal(t, float64(w), weights[0].ObjectValue()["weight"].NumberValue(), "weight %d is kept, 0 included", w)
-			assert.Equal(t, "us-west-2", str(r, "setIdentifier"))
+			assert.Equal(t, "us-west-2", mockstest.Str(r, "setIdentifier"))
 		}
 	}
 }
@@ -424,13 +416,13 @@ func TestPairFits(t *testing.T) {
 		drain := checks(t, m)["drain"]
 		ids := map[string]bool{}
 		for _, rec := range m.ByType("aws:route53/record:Record") {
-			ids[str(rec, "setIdentifier")] = true
+			ids[mockstest.Str(rec, "setIdentifier")] = true
 		}
 		plans[r] = plan{
-			bucket:    str(mockstest.One(t, m, "aws:s3/bucketV2:BucketV2"), "bucket"),
+			bucket:    mockstest.Str(mockstest.One(t, m, "aws:s3/bucketV2:BucketV2"), "bucket"),
 			allowed:   allowed,
-			drainFQDN: str(drain, "fqdn"),
-			drainPath: str(drain, "resourcePath"),
+			drainFQDN: mockstest.Str(drain, "fqdn"),
+			drainPath: mockstest.Str(drain, "resourcePath"),
 			setIDs:    ids,
 
 			allowedFrom:   allowedFrom,
@@ -460,7 +452,7 @@ func TestOptionalHealthCheckSettings(t *testing.T) {
 	m, _ := mustRun(t, "us-east-1", args)
 
 	c := checks(t, m)
-	assert.Equal(t, "/ready", str(c["load-balancer"], "resourcePath"))
+	assert.Equal(t, "/ready", mockstest.Str(c["load-balancer"], "resourcePath"))
 	for _, k := range []string{"load-balancer", "drain"} {
 		assert.Equal(t, args.HealthCheckRegions, regionsOf(c[k]), k)
 	}
@@ -604,26 +596,26 @@ func TestDependencyChecks(t *testing.T) {
 
 	db := c["dependency:database"]
 	assert.Equal(t, "traffic-dep-database-check", db.Name)
-	assert.Equal(t, "CLOUDWATCH_METRIC", str(db, "type"))
-	assert.Equal(t, "prod-database-gone", str(db, "cloudwatchAlarmName"))
-	assert.Equal(t, "us-east-1", str(db, "cloudwatchAlarmRegion"))
-	assert.Equal(t, "LastKnownStatus", str(db, "insufficientDataHealthStatus"), "a new check is healthy, then follows the alarm")
+	assert.Equal(t, "CLOUDWATCH_METRIC", mockstest.Str(db, "type"))
+	assert.Equal(t, "prod-database-gone", mockstest.Str(db, "cloudwatchAlarmName"))
+	assert.Equal(t, "us-east-1", mockstest.Str(db, "cloudwatchAlarmRegion"))
+	assert.Equal(t, "LastKnownStatus", mockstest.Str(db, "insufficientDataHealthStatus"), "a new check is healthy, then follows the alarm")
 	assert.Equal(t, "r-db", db.Inputs["triggers"].ObjectValue()["alarmRevision"].StringValue(), "a changed alarm updates the check")
 	assert.False(t, boolean(db, "invertHealthcheck"))
 	assert.NotContains(t, db.Inputs, resource.PropertyKey("regions"), "no checkers: Route 53 reads the alarm")
 
 	cache := c["dependency:cache"]
 	assert.Equal(t, "traffic-dep-cache-check", cache.Name)
-	assert.Equal(t, "CALCULATED", str(cache, "type"))
+	assert.Equal(t, "CALCULATED", mockstest.Str(cache, "type"))
 	assert.Equal(t, 1, num(cache, "childHealthThreshold"), "the cache is there while any member is")
 	var members []string
 	for i := 1; i <= 3; i++ {
 		mc := c[fmt.Sprintf("dependency:cache:%d", i)]
 		require.NotNil(t, mc)
 		assert.Equal(t, fmt.Sprintf("traffic-dep-cache-%d-check", i), mc.Name)
-		assert.Equal(t, "CLOUDWATCH_METRIC", str(mc, "type"))
-		assert.Equal(t, fmt.Sprintf("prod-cache%d-gone", i), str(mc, "cloudwatchAlarmName"))
-		assert.Equal(t, "LastKnownStatus", str(mc, "insufficientDataHealthStatus"))
+		assert.Equal(t, "CLOUDWATCH_METRIC", mockstest.Str(mc, "type"))
+		assert.Equal(t, fmt.Sprintf("prod-cache%d-gone", i), mockstest.Str(mc, "cloudwatchAlarmName"))
+		assert.Equal(t, "LastKnownStatus", mockstest.Str(mc, "insufficientDataHealthStatus"))
 		members = append(members, mc.ID)
 	}
 	assert.Equal(t, members, childrenOf(cache))
@@ -656,12 +648,12 @@ func TestRegionCheckCanBeDrained(t *testing.T) {
 				byID[r.ID] = r
 			}
 			isDrain := func(r *mocks.Registration) bool {
-				return str(r, "type") == "HTTPS" && strings.Contains(str(r, "fqdn"), ".s3.") && strings.HasSuffix(str(r, "fqdn"), ".amazonaws.com")
+				return mockstest.Str(r, "type") == "HTTPS" && strings.Contains(mockstest.Str(r, "fqdn"), ".s3.") && strings.HasSuffix(mockstest.Str(r, "fqdn"), ".amazonaws.com")
 			}
 			for _, rec := range m.ByType("aws:route53/record:Record") {
-				hc := byID[str(rec, "healthCheckId")]
+				hc := byID[mockstest.Str(rec, "healthCheckId")]
 				require.NotNil(t, hc, "record %s has a health check of the stack", rec.Name)
-				assert.Equal(t, "CALCULATED", str(hc, "type"))
+				assert.Equal(t, "CALCULATED", mockstest.Str(hc, "type"))
 				assert.False(t, boolean(hc, "invertHealthcheck"))
 				assert.False(t, boolean(hc, "disabled"))
 				kids := childrenOf(hc)
@@ -675,7 +667,7 @@ func TestRegionCheckCanBeDrained(t *testing.T) {
 						assert.True(t, boolean(child, "invertHealthcheck"), "the drain check is inverted")
 						assert.False(t, boolean(child, "disabled"))
 					}
-					if str(child, "type") == "CALCULATED" {
+					if mockstest.Str(child, "type") == "CALCULATED" {
 						for _, g := range childrenOf(child) {
 							assert.False(t, isDrain(byID[g]), "the drain check is not nested")
 						}
@@ -741,7 +733,7 @@ func TestDependenciesFromObservability(t *testing.T) {
 
 	alarms := map[string]*mocks.Registration{}
 	for _, a := range m.ByType("aws:cloudwatch/metricAlarm:MetricAlarm") {
-		alarms[str(a, "name")] = a
+		alarms[mockstest.Str(a, "name")] = a
 	}
 	c := checks(t, m)
 	for key, alarmName := range map[string]string{
@@ -751,8 +743,8 @@ func TestDependenciesFromObservability(t *testing.T) {
 	} {
 		require.Contains(t, c, key)
 		require.Contains(t, alarms, alarmName)
-		assert.Equal(t, alarmName, str(c[key], "cloudwatchAlarmName"), key)
-		assert.Equal(t, "us-west-2", str(c[key], "cloudwatchAlarmRegion"), key)
+		assert.Equal(t, alarmName, mockstest.Str(c[key], "cloudwatchAlarmName"), key)
+		assert.Equal(t, "us-west-2", mockstest.Str(c[key], "cloudwatchAlarmRegion"), key)
 		assert.Contains(t, c[key].PropertyDependencies["cloudwatchAlarmName"], alarms[alarmName].URN, "%s is created after its alarm", key)
 		assert.Len(t, c[key].Inputs["triggers"].ObjectValue()["alarmRevision"].StringValue(), 16, key)
 	}
@@ -778,12 +770,12 @@ func TestDrainSwitchAgreesWithFailover(t *testing.T) {
 			require.NoError(t, err)
 			own, peer := switches[0], switches[1]
 
-			assert.Equal(t, peer.Bucket, str(mockstest.One(t, m, "aws:s3/bucketV2:BucketV2"), "bucket"), "this region's bucket holds the peer's switch")
+			assert.Equal(t, peer.Bucket, mockstest.Str(mockstest.One(t, m, "aws:s3/bucketV2:BucketV2"), "bucket"), "this region's bucket holds the peer's switch")
 			drain := checks(t, m)["drain"]
-			assert.Equal(t, own.FQDN(), str(drain, "fqdn"))
-			assert.Equal(t, own.ResourcePath(), str(drain, "resourcePath"))
+			assert.Equal(t, own.FQDN(), mockstest.Str(drain, "fqdn"))
+			assert.Equal(t, own.ResourcePath(), mockstest.Str(drain, "resourcePath"))
 			assert.Equal(t, own.URL(), mockstest.Await[string](t, comp.DrainObjectURL))
-			assert.Equal(t, "https://"+str(drain, "fqdn")+str(drain, "resourcePath"), own.URL())
+			assert.Equal(t, "https://"+mockstest.Str(drain, "fqdn")+mockstest.Str(drain, "resourcePath"), own.URL())
 			assert.Equal(t, "arn:aws:s3:::"+peer.Bucket+"/"+peer.Key, policyOf(t, m)[0].Resource)
 		})
 	}

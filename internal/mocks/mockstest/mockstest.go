@@ -40,3 +40,25 @@ func Await[T any](t testing.TB, o pulumi.Output) T {
 	o.ApplyT(func(v T) T { ch <- v; return v })
 	return <-ch
 }
+
+// Strings returns the strings of an array value, or nil when v is not an array; an element that is not
+// a string gives "".
+func Strings(v resource.PropertyValue) []string {
+	if !v.IsArray() {
+		return nil
+	}
+	out := make([]string, 0, len(v.ArrayValue()))
+	for _, e := range v.ArrayValue() {
+		s := ""
+		if e.IsString() {
+			s = e.StringValue()
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Strs returns a registration's string array input key, or nil when it is not set or not an array.
+func Strs(r *mocks.Registration, key string) []string {
+	return Strings(r.Inputs[resource.PropertyKey(key)])
+}
