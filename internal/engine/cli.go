@@ -48,7 +48,7 @@ var ErrNoCLI = errors.New("no Pulumi CLI")
 func FindCLI() (string, error) {
 	if p := os.Getenv(CLIEnv); p != "" {
 		if _, err := exec.LookPath(p); err != nil {
-			return "", fmt.Errorf("%w: %s=%s is not an executable: %v", ErrNoCLI, CLIEnv, p, err)
+			return "", fmt.Errorf("%w: %s=%s is not an executable: %w", ErrNoCLI, CLIEnv, p, err)
 		}
 		return p, nil
 	}
@@ -57,7 +57,7 @@ func FindCLI() (string, error) {
 	}
 	pinned, err := PinnedCLIPath()
 	if err != nil {
-		return "", fmt.Errorf("%w: none on PATH, and %v", ErrNoCLI, err)
+		return "", fmt.Errorf("%w: none on PATH, and %w", ErrNoCLI, err)
 	}
 	if _, err := exec.LookPath(pinned); err == nil {
 		return pinned, nil

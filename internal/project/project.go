@@ -93,7 +93,7 @@ func Load(ctx context.Context, files fs.FS, stackName string, overrides map[stri
 		val := config.NewValue(o.value)
 		if trimmed := strings.TrimSpace(o.value); strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "[") {
 			if err := json.Unmarshal([]byte(o.value), new(any)); err != nil {
-				problems = append(problems, fmt.Errorf("config override %s = %s is not valid JSON (%v): write an object or list as JSON, such as %s='{\"minPerZone\": 2}'", o.written, showValue(o.value), err, o.written))
+				problems = append(problems, fmt.Errorf("config override %s = %s is not valid JSON (%w): write an object or list as JSON, such as %s='{\"minPerZone\": 2}'", o.written, showValue(o.value), err, o.written))
 				continue
 			}
 			val = config.NewObjectValue(o.value)

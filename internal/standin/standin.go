@@ -254,7 +254,9 @@ func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pul
 			"the stand-in AWS provider has no answer for %s: add one to internal/fakevalues", req.GetTok())
 	}
 	if err != nil {
-		return &pulumirpc.InvokeResponse{Failures: []*pulumirpc.CheckFailure{{Reason: err.Error()}}}, nil
+		// An invoke whose arguments the fake rejects answers with a failure, as a provider does; the call
+		// itself succeeded.
+		return &pulumirpc.InvokeResponse{Failures: []*pulumirpc.CheckFailure{{Reason: err.Error()}}}, nil //nolint:nilerr // the error is the response
 	}
 	ret, err := plugin.MarshalProperties(out, marshal)
 	if err != nil {

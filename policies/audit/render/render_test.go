@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi/pkg/v3/resource/plugin"
-	"github.com/santhosh-tekuri/jsonschema/v5"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
@@ -130,12 +130,14 @@ func TestSARIFValidatesAgainstTheSchema(t *testing.T) {
 	schemaPath := filepath.Join("..", "..", "..", "..", "shared", "sarif", "sarif-schema-2.1.0.json")
 	raw, err := os.ReadFile(schemaPath)
 	require.NoError(t, err)
+	schemaDoc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	require.NoError(t, err)
 	c := jsonschema.NewCompiler()
-	require.NoError(t, c.AddResource("sarif.json", bytes.NewReader(raw)))
+	require.NoError(t, c.AddResource("sarif.json", schemaDoc))
 	schema, err := c.Compile("sarif.json")
 	require.NoError(t, err)
-	var doc any
-	require.NoError(t, json.Unmarshal(out, &doc))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
+	require.NoError(t, err)
 	require.NoError(t, schema.Validate(doc))
 
 	var log struct {

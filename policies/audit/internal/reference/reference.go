@@ -86,7 +86,7 @@ func Analyze(ctx context.Context, pack analyzer.Pack, state []byte, config map[s
 		return nil, err
 	}
 	c := &collector{}
-	if _, err := deploy.AnalyzeSnapshot(ctx, snap, []plugin.Analyzer{a}, c); err != nil {
+	if _, err := deploy.AnalyzeSnapshot(ctx, snap, []plugin.Analyzer{a}, nil /* no policy exceptions */, c); err != nil {
 		return nil, err
 	}
 	sort.Slice(c.out, func(i, j int) bool {
@@ -110,7 +110,8 @@ type collector struct {
 	out []Finding
 }
 
-func (c *collector) OnPolicyViolation(urn resource.URN, d plugin.AnalyzeDiagnostic) {
+// OnPolicyViolation records a finding. The reference passes no policy exceptions, so there are none.
+func (c *collector) OnPolicyViolation(urn resource.URN, d plugin.AnalyzeDiagnostic, _ []apitype.PolicyEventException) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if d.URN != "" {
