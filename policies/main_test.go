@@ -117,7 +117,7 @@ func TestReadmeListsEveryPolicy(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
 	require.NoError(t, err)
 	for _, p := range pack.Definition().Policies {
-		row := fmt.Sprintf("| `%s` | %s |", p.Name, p.DefaultLevel)
+		row := fmt.Sprintf("| %#q | %s |", p.Name, p.DefaultLevel)
 		assert.True(t, strings.Contains(string(readme), row), "README.md's policy table must have the row %s", row)
 	}
 }

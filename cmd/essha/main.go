@@ -131,8 +131,7 @@ func (s *setFlags) String() string {
 
 func (s *setFlags) Set(v string) error {
 	k, val, ok := strings.Cut(v, "=")
-	switch {
-	case !ok || strings.TrimSpace(k) == "":
+	if !ok || strings.TrimSpace(k) == "" {
 		return fmt.Errorf("%q is not key=value: write --set KEY=VALUE, e.g. --set availabilityZones=2", v)
 	}
 	if prev, dup := s.values[k]; dup {

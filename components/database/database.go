@@ -112,7 +112,7 @@ func (a *DatabaseArgs) Validate() error {
 		// With automatic minor version upgrades on, RDS moves the instance to newer minor versions; a
 		// pinned minor version would then make every later update try to downgrade, which RDS refuses
 		// (RDS User Guide, "Automatically upgrading the minor engine version").
-		bad("DatabaseArgs.Settings.EngineVersion = %q pins a minor version: pass the major version only, such as %q, since RDS upgrades minor versions automatically", s.EngineVersion, s.EngineVersion[:strings.Index(s.EngineVersion, ".")])
+		bad("DatabaseArgs.Settings.EngineVersion = %q pins a minor version: pass the major version only, such as %q, since RDS upgrades minor versions automatically", s.EngineVersion, strings.SplitN(s.EngineVersion, ".", 2)[0])
 	}
 	if s.AllocatedStorageGiB < 20 || s.AllocatedStorageGiB > 32768 {
 		bad("DatabaseArgs.Settings.AllocatedStorageGiB = %d is invalid: use 20 to 32768 (storage autoscales to twice that)", s.AllocatedStorageGiB)

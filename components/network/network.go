@@ -261,7 +261,7 @@ func newVpc(ctx *pulumi.Context, name, cidr string, common map[string]string, pa
 }
 
 // newSubnets creates the subnets, tier by tier, zone by zone, with the CIDR blocks of SubnetCIDR.
-func (comp *Network) newSubnets(ctx *pulumi.Context, name string, args *NetworkArgs, vpc *ec2.Vpc, common map[string]string, parent pulumi.ResourceOrInvokeOption) error {
+func (n *Network) newSubnets(ctx *pulumi.Context, name string, args *NetworkArgs, vpc *ec2.Vpc, common map[string]string, parent pulumi.ResourceOrInvokeOption) error {
 	for _, tier := range Tiers() {
 		for i, zone := range args.Zones {
 			cidr, err := SubnetCIDR(args.VpcCidr, tier, i)
@@ -283,11 +283,11 @@ func (comp *Network) newSubnets(ctx *pulumi.Context, name string, args *NetworkA
 			}
 			switch tier {
 			case Public:
-				comp.PublicSubnets = append(comp.PublicSubnets, subnet)
+				n.PublicSubnets = append(n.PublicSubnets, subnet)
 			case App:
-				comp.AppSubnets = append(comp.AppSubnets, subnet)
+				n.AppSubnets = append(n.AppSubnets, subnet)
 			case Data:
-				comp.DataSubnets = append(comp.DataSubnets, subnet)
+				n.DataSubnets = append(n.DataSubnets, subnet)
 			}
 		}
 	}
@@ -333,7 +333,7 @@ func (r routing) table(tier Tier, zone string, subnet *ec2.Subnet, route func(*e
 // newRouting creates the internet gateway and, in every AZ, a public route table to it, a NAT gateway in
 // the AZ's public subnet, an app route table to that NAT gateway (AZs share no egress path), and a data
 // route table with no default route at all (see the Network doc comment).
-func (comp *Network) newRouting(ctx *pulumi.Context, name string, vpc *ec2.Vpc, common map[string]string, parent pulumi.ResourceOrInvokeOption) error {
+func (n *Network) newRouting(ctx *pulumi.Context, name string, vpc *ec2.Vpc, common map[string]string, parent pulumi.ResourceOrInvokeOption) error {
 	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{
 		VpcId: vpc.ID(),
 		Tags:  awstags.With(common, "Name", name+"-igw"),
@@ -342,27 +342,27 @@ func (comp *Network) newRouting(ctx *pulumi.Context, name string, vpc *ec2.Vpc, 
 		return fmt.Errorf("creating internet gateway %s-igw: %w", name, err)
 	}
 	r := routing{ctx: ctx, name: name, vpc: vpc, common: common, parent: parent}
-	for i, zone := range comp.Zones {
-		pub, err := r.table(Public, zone, comp.PublicSubnets[i], func(a *ec2.RouteArgs) { a.GatewayId = igw.ID() })
+	for i, zone := range n.Zones {
+		pub, err := r.table(Public, zone, n.PublicSubnets[i], func(a *ec2.RouteArgs) { a.GatewayId = igw.ID() })
 		if err != nil {
 			return err
 		}
-		comp.PublicRouteTables = append(comp.PublicRouteTables, pub)
-		nat, err := newNatGateway(ctx, name, zone, comp.PublicSubnets[i], igw, common, parent)
+		n.PublicRouteTables = append(n.PublicRouteTables, pub)
+		nat, err := newNatGateway(ctx, name, zone, n.PublicSubnets[i], igw, common, parent)
 		if err != nil {
 			return err
 		}
-		comp.NatGateways = append(comp.NatGateways, nat)
-		app, err := r.table(App, zone, comp.AppSubnets[i], func(a *ec2.RouteArgs) { a.NatGatewayId = nat.ID() })
+		n.NatGateways = append(n.NatGateways, nat)
+		app, err := r.table(App, zone, n.AppSubnets[i], func(a *ec2.RouteArgs) { a.NatGatewayId = nat.ID() })
 		if err != nil {
 			return err
 		}
-		comp.AppRouteTables = append(comp.AppRouteTables, app)
-		data, err := r.table(Data, zone, comp.DataSubnets[i], nil)
+		n.AppRouteTables = append(n.AppRouteTables, app)
+		data, err := r.table(Data, zone, n.DataSubnets[i], nil)
 		if err != nil {
 			return err
 		}
-		comp.DataRouteTables = append(comp.DataRouteTables, data)
+		n.DataRouteTables = append(n.DataRouteTables, data)
 	}
 	return nil
 }

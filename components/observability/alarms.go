@@ -245,13 +245,13 @@ func databaseAlarms(args *AlarmsArgs) []alarm {
 			period: 300, evaluations: 3, datapoints: 3, comparison: "GreaterThanThreshold", threshold: 80,
 			missing: missingMissing,
 		},
-		alarm{
+		{
 			suffix: "db-free-storage", description: "The database has less than 10 GiB of free storage.",
 			namespace: "AWS/RDS", metric: "FreeStorageSpace", statistic: "Minimum", dimensions: db,
 			period: 300, evaluations: 1, datapoints: 1, comparison: "LessThanThreshold", threshold: FreeStorageThresholdBytes,
 			missing: missingMissing,
 		},
-		alarm{
+		{
 			suffix: "db-connections", description: fmt.Sprintf("The database has more than %d connections for 10 minutes.", conns),
 			namespace: "AWS/RDS", metric: "DatabaseConnections", statistic: "Maximum", dimensions: db,
 			period: 300, evaluations: 2, datapoints: 2, comparison: "GreaterThanThreshold", threshold: float64(conns),

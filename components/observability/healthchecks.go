@@ -102,7 +102,7 @@ func NewHealthCheckAlarms(ctx *pulumi.Context, name string, args *HealthCheckAla
 	}
 	tags := pulumi.ToStringMap(args.Tags)
 
-	topicArn := pulumi.StringOutput{}
+	var topicArn pulumi.StringOutput
 	if args.Region == Route53MetricsRegion {
 		topicArn = args.TopicArn.ToStringOutput()
 	} else {

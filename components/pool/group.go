@@ -83,7 +83,7 @@ func groupArgs(args *PoolArgs, lt *ec2.LaunchTemplate, tags autoscaling.GroupTag
 					LaunchTemplateId: lt.ID().ToStringOutput(),
 					// The template's latest version number, not "$Latest": a new version then changes
 					// the group, which starts the instance refresh.
-					Version: lt.LatestVersion.ApplyT(func(v int) string { return strconv.Itoa(v) }).(pulumi.StringOutput),
+					Version: lt.LatestVersion.ApplyT(strconv.Itoa).(pulumi.StringOutput),
 				},
 				Overrides: overrides,
 			},

@@ -49,7 +49,7 @@ func NormalizePath(field, path string) (string, error) {
 // checking that the URL is one of region's private ECR repositories and names repository.
 func RegistryHost(region, repository, url string) (string, error) {
 	m := repoURLPattern.FindStringSubmatch(url)
-	if m == nil || m[2] != region || m[3] != repository {
+	if len(m) != 4 || m[2] != region || m[3] != repository {
 		return "", fmt.Errorf("repository URL %q is not the private ECR repository %s of region %s (<account>.dkr.ecr.%s.amazonaws.com/%s)", url, repository, region, region, repository)
 	}
 	return m[1], nil

@@ -1,6 +1,7 @@
 package region_test
 
 import (
+	"errors"
 	"go/build"
 	"os"
 	"path/filepath"
@@ -65,7 +66,7 @@ func moduleImports(t *testing.T, root string) map[string][]string {
 		}
 		pkg, err := build.Default.ImportDir(path, build.ImportComment)
 		if err != nil {
-			if _, ok := err.(*build.NoGoError); ok {
+			if _, ok := errors.AsType[*build.NoGoError](err); ok {
 				return nil
 			}
 			return err

@@ -84,7 +84,8 @@ const (
 	// MaxRDSIdentifier is the length limit of an RDS DB cluster or global cluster identifier.
 	MaxRDSIdentifier = 63
 	// MinECRRepository and MaxECRRepository bound the length of an ECR repository name.
-	MinECRRepository, MaxECRRepository = 2, 256
+	MinECRRepository = 2
+	MaxECRRepository = 256
 	// MaxHealthCheckPath is the length limit of a Route 53 health check's ResourcePath.
 	// https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
 	MaxHealthCheckPath = 255

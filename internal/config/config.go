@@ -15,7 +15,7 @@ const (
 	GatewayAccelerator  = "globalAccelerator"
 )
 
-// The DNS names the ESS document requires, relative to the domain; "" is the apex.
+// RequiredHosts are the DNS names the ESS document requires, relative to the domain; "" is the apex.
 var RequiredHosts = []string{"", "identity", "oidc"}
 
 // DefaultAuroraVersion is the Aurora PostgreSQL version a global database is created with: a minor

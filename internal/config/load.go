@@ -222,7 +222,7 @@ func decodeStrict(key, raw string, dst any) []error {
 	t := reflect.TypeOf(dst).Elem()
 	errs := checkShape(key, tree, t)
 	for _, e := range errs {
-		if ce, ok := e.(*Error); !ok || !ce.unknownKey {
+		if ce, ok := errors.AsType[*Error](e); !ok || !ce.unknownKey {
 			return errs // a value of the wrong type: keep the defaults, which Validate then does not blame
 		}
 	}

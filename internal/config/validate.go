@@ -34,10 +34,12 @@ const (
 	// MinStorageGiB and MaxStorageGiB bound the database's allocated storage: storage autoscaling goes
 	// up to twice it, and an RDS volume holds at most 64 TiB
 	// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.ModifyingExisting.html).
-	MinStorageGiB, MaxStorageGiB = 20, 32768
+	MinStorageGiB = 20
+	MaxStorageGiB = 32768
 	// MinBackupDays and MaxBackupDays bound automated backups, as RDS allows (35 at most), with a week
 	// at least.
-	MinBackupDays, MaxBackupDays = 7, 35
+	MinBackupDays = 7
+	MaxBackupDays = 35
 	// MaxReplicas is the most cache replicas (ElastiCache allows 5 per shard).
 	MaxReplicas = 5
 	// MaxWeight is the largest Route 53 routing weight.
@@ -47,7 +49,8 @@ const (
 	// https://docs.aws.amazon.com/acm/latest/APIReference/API_RequestCertificate.html).
 	MaxDomainLength = 64
 	// MaxNameLength is the longest DNS name, and MaxLabelLength the longest label of one (RFC 1035).
-	MaxNameLength, MaxLabelLength = 253, 63
+	MaxNameLength  = 253
+	MaxLabelLength = 63
 	// MaxHealthPathLength is the longest health check path Route 53 takes.
 	MaxHealthPathLength = 255
 	// MaxEmailLength is the longest e-mail address (RFC 5321).

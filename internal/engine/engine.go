@@ -29,7 +29,6 @@ import (
 	"strings"
 
 	"github.com/blang/semver"
-	"github.com/pulumi/pulumi/sdk/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 )
 
@@ -169,7 +168,7 @@ func (w *Workspace) CLI() (path string, version semver.Version) { return w.cliPa
 // DescribeCLI names the CLI and its version for a reader, saying when the version is assumed.
 func (w *Workspace) DescribeCLI() string {
 	if v, ok := w.cli.(versioned); ok && v.PulumiCommand.Version().Equals(semver.Version{}) {
-		return fmt.Sprintf("%s (reports no version, as a build from source does: taken as v%s, the SDK's)", w.cliPath, sdk.Version)
+		return fmt.Sprintf("%s (reports no version, as a build from source does: taken as v%s, the version tools/pulumi.mod pins)", w.cliPath, PinnedCLIVersion)
 	}
 	return fmt.Sprintf("%s (v%s)", w.cliPath, w.cli.Version())
 }
@@ -185,16 +184,21 @@ func (w *Workspace) Close() error {
 	return nil
 }
 
-// versioned is a CLI that reports the version of the Pulumi SDK linked here when it reports none, as a
-// CLI built from source (tools/pulumi.mod pins the same release) does.
+// PinnedCLIVersion is the Pulumi CLI release tools/pulumi.mod pins (a test checks that they agree). It
+// can be older than the SDK linked here: releases after it no longer run a policy pack's
+// pulumi-analyzer-policy-<runtime> from PATH, which essha preview relies on.
+const PinnedCLIVersion = "3.259.0"
+
+// versioned is a CLI that reports PinnedCLIVersion when it reports none, as a CLI built from source
+// from tools/pulumi.mod does.
 type versioned struct{ auto.PulumiCommand }
 
-// Version is the CLI's version, or the SDK's.
+// Version is the CLI's version, or the pinned one.
 func (v versioned) Version() semver.Version {
 	if got := v.PulumiCommand.Version(); !got.Equals(semver.Version{}) {
 		return got
 	}
-	return sdk.Version
+	return semver.MustParse(PinnedCLIVersion)
 }
 
 // link makes name run target: a symbolic link, or a copy where links are not allowed. Whatever name

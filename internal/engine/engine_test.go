@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3"
+	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -68,8 +68,8 @@ func TestNewSetsUpPluginsPackAndCLI(t *testing.T) {
 	defer w.Close()
 
 	_, version := w.CLI()
-	assert.Equal(t, sdk.Version, version, "a CLI built from source reports no version: the SDK's stands in")
-	assert.Contains(t, w.DescribeCLI(), "reports no version, as a build from source does: taken as v"+sdk.Version.String())
+	assert.Equal(t, semver.MustParse(PinnedCLIVersion), version, "a CLI built from source reports no version: the pinned one stands in")
+	assert.Contains(t, w.DescribeCLI(), "reports no version, as a build from source does: taken as v"+PinnedCLIVersion)
 	for _, name := range []string{ProviderPlugin, PackPlugin, "pulumi"} {
 		fi, err := os.Stat(filepath.Join(dir, "bin", name))
 		require.NoError(t, err, name)
@@ -158,8 +158,17 @@ func TestResultSummaries(t *testing.T) {
 }
 
 func TestCLIErrorKeepsTheCLIsStandardError(t *testing.T) {
-	long := errors.New("failed to run preview: exit status 255\ncode: 255\nstdout: lots\nof output\nstderr: error: the real reason\n")
+	long := errors.New("failed to run preview: exit status 255\ncode: 255\nstdout: lots\nof output\nstderr: error: the real reason\n") //nolint:revive // the Automation API's error, verbatim
 	assert.EqualError(t, cliError(long), "failed to run preview: exit status 255: error: the real reason")
 	plain := errors.New("context canceled")
 	assert.Equal(t, plain, cliError(plain))
+}
+
+// TestPinnedCLIVersionIsTheOneToolsPins: the version essha reports for a CLI built from source is the
+// one tools/pulumi.mod builds.
+func TestPinnedCLIVersionIsTheOneToolsPins(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "..", "tools", "pulumi.mod"))
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "\tgithub.com/pulumi/pulumi/pkg/v3 v"+PinnedCLIVersion+" ", "tools/pulumi.mod pins another CLI: update PinnedCLIVersion")
 }

@@ -49,10 +49,10 @@ type lockedRand struct {
 	r  *rand.Rand
 }
 
-func (l *lockedRand) delay(max time.Duration) time.Duration {
+func (l *lockedRand) delay(limit time.Duration) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return time.Duration(l.r.Int64N(int64(max)))
+	return time.Duration(l.r.Int64N(int64(limit)))
 }
 
 // drainRun is what one concurrent drain reported.

@@ -81,7 +81,7 @@ var secretArnPattern = regexp.MustCompile(`^arn:(aws[a-z-]*):secretsmanager:([^:
 // "Replicate AWS Secrets Manager secrets across Regions").
 func (o *Owner) ReplicaArn(region string) (string, error) {
 	m := secretArnPattern.FindStringSubmatch(o.DatabaseSecretArn)
-	if m == nil || !awsname.IsRegion(m[2]) || !awsname.IsAccountID(m[3]) {
+	if len(m) != 5 || !awsname.IsRegion(m[2]) || !awsname.IsAccountID(m[3]) {
 		return "", fmt.Errorf("stack %s exports %s = %q, which is not a Secrets Manager secret ARN", o.Stack, OutputDatabaseSecretArn, o.DatabaseSecretArn)
 	}
 	return fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s", m[1], region, m[3], m[4]), nil

@@ -131,7 +131,7 @@ func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest)
 		}
 	}
 	if region == "" {
-		region = req.GetVariables()["aws:region"]
+		region = req.GetVariables()["aws:region"] //nolint:staticcheck // engines older than the args protocol send only variables
 	}
 	p.mu.Lock()
 	p.region = region

@@ -127,7 +127,7 @@ func TestCallsBeforeConfigureFailClearly(t *testing.T) {
 
 func TestConfigureReadsTheStacksRegionWhenTheProviderHasNone(t *testing.T) {
 	p := New("")
-	_, err := p.Configure(context.Background(), &pulumirpc.ConfigureRequest{Variables: map[string]string{"aws:region": "eu-west-1"}})
+	_, err := p.Configure(t.Context(), &pulumirpc.ConfigureRequest{Variables: map[string]string{"aws:region": "eu-west-1"}}) //nolint:staticcheck // the fallback for engines that send only variables
 	require.NoError(t, err)
 	r, err := p.regionOf()
 	require.NoError(t, err)

@@ -109,7 +109,6 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 			}
 		}
 		f, err := state.ParseWith(ctx, name, data, popts)
-		data = nil
 		if err != nil {
 			return nil, err
 		}

@@ -93,7 +93,6 @@ type network struct {
 	subnets  map[resource.URN]*Subnet
 	ordered  []*Subnet
 	tables   map[string]*rtable
-	natAZ    map[resource.URN]*Subnet
 	floating []string // reasons that could make any route table public
 }
 

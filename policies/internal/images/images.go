@@ -40,7 +40,7 @@ const unresolvedMark = "\x00"
 func DecodeUserData(s string) string {
 	data := []byte(s)
 	trimmed := strings.Join(strings.Fields(s), "")
-	if len(trimmed) > 0 && len(trimmed)%4 == 0 {
+	if trimmed != "" && len(trimmed)%4 == 0 {
 		if dec, err := base64.StdEncoding.DecodeString(trimmed); err == nil && (utf8.Valid(dec) || isGzip(dec)) {
 			data = dec
 		}

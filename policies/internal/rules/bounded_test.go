@@ -38,14 +38,14 @@ func crowdedStack(n int) *policy.Stack {
 	add("aws:ec2/routeTable:RouteTable", "public", resource.PropertyMap{"id": str("rtb-1"), "vpcId": str("vpc-1"),
 		"routes": resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
 			"cidrBlock": str("0.0.0.0/0"), "gatewayId": str("igw-1")})})}, nil)
-	var unknownSubs, publicSubs []resource.URN
+	var unknownSubs []resource.URN
 	var dangling, publicIDs, zones []resource.PropertyValue
 	for i := range n {
 		unknownSubs = append(unknownSubs, add(graph.TypeSubnet, fmt.Sprintf("unknown-%d", i), resource.PropertyMap{
 			"id": unknown, "availabilityZone": unknown, "vpcId": unknown}, nil).URN)
 		id := fmt.Sprintf("subnet-public-%d", i)
-		publicSubs = append(publicSubs, add(graph.TypeSubnet, fmt.Sprintf("public-%d", i), resource.PropertyMap{
-			"id": str(id), "availabilityZone": str("us-east-1a"), "vpcId": str("vpc-1"), "mapPublicIpOnLaunch": resource.NewBoolProperty(true)}, nil).URN)
+		add(graph.TypeSubnet, fmt.Sprintf("public-%d", i), resource.PropertyMap{
+			"id": str(id), "availabilityZone": str("us-east-1a"), "vpcId": str("vpc-1"), "mapPublicIpOnLaunch": resource.NewBoolProperty(true)}, nil)
 		add("aws:ec2/routeTableAssociation:RouteTableAssociation", fmt.Sprintf("assoc-%d", i), resource.PropertyMap{
 			"subnetId": str(id), "routeTableId": str("rtb-1")}, nil)
 		publicIDs = append(publicIDs, str(id))

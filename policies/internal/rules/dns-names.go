@@ -72,8 +72,7 @@ func checkDNSNames(_ context.Context, s *policy.Stack, args policy.Args) []polic
 			continue
 		}
 		points, pointWhy := pointsAtLB(g, r)
-		switch points {
-		case graph.Maybe:
+		if points == graph.Maybe {
 			out = append(out, unverifiable(r.URN, pointWhy, "whether the record points at the load balancer", rec))
 		}
 		records[name] = append(records[name], found{r: r, points: points != graph.No})

@@ -219,8 +219,7 @@ type membershipKey struct{}
 // memberOf tells whether a stack is one region of an active-active pair, from config multiRegion, or
 // else from its weighted records with a setIdentifier and its drain checks.
 func memberOf(s *policy.Stack, args policy.Args) membership {
-	switch v := args.Config[multiRegionProp].(type) {
-	case bool:
+	if v, ok := args.Config[multiRegionProp].(bool); ok {
 		if v {
 			return membership{is: graph.Yes, evidence: "config " + multiRegionProp + " is true"}
 		}

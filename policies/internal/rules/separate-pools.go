@@ -104,7 +104,7 @@ func (c *poolsCheck) poolOf(r *policy.Resource) (string, bool) {
 	case len(values) == 0:
 		c.out = append(c.out, finding(r, "tags", tags.Show(),
 			"the auto-scaling group has no pool tag, so it belongs to neither the ess nor the backend pool",
-			fmt.Sprintf(`add the tag {key: "%s", value: "%s" or "%s", propagateAtLaunch: true}`, poolTag, poolEss, poolBackend), recPools))
+			fmt.Sprintf(`add the tag {key: %q, value: %q or %q, propagateAtLaunch: true}`, poolTag, poolEss, poolBackend), recPools))
 		return "", true
 	case len(values) > 1 || strings.ContainsAny(values[0], ",; ") || values[0] == "both":
 		c.out = append(c.out, finding(r, "tags", tags.Show(),

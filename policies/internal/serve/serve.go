@@ -5,6 +5,7 @@ package serve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -92,8 +93,7 @@ func Run(ctx context.Context, pack analyzer.Pack, args []string, stdio IO) error
 	}
 	if _, err := fmt.Fprintf(stdio.Stdout, "%d\n", handle.Port); err != nil {
 		close(stop)
-		<-handle.Done
-		return fmt.Errorf("printing the port: %w", err)
+		return errors.Join(fmt.Errorf("printing the port: %w", err), <-handle.Done)
 	}
 
 	eof := make(chan struct{})
