@@ -25,6 +25,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -70,9 +71,11 @@ type Workspace struct {
 	ownsDir bool
 	bin     string
 	packDir string
-	cli     auto.PulumiCommand
-	cliPath string
-	env     map[string]string
+	// packPath is what --policy-pack names for this CLI (see packForCLI).
+	packPath string
+	cli      auto.PulumiCommand
+	cliPath  string
+	env      map[string]string
 }
 
 // New sets up a workspace: the scratch directories, the plugin links and the pack's directory, and
@@ -158,9 +161,45 @@ func New(ctx context.Context, opts Options) (*Workspace, error) {
 		return nil, fmt.Errorf("running %s: %w", cliPath, err)
 	}
 	w.cli, w.cliPath = versioned{cli}, cliPath
+	if w.packPath, err = w.packForCLI(ctx); err != nil {
+		return nil, err
+	}
 	ok = true
 	return w, nil
 }
+
+// probeState is a state file of one resource, on which `pulumi policy analyze` loads the pack.
+const probeState = `{"version":3,"deployment":{"manifest":{"time":"2026-01-01T00:00:00Z","magic":"","version":""},` +
+	`"resources":[{"urn":"urn:pulumi:probe::probe::pulumi:pulumi:Stack::probe-probe","custom":false,"type":"pulumi:pulumi:Stack"}]}}`
+
+// packForCLI returns what --policy-pack names for the workspace's CLI: the pack's folder, which CLIs up
+// to at least v3.259.0 run through PackPlugin on PATH, or PackPlugin itself, which later CLIs run
+// directly (https://github.com/pulumi/pulumi/pull/24052) while they no longer run a folder whose
+// runtime has no language host ("no language plugin 'pulumi-language-essha'", v3.276.0). A
+// `pulumi policy analyze` of one resource, about a second, tells which; any other outcome keeps the
+// folder, and the real run reports its own errors.
+func (w *Workspace) packForCLI(ctx context.Context) (string, error) {
+	state := filepath.Join(w.dir, "probe-state.json")
+	if err := os.WriteFile(state, []byte(probeState), 0o600); err != nil {
+		return "", fmt.Errorf("writing the policy pack probe: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, w.cliPath, "policy", "analyze", "--file", state, "--policy-pack", w.packDir,
+		"--non-interactive", "--color", "never")
+	cmd.Dir = w.dir
+	cmd.Env = os.Environ()
+	for k, v := range w.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, _ := cmd.CombinedOutput() // a violation or a failure: what it says decides
+	if strings.Contains(string(out), "language plugin") && strings.Contains(string(out), PackRuntime) {
+		return filepath.Join(w.bin, PackPlugin), nil
+	}
+	return w.packDir, nil
+}
+
+// PolicyPackPath is what the workspace passes as --policy-pack: the pack's folder, or, for CLIs that
+// run a folder only through a language host, the pack's executable.
+func (w *Workspace) PolicyPackPath() string { return w.packPath }
 
 // CLI is the pulumi executable the workspace runs, and its version.
 func (w *Workspace) CLI() (path string, version semver.Version) { return w.cliPath, w.cli.Version() }

@@ -172,3 +172,28 @@ func TestPinnedCLIVersionIsTheOneToolsPins(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(b), "\tgithub.com/pulumi/pulumi/pkg/v3 v"+PinnedCLIVersion+" ", "tools/pulumi.mod pins another CLI: update PinnedCLIVersion")
 }
+
+// TestPackPathFollowsTheCLI: a CLI that runs a pack's folder through the plugin on PATH gets the
+// folder; one that wants a language host for the pack's runtime (v3.276.0) gets the executable.
+func TestPackPathFollowsTheCLI(t *testing.T) {
+	t.Parallel()
+	for name, says := range map[string]string{
+		"folder":     "error: one or more mandatory policy violations were found",
+		"executable": "error: could not start policy pack: no language plugin 'pulumi-language-" + PackRuntime + "' found in the workspace or on your $PATH",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			cli := filepath.Join(t.TempDir(), "pulumi")
+			script := "#!/bin/sh\nif [ \"$1\" = policy ]; then echo \"" + says + "\"; exit 1; fi\n"
+			require.NoError(t, os.WriteFile(cli, []byte(script), 0o755))
+			w, err := New(t.Context(), Options{CLI: cli, Plugins: fakeCLI(t, ""), Dir: t.TempDir(), PackName: "ess-ha", PackVersion: "0.1.0"})
+			require.NoError(t, err)
+			defer w.Close()
+			if name == "folder" {
+				assert.Equal(t, w.packDir, w.PolicyPackPath())
+			} else {
+				assert.Equal(t, filepath.Join(w.bin, PackPlugin), w.PolicyPackPath())
+			}
+		})
+	}
+}

@@ -217,7 +217,7 @@ func (s *Stack) Preview(ctx context.Context, o RunOptions) (*Result, error) {
 		optpreview.EventStreams(rec.ch), optpreview.Color("never"),
 	}
 	if !o.NoPolicy {
-		opts = append(opts, optpreview.PolicyPacks(s.w.packDir))
+		opts = append(opts, optpreview.PolicyPacks(s.w.packPath))
 		if o.PolicyPackConfig != "" {
 			opts = append(opts, optpreview.PolicyPackConfigs(o.PolicyPackConfig))
 		}
@@ -235,7 +235,7 @@ func (s *Stack) Up(ctx context.Context, o RunOptions) (*Result, error) {
 		optup.EventStreams(rec.ch), optup.Color("never"),
 	}
 	if !o.NoPolicy {
-		opts = append(opts, optup.PolicyPacks(s.w.packDir))
+		opts = append(opts, optup.PolicyPacks(s.w.packPath))
 		if o.PolicyPackConfig != "" {
 			opts = append(opts, optup.PolicyPackConfigs(o.PolicyPackConfig))
 		}
