@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -40,25 +39,6 @@ func testNow() time.Time { return time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC) }
 func newFakeS3(t *testing.T, buckets ...string) *fakeaws.S3 {
 	t.Helper()
 	return fakeaws.NewS3(t, buckets...)
-}
-
-// answers returns n checker observations, the first seeing of which got the
-// object (200) and the rest were refused (403).
-func answers(n, seeing int) []fakeaws.Observation {
-	regions := []string{"us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"}
-	obs := make([]fakeaws.Observation, n)
-	for i := range obs {
-		obs[i] = fakeaws.Observation{
-			Region:  regions[i%len(regions)],
-			IP:      fmt.Sprintf("192.0.2.%d", i+1),
-			Status:  "Failure: HTTP Status Code 403, Forbidden",
-			Checked: time.Date(2026, 3, 4, 5, 6, 0, 0, time.UTC),
-		}
-		if i < seeing {
-			obs[i].Status = "Success: HTTP Status Code 200, OK"
-		}
-	}
-	return obs
 }
 
 // drainCheckOf is the stack's inverted drain check of region's switch.
@@ -244,8 +224,8 @@ func TestFailoverStatusShowsWhatCheckersSee(t *testing.T) {
 	_, err := runFailoverMain(t, f.URL(), "drain", "--region", east)
 	require.NoError(t, err)
 	r53 := fakeaws.NewRoute53(t,
-		drainCheckOf(t, "hc-east", east, answers(16, 2)), // the bucket policy refuses most checkers
-		drainCheckOf(t, "hc-west", west, answers(3, 0)),
+		drainCheckOf(t, "hc-east", east, fakeaws.Answers(16, 2)), // the bucket policy refuses most checkers
+		drainCheckOf(t, "hc-west", west, fakeaws.Answers(3, 0)),
 	)
 
 	var out bytes.Buffer

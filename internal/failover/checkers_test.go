@@ -14,25 +14,6 @@ import (
 	"github.com/ess-ha/ess-ha/internal/failover/fakeaws"
 )
 
-// answers returns n checker observations, the first seeing of which got the
-// object (200) and the rest were refused (403).
-func answers(n, seeing int) []fakeaws.Observation {
-	regions := []string{"us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"}
-	obs := make([]fakeaws.Observation, n)
-	for i := range obs {
-		obs[i] = fakeaws.Observation{
-			Region:  regions[i%len(regions)],
-			IP:      fmt.Sprintf("192.0.2.%d", i+1),
-			Status:  "Failure: HTTP Status Code 403, Forbidden",
-			Checked: time.Date(2026, 3, 4, 5, 6, 0, 0, time.UTC),
-		}
-		if i < seeing {
-			obs[i].Status = "Success: HTTP Status Code 200, OK"
-		}
-	}
-	return obs
-}
-
 // drainCheckOf is the stack's inverted drain check of region's switch.
 func drainCheckOf(t *testing.T, id, region string, obs []fakeaws.Observation) fakeaws.HealthCheck {
 	t.Helper()
@@ -50,7 +31,7 @@ func drainCheckOf(t *testing.T, id, region string, obs []fakeaws.Observation) fa
 func TestVerdict(t *testing.T) {
 	obs := func(n, seeing int) []CheckerAnswer {
 		var out []CheckerAnswer
-		for _, o := range answers(n, seeing) {
+		for _, o := range fakeaws.Answers(n, seeing) {
 			out = append(out, CheckerAnswer{Region: o.Region, IP: o.IP, Status: o.Status})
 		}
 		return out
@@ -83,8 +64,8 @@ func TestVerdict(t *testing.T) {
 // FQDN and resource path among unrelated checks, over several pages, and each
 // one's checker answers are read.
 func TestCheckerViewsFindsDrainChecksAcrossPages(t *testing.T) {
-	eastCheck := drainCheckOf(t, "hc-east", east, answers(16, 16))
-	westCheck := drainCheckOf(t, "hc-west", west, answers(16, 0))
+	eastCheck := drainCheckOf(t, "hc-east", east, fakeaws.Answers(16, 16))
+	westCheck := drainCheckOf(t, "hc-west", west, fakeaws.Answers(16, 0))
 	r53 := fakeaws.NewRoute53(t,
 		fakeaws.HealthCheck{ID: "hc-lb", FQDN: "solid.example.com", ResourcePath: "/health"},
 		eastCheck,

@@ -218,3 +218,22 @@ func writeRoute53Error(w http.ResponseWriter, status int, code, msg string) {
 	w.WriteHeader(status)
 	fmt.Fprintf(w, `<?xml version="1.0"?><ErrorResponse xmlns="%s"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>fake</RequestId></ErrorResponse>`, route53NS, code, msg)
 }
+
+// Answers returns n health-checker observations of a drain object, from checkers in several regions:
+// the first seeing of them got the object (200), the rest were refused (403).
+func Answers(n, seeing int) []Observation {
+	regions := []string{"us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"}
+	obs := make([]Observation, n)
+	for i := range obs {
+		obs[i] = Observation{
+			Region:  regions[i%len(regions)],
+			IP:      fmt.Sprintf("192.0.2.%d", i+1),
+			Status:  "Failure: HTTP Status Code 403, Forbidden",
+			Checked: time.Date(2026, 3, 4, 5, 6, 0, 0, time.UTC),
+		}
+		if i < seeing {
+			obs[i].Status = "Success: HTTP Status Code 200, OK"
+		}
+	}
+	return obs
+}
