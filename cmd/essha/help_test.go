@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ess-ha/ess-ha/cmd/essha/internal/failovercmd"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -56,7 +57,7 @@ func TestPlanHelpListsEveryFlag(t *testing.T) {
 		assert.Contains(t, out.String(), "  --"+f.Name+" ", "the help describes --%s", f.Name)
 	})
 	assert.Equal(t, 5, n)
-	assert.Contains(t, failoverUsage, "--account-id ID")
+	assert.Contains(t, failovercmd.Usage, "--account-id ID")
 }
 
 // TestSetTwice: a key set twice is an error, whether spelt the same way (caught while parsing the flags)

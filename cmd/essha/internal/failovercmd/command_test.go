@@ -1,4 +1,4 @@
-package main
+package failovercmd
 
 import (
 	"bytes"
@@ -79,7 +79,7 @@ func runFailoverMain(t *testing.T, endpoint string, args ...string) (string, err
 		args = append(args, "--account-id", testAccount, "--route53-endpoint", fakeaws.NewRoute53(t).URL())
 	}
 	var out bytes.Buffer
-	err := failoverMain(context.Background(), args, findTestDeployment, &out)
+	err := runCommand(context.Background(), args, findTestDeployment, &out)
 	return out.String(), err
 }
 
@@ -167,7 +167,7 @@ func TestFailoverUnknownRegion(t *testing.T) {
 func TestFailoverBadDeploymentConfig(t *testing.T) {
 	setFakeAWSEnv(t)
 	var out bytes.Buffer
-	err := failoverMain(context.Background(), []string{"status", "--account-id", testAccount}, findOf(deployment{Name: testDeployment, Regions: []string{east}}), &out)
+	err := runCommand(context.Background(), []string{"status", "--account-id", testAccount}, findOf(deployment{Name: testDeployment, Regions: []string{east}}), &out)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "exactly two regions")
 	assert.Empty(t, out.String())
@@ -194,9 +194,9 @@ func TestFailoverUsageErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			err := failoverMain(context.Background(), tc.args, findTestDeployment, &out)
-			var ue *failoverUsageError
-			require.True(t, errors.As(err, &ue), "want a *failoverUsageError, got %v", err)
+			err := runCommand(context.Background(), tc.args, findTestDeployment, &out)
+			var ue *usageError
+			require.True(t, errors.As(err, &ue), "want a *usageError, got %v", err)
 			assert.Contains(t, ue.Problem, tc.want)
 			for _, sub := range []string{"status", "drain --region R [--force]", "restore --region R", "--endpoint URL"} {
 				assert.Contains(t, err.Error(), sub, "usage errors list the subcommands")
@@ -209,9 +209,9 @@ func TestFailoverUsageErrors(t *testing.T) {
 func TestFailoverHelp(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"drain", "-h"}} {
 		var out bytes.Buffer
-		err := failoverMain(context.Background(), args, findTestDeployment, &out)
+		err := runCommand(context.Background(), args, findTestDeployment, &out)
 		require.NoError(t, err, "args %v", args)
-		assert.Equal(t, failoverUsage, out.String(), "args %v", args)
+		assert.Equal(t, Usage, out.String(), "args %v", args)
 	}
 }
 
@@ -229,7 +229,7 @@ func TestFailoverStatusShowsWhatCheckersSee(t *testing.T) {
 	)
 
 	var out bytes.Buffer
-	err = failoverMain(context.Background(), []string{"status", "--endpoint", f.URL(), "--route53-endpoint", r53.URL(), "--account-id", testAccount}, findTestDeployment, &out)
+	err = runCommand(context.Background(), []string{"status", "--endpoint", f.URL(), "--route53-endpoint", r53.URL(), "--account-id", testAccount}, findTestDeployment, &out)
 	require.NoError(t, err)
 	report := out.String()
 	lines := switchLines(report)
@@ -279,7 +279,7 @@ func TestFailoverStatusWhenRoute53IsUnreachable(t *testing.T) {
 	dead.Close()
 
 	var out bytes.Buffer
-	err := failoverMain(context.Background(), []string{"status", "--endpoint", f.URL(), "--route53-endpoint", deadURL, "--account-id", testAccount}, findTestDeployment, &out)
+	err := runCommand(context.Background(), []string{"status", "--endpoint", f.URL(), "--route53-endpoint", deadURL, "--account-id", testAccount}, findTestDeployment, &out)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "failover status: reading Route 53's health checks")
 	assert.Contains(t, err.Error(), "connection refused")
@@ -306,7 +306,7 @@ func FuzzFailoverMain(f *testing.F) {
 			args = strings.Split(joined, "\x00")
 		}
 		var out bytes.Buffer
-		err := failoverMain(context.Background(), args, notFound, &out)
+		err := runCommand(context.Background(), args, notFound, &out)
 		if err != nil && err.Error() == "" {
 			t.Error("an empty error")
 		}
