@@ -1,4 +1,4 @@
-package config_test
+package program_test
 
 import (
 	"encoding/base64"
