@@ -30,6 +30,7 @@ import (
 	"github.com/ess-ha/ess-ha/internal/mocks"
 	"github.com/ess-ha/ess-ha/internal/program"
 	"github.com/ess-ha/ess-ha/internal/project"
+	"github.com/ess-ha/ess-ha/internal/stackexport"
 )
 
 // Options selects what to plan.
@@ -140,7 +141,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 // files, without the member's overrides.
 func peerOutputs(ctx context.Context, opts Options, peer string) (map[string]any, error) {
 	if len(opts.PeerPlan) > 0 {
-		return StackOutputs(ctx, opts.PeerPlan)
+		return stackexport.Outputs(opts.PeerPlan)
 	}
 	name := peer[strings.LastIndex(peer, "/")+1:]
 	if name == opts.Stack {
@@ -151,31 +152,6 @@ func peerOutputs(ctx context.Context, opts Options, peer string) (map[string]any
 		return nil, fmt.Errorf("planning the owner's stack %s first: %w (or pass its state file with --peer-plan)", name, err)
 	}
 	return res.Outputs, nil
-}
-
-// StackOutputs returns the outputs of the stack resource of a state file (deployment version 3, as
-// `pulumi stack export` and `essha plan` write it).
-func StackOutputs(ctx context.Context, state []byte) (map[string]any, error) {
-	var untyped apitype.UntypedDeployment
-	if err := json.Unmarshal(state, &untyped); err != nil {
-		return nil, fmt.Errorf("reading the state file: %w", err)
-	}
-	if untyped.Version != 3 {
-		return nil, fmt.Errorf("reading the state file: deployment version %d, want 3 (as pulumi stack export writes)", untyped.Version)
-	}
-	var dep apitype.DeploymentV3
-	if err := json.Unmarshal(untyped.Deployment, &dep); err != nil {
-		return nil, fmt.Errorf("reading the state file's deployment: %w", err)
-	}
-	for _, r := range dep.Resources {
-		if r.Type == resource.RootStackType {
-			if r.Outputs == nil {
-				return map[string]any{}, nil
-			}
-			return r.Outputs, nil
-		}
-	}
-	return nil, errors.New("the state file has no stack resource (pulumi:pulumi:Stack): is it a stack export?")
 }
 
 // deployment assembles the state: the stack resource, a default provider per package, and every
