@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/providers"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -33,14 +34,14 @@ func (f *File) verify() error {
 				" (the engine refuses such a state: snapshot integrity failure)"}
 		}
 		if providers.IsProviderType(resourceType(r.Type)) {
-			ref, err := providers.NewReference(r.URN, resourceID(r.ID))
+			ref, err := newProviderReference(r.URN, resourceID(r.ID))
 			if err != nil {
 				return fail("urn", "provider %s is not referenceable: %v", r.URN, err)
 			}
 			provs[ref] = true
 		}
 		if r.Provider != "" {
-			ref, err := providers.ParseReference(r.Provider)
+			ref, err := parseProviderReference(r.Provider)
 			if err != nil {
 				return fail("provider", "resource %s has a malformed provider reference %q: %v", r.URN, r.Provider, err)
 			}
@@ -130,4 +131,36 @@ func where(first map[resource.URN]int, urn resource.URN, i int) string {
 		return " (a provider of that URN is in the file, with another ID)"
 	}
 	return ", which is missing from the file"
+}
+
+// newProviderReference is providers.NewReference for any input. The SDK asserts, and so panics, on a
+// URN whose type has no module ("pulumi:s"), so such a URN is refused here first.
+func newProviderReference(urn resource.URN, id resource.ID) (providers.Reference, error) {
+	if err := checkProviderURN(urn); err != nil {
+		return providers.Reference{}, err
+	}
+	return providers.NewReference(urn, id)
+}
+
+// parseProviderReference is providers.ParseReference ("<provider URN>::<ID>") for any input, with the
+// same guard as newProviderReference.
+func parseProviderReference(s string) (providers.Reference, error) {
+	if sep := strings.LastIndex(s, resource.URNNameDelimiter); sep >= 0 {
+		if err := checkProviderURN(resource.URN(s[:sep])); err != nil {
+			return providers.Reference{}, err
+		}
+	}
+	return providers.ParseReference(s)
+}
+
+// checkProviderURN says why urn cannot be a provider's: not a URN, or its type is not
+// pulumi:providers:<package>.
+func checkProviderURN(urn resource.URN) error {
+	if !urn.IsValid() {
+		return fmt.Errorf("%s is not a valid URN", urn)
+	}
+	if typ := urn.Type(); !providers.IsProviderType(typ) {
+		return fmt.Errorf("its type %s is not a provider type (pulumi:providers:<package>)", typ)
+	}
+	return nil
 }

@@ -100,6 +100,14 @@ func TestBrokenStatesAreRefused(t *testing.T) {
 			[]string{"deployment.manifest.magic", "does not match"}, true},
 		{"component with an ID", stateOf(t, withVPC(map[string]any{"urn": prefix + "ess-ha:x:Y::c", "custom": false, "id": "x", "type": "ess-ha:x:Y"}), nil),
 			[]string{"deployment.resources[3].id", "'custom' false"}, true},
+		// Found by FuzzRun: the SDK's provider reference checks assert (panic) on a URN whose type has
+		// no module, so these crashed the audit.
+		{"provider whose URN names no provider type", stateOf(t, withVPC(map[string]any{"urn": prefix + "pulumi:s::p2", "custom": true, "id": "p2",
+			"type": "pulumi:providers:aws"}), nil),
+			[]string{"deployment.resources[3].urn", "provider " + prefix + "pulumi:s::p2", "not a provider type"}, false},
+		{"provider reference whose URN names no provider type", stateOf(t, withVPC(map[string]any{"urn": prefix + "aws:ec2/subnet:Subnet::a", "custom": true, "id": "s-1",
+			"type": "aws:ec2/subnet:Subnet", "provider": prefix + "pulumi:s::default::p1"}), nil),
+			[]string{"deployment.resources[3].provider", "malformed provider reference", "not a provider type"}, false},
 		{"invalid URN", stateOf(t, withVPC(map[string]any{"urn": "vpc-main", "custom": true, "id": "x", "type": "aws:ec2/vpc:Vpc"}), nil),
 			[]string{"deployment.resources[3].urn", "not a valid URN"}, false},
 	}

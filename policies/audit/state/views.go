@@ -38,7 +38,7 @@ func (f *File) Views() *Views {
 	for i, r := range live {
 		provider := ""
 		if r.Provider != "" {
-			if ref, err := providers.ParseReference(r.Provider); err == nil && provs[ref.URN()] {
+			if ref, err := parseProviderReference(r.Provider); err == nil && provs[ref.URN()] {
 				provider = string(ref.URN())
 			}
 		}
