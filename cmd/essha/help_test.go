@@ -7,9 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ess-ha/ess-ha/cmd/essha/internal/failovercmd"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ess-ha/ess-ha/cmd/essha/internal/failovercmd"
 )
 
 // TestHelpExitsZero: --help, -h and help on essha and on each command print usage to standard output
