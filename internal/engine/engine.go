@@ -172,29 +172,37 @@ func New(ctx context.Context, opts Options) (*Workspace, error) {
 const probeState = `{"version":3,"deployment":{"manifest":{"time":"2026-01-01T00:00:00Z","magic":"","version":""},` +
 	`"resources":[{"urn":"urn:pulumi:probe::probe::pulumi:pulumi:Stack::probe-probe","custom":false,"type":"pulumi:pulumi:Stack"}]}}`
 
-// packForCLI returns what --policy-pack names for the workspace's CLI: the pack's folder, which CLIs up
-// to at least v3.259.0 run through PackPlugin on PATH, or PackPlugin itself, which later CLIs run
-// directly (https://github.com/pulumi/pulumi/pull/24052) while they no longer run a folder whose
-// runtime has no language host ("no language plugin 'pulumi-language-essha'", v3.276.0). A
-// `pulumi policy analyze` of one resource, about a second, tells which; any other outcome keeps the
-// folder, and the real run reports its own errors.
+// packForCLI returns what --policy-pack names for the workspace's CLI (see PackArgument).
 func (w *Workspace) packForCLI(ctx context.Context) (string, error) {
-	state := filepath.Join(w.dir, "probe-state.json")
+	env := os.Environ()
+	for k, v := range w.env {
+		env = append(env, k+"="+v)
+	}
+	return PackArgument(ctx, w.cliPath, w.packDir, filepath.Join(w.bin, PackPlugin), w.dir, env)
+}
+
+// PackArgument returns what `--policy-pack` must name for the CLI at cli to run a Go policy pack whose
+// folder (with PulumiPolicy.yaml) is dir and whose executable is exe: the folder, which CLIs up to at
+// least v3.259.0 run through the executable's name on PATH (pulumi-analyzer-policy-<runtime>), or the
+// executable itself, which later CLIs run directly (https://github.com/pulumi/pulumi/pull/24052) while
+// they run a folder only through a language host, and there is none here ("no language plugin
+// 'pulumi-language-go'", v3.276.0). A `pulumi policy analyze` of one resource, about a second, run in
+// the scratch folder with env, tells which; any other outcome keeps the folder, and the real run
+// reports its own errors.
+func PackArgument(ctx context.Context, cli, dir, exe, scratch string, env []string) (string, error) {
+	state := filepath.Join(scratch, "probe-state.json")
 	if err := os.WriteFile(state, []byte(probeState), 0o600); err != nil {
 		return "", fmt.Errorf("writing the policy pack probe: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, w.cliPath, "policy", "analyze", "--file", state, "--policy-pack", w.packDir,
+	cmd := exec.CommandContext(ctx, cli, "policy", "analyze", "--file", state, "--policy-pack", dir,
 		"--non-interactive", "--color", "never")
-	cmd.Dir = w.dir
-	cmd.Env = os.Environ()
-	for k, v := range w.env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd.Dir = scratch
+	cmd.Env = env
 	out, _ := cmd.CombinedOutput() // a violation or a failure: what it says decides
-	if strings.Contains(string(out), "language plugin") && strings.Contains(string(out), PackRuntime) {
-		return filepath.Join(w.bin, PackPlugin), nil
+	if strings.Contains(string(out), "no language plugin 'pulumi-language-") {
+		return exe, nil
 	}
-	return w.packDir, nil
+	return dir, nil
 }
 
 // PolicyPackPath is what the workspace passes as --policy-pack: the pack's folder, or, for CLIs that
@@ -226,7 +234,7 @@ func (w *Workspace) Close() error {
 // PinnedCLIVersion is the Pulumi CLI release tools/pulumi.mod pins (a test checks that they agree). It
 // can be older than the SDK linked here: releases after it no longer run a policy pack's
 // pulumi-analyzer-policy-<runtime> from PATH, which essha preview relies on.
-const PinnedCLIVersion = "3.259.0"
+const PinnedCLIVersion = "3.276.0"
 
 // versioned is a CLI that reports PinnedCLIVersion when it reports none, as a CLI built from source
 // from tools/pulumi.mod does.

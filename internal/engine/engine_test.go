@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/mod/modfile"
 )
 
 // fakeCLI writes a pulumi that prints version as its version and does nothing else.
@@ -170,7 +171,30 @@ func TestPinnedCLIVersionIsTheOneToolsPins(t *testing.T) {
 	t.Parallel()
 	b, err := os.ReadFile(filepath.Join("..", "..", "tools", "pulumi.mod"))
 	require.NoError(t, err)
-	assert.Contains(t, string(b), "\tgithub.com/pulumi/pulumi/pkg/v3 v"+PinnedCLIVersion+" ", "tools/pulumi.mod pins another CLI: update PinnedCLIVersion")
+	assert.Contains(t, string(b), "\tgithub.com/pulumi/pulumi/pkg/v3 v"+PinnedCLIVersion+"\n", "tools/pulumi.mod pins another CLI: update PinnedCLIVersion")
+}
+
+// TestCLIBuildsWithTheMainModulesVersions: tools/pulumi.mod requires every module go.mod requires, at
+// the same version, so that building the CLI reuses every package the main module's build compiled (a
+// cold CI compiles them once, not twice) and updating a dependency cannot leave the CLI behind. After an
+// update: copy go.mod's require blocks into tools/pulumi.mod and run go mod tidy -modfile=tools/pulumi.mod.
+func TestCLIBuildsWithTheMainModulesVersions(t *testing.T) {
+	t.Parallel()
+	requires := func(path string) map[string]string {
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		f, err := modfile.ParseLax(path, b, nil)
+		require.NoError(t, err)
+		versions := make(map[string]string, len(f.Require))
+		for _, r := range f.Require {
+			versions[r.Mod.Path] = r.Mod.Version
+		}
+		return versions
+	}
+	tools := requires(filepath.Join("..", "..", "tools", "pulumi.mod"))
+	for path, version := range requires(filepath.Join("..", "..", "go.mod")) {
+		assert.Equal(t, version, tools[path], "tools/pulumi.mod requires %s at another version than go.mod", path)
+	}
 }
 
 // TestPackPathFollowsTheCLI: a CLI that runs a pack's folder through the plugin on PATH gets the

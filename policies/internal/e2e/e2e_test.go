@@ -107,6 +107,7 @@ func TestCLIUnavailableFailsUnderCI(t *testing.T) { // not parallel: it sets CI
 type pack struct {
 	bin string // directory holding pulumi-analyzer-policy-go
 	dir string // the pack's directory
+	arg string // what --policy-pack names for the CLI: dir or the executable
 }
 
 // buildPack builds the main package pkg as the pack's plugin; dir is the pack's directory.
@@ -114,7 +115,9 @@ func (e env) buildPack(t *testing.T, ctx context.Context, pkg, dir string) pack 
 	t.Helper()
 	bin := t.TempDir()
 	require.NoError(t, BuildPack(ctx, e.root, pkg, bin))
-	return pack{bin: bin, dir: dir}
+	arg, err := Analyze{CLI: e.cli, Home: t.TempDir(), BinDir: bin, PackDir: dir}.PackArgument(ctx)
+	require.NoError(t, err)
+	return pack{bin: bin, dir: dir, arg: arg}
 }
 
 // analyze runs `pulumi policy analyze --file` with JSON output on state, with an optional config
@@ -124,7 +127,7 @@ func (e env) analyze(t *testing.T, ctx context.Context, p pack, state []byte, co
 	dir := t.TempDir()
 	file := filepath.Join(dir, "state.json")
 	require.NoError(t, os.WriteFile(file, state, 0o600))
-	a := Analyze{CLI: e.cli, Home: dir, BinDir: p.bin, PackDir: p.dir, StateFile: file, JSON: true}
+	a := Analyze{CLI: e.cli, Home: dir, BinDir: p.bin, PackDir: p.dir, Pack: p.arg, StateFile: file, JSON: true}
 	if config != "" {
 		a.ConfigFile = filepath.Join(dir, "policy-config.json")
 		require.NoError(t, os.WriteFile(a.ConfigFile, []byte(config), 0o600))
@@ -262,7 +265,7 @@ func TestPolicyAnalyzeTestPack(t *testing.T) {
 	t.Run("the human display names the policy", func(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "state.json")
 		require.NoError(t, os.WriteFile(file, handState(t, false, "us-east-1a", "us-east-1b"), 0o600))
-		res, err := Analyze{CLI: e.cli, Home: t.TempDir(), BinDir: p.bin, PackDir: p.dir, StateFile: file}.Run(ctx)
+		res, err := Analyze{CLI: e.cli, Home: t.TempDir(), BinDir: p.bin, PackDir: p.dir, Pack: p.arg, StateFile: file}.Run(ctx)
 		require.NoError(t, err)
 		assert.NotEqual(t, 0, res.ExitCode)
 		assert.Contains(t, res.Stdout, "[mandatory]  e2e-rds-multi-az")

@@ -1,6 +1,6 @@
 // Package e2e runs policy packs the way users do, with the real Pulumi CLI: it builds the CLI from the
-// repository's tools/pulumi.mod, builds a pack binary as the `pulumi-analyzer-policy-go` plugin the
-// engine looks for on PATH, and runs `pulumi policy analyze --file` on state files; and it builds essha
+// repository's tools/pulumi.mod, builds a pack binary as the `pulumi-analyzer-policy-go` plugin that
+// older engines look for on PATH and newer ones run directly, and runs `pulumi policy analyze --file` on state files; and it builds essha
 // to run previews, ups and destroys through the engine with the stand-in AWS provider (internal/engine).
 // The end-to-end tests and the overhead measurements (cmd/packoverhead, e2e/cmd/previewstack) share it.
 package e2e
@@ -93,6 +93,8 @@ type Analyze struct {
 	BinDir string
 	// PackDir is the pack's directory (with PulumiPolicy.yaml).
 	PackDir string
+	// Pack, when set, is what --policy-pack names instead of PackDir: see PackArgument.
+	Pack string
 	// StateFile is the state to analyze, as `pulumi stack export` writes it.
 	StateFile string
 	// ConfigFile, when set, is passed as --policy-pack-config.
@@ -112,9 +114,30 @@ type Result struct {
 // Output is everything the run printed.
 func (r Result) Output() string { return r.Stdout + r.Stderr }
 
+// env is the environment of the CLI: the pack's plugin first on PATH, a scratch PULUMI_HOME.
+func (a Analyze) env() []string {
+	return append(os.Environ(),
+		"PATH="+a.BinDir+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"PULUMI_HOME="+a.Home,
+		"PULUMI_SKIP_UPDATE_CHECK=1",
+		"PULUMI_CONFIG_PASSPHRASE=test",
+	)
+}
+
+// PackArgument returns what --policy-pack must name for a's CLI: PackDir, or the pack's executable for
+// CLIs that run a Go pack's folder only through a language host (engine.PackArgument). Set it as Pack
+// once, before many runs.
+func (a Analyze) PackArgument(ctx context.Context) (string, error) {
+	return engine.PackArgument(ctx, a.CLI, a.PackDir, filepath.Join(a.BinDir, PluginName), a.Home, a.env())
+}
+
 // Run runs the analysis. A non-zero exit is a Result, not an error; an error means the CLI could not run.
 func (a Analyze) Run(ctx context.Context) (Result, error) {
-	args := []string{"policy", "analyze", "--file", a.StateFile, "--policy-pack", a.PackDir,
+	pack := a.Pack
+	if pack == "" {
+		pack = a.PackDir
+	}
+	args := []string{"policy", "analyze", "--file", a.StateFile, "--policy-pack", pack,
 		"--non-interactive", "--color", "never"}
 	if a.ConfigFile != "" {
 		args = append(args, "--policy-pack-config", a.ConfigFile)
@@ -124,12 +147,7 @@ func (a Analyze) Run(ctx context.Context) (Result, error) {
 	}
 	cmd := exec.CommandContext(ctx, a.CLI, args...)
 	cmd.Dir = a.Home
-	cmd.Env = append(os.Environ(),
-		"PATH="+a.BinDir+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"PULUMI_HOME="+a.Home,
-		"PULUMI_SKIP_UPDATE_CHECK=1",
-		"PULUMI_CONFIG_PASSPHRASE=test",
-	)
+	cmd.Env = a.env()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()

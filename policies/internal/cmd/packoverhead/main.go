@@ -113,6 +113,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		analyses[i] = e2e.Analyze{CLI: o.cli, Home: home, BinDir: bin, PackDir: p.dir, StateFile: o.state}
+		if analyses[i].Pack, err = analyses[i].PackArgument(ctx); err != nil {
+			return err
+		}
 	}
 	// One warm-up run each, then alternate so drift affects both packs alike.
 	for round := 0; round <= o.runs; round++ {
