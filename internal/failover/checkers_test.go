@@ -14,20 +14,6 @@ import (
 	"github.com/ess-ha/ess-ha/internal/failover/fakeaws"
 )
 
-// drainCheckOf is the stack's inverted drain check of region's switch.
-func drainCheckOf(t *testing.T, id, region string, obs []fakeaws.Observation) fakeaws.HealthCheck {
-	t.Helper()
-	sw, err := Switches(testDeployment, testAccount, testRegions)
-	require.NoError(t, err)
-	for _, s := range sw {
-		if s.Region == region {
-			return fakeaws.HealthCheck{ID: id, FQDN: s.FQDN(), ResourcePath: s.ResourcePath(), Inverted: true, Observations: obs}
-		}
-	}
-	t.Fatalf("no switch for %s", region)
-	return fakeaws.HealthCheck{}
-}
-
 func TestVerdict(t *testing.T) {
 	obs := func(n, seeing int) []CheckerAnswer {
 		var out []CheckerAnswer
@@ -64,8 +50,8 @@ func TestVerdict(t *testing.T) {
 // FQDN and resource path among unrelated checks, over several pages, and each
 // one's checker answers are read.
 func TestCheckerViewsFindsDrainChecksAcrossPages(t *testing.T) {
-	eastCheck := drainCheckOf(t, "hc-east", east, fakeaws.Answers(16, 16))
-	westCheck := drainCheckOf(t, "hc-west", west, fakeaws.Answers(16, 0))
+	eastCheck := fakeaws.DrainCheck(t, "hc-east", fakeaws.East, fakeaws.Answers(16, 16))
+	westCheck := fakeaws.DrainCheck(t, "hc-west", fakeaws.West, fakeaws.Answers(16, 0))
 	r53 := fakeaws.NewRoute53(t,
 		fakeaws.HealthCheck{ID: "hc-lb", FQDN: "solid.example.com", ResourcePath: "/health"},
 		eastCheck,
@@ -79,7 +65,7 @@ func TestCheckerViewsFindsDrainChecksAcrossPages(t *testing.T) {
 	views, err := c.CheckerViews(context.Background())
 	require.NoError(t, err)
 	require.Len(t, views, 2)
-	assert.Equal(t, east, views[0].Switch.Region)
+	assert.Equal(t, fakeaws.East, views[0].Switch.Region)
 	assert.Equal(t, "https://ess-test-stop-123456789012-us-west-2.s3.us-west-2.amazonaws.com/drain/us-east-1", views[0].URL())
 	require.Len(t, views[0].Checks, 1)
 	require.Len(t, views[1].Checks, 1)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ess-ha/ess-ha/internal/failover/fakeaws"
 	"github.com/ess-ha/ess-ha/internal/stopswitch"
 )
 
@@ -59,27 +60,27 @@ func TestSwitchesErrors(t *testing.T) {
 }
 
 func TestNewClientRejectsBadSwitches(t *testing.T) {
-	fakeAWSEnv(t)
+	fakeaws.SetEnv(t)
 	_, err := NewClient(context.Background(), nil, Options{})
 	require.ErrorContains(t, err, "no drain switches")
-	_, err = NewClient(context.Background(), []Switch{{Region: east}}, Options{})
+	_, err = NewClient(context.Background(), []Switch{{Region: fakeaws.East}}, Options{})
 	require.ErrorContains(t, err, "incomplete")
-	s := Switch{Region: east, Bucket: "b", BucketRegion: west, Key: "k"}
+	s := Switch{Region: fakeaws.East, Bucket: "b", BucketRegion: fakeaws.West, Key: "k"}
 	_, err = NewClient(context.Background(), []Switch{s, s}, Options{})
 	require.ErrorContains(t, err, "us-east-1 has two drain switches")
 }
 
 func TestStatusAllServing(t *testing.T) {
-	f := newFakeS3(t, eastBucket, westBucket)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	c := newTestClient(t, f.URL())
-	assert.Equal(t, []string{east, west}, c.Regions())
+	assert.Equal(t, []string{fakeaws.East, fakeaws.West}, c.Regions())
 
 	states, err := c.Status(context.Background())
 	require.NoError(t, err)
 	require.Len(t, states, 2)
-	assert.Equal(t, map[string]Condition{east: Serving, west: Serving}, conditions(states))
-	assert.Equal(t, westBucket, states[0].Bucket)
-	assert.Equal(t, eastBucket, states[1].Bucket)
+	assert.Equal(t, map[string]Condition{fakeaws.East: Serving, fakeaws.West: Serving}, conditions(states))
+	assert.Equal(t, fakeaws.WestBucket, states[0].Bucket)
+	assert.Equal(t, fakeaws.EastBucket, states[1].Bucket)
 	for _, s := range states {
 		assert.NoError(t, s.Err)
 		assert.True(t, s.Since.IsZero())
@@ -90,47 +91,47 @@ func TestStatusAllServing(t *testing.T) {
 }
 
 func TestDrainWritesObjectInPeerBucket(t *testing.T) {
-	f := newFakeS3(t, eastBucket, westBucket)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	c := newTestClient(t, f.URL())
 
-	ch, err := c.Drain(context.Background(), east, false)
+	ch, err := c.Drain(context.Background(), fakeaws.East, false)
 	require.NoError(t, err)
 	assert.True(t, ch.Changed)
 	assert.False(t, ch.Forced)
 	assert.Equal(t, ActionDrain, ch.Action)
 	assert.Equal(t, Serving, ch.Before)
 	assert.Equal(t, Drained, ch.After)
-	assert.Equal(t, Switch{Region: east, Bucket: westBucket, BucketRegion: west, Key: "drain/us-east-1"}, ch.Switch)
+	assert.Equal(t, Switch{Region: fakeaws.East, Bucket: fakeaws.WestBucket, BucketRegion: fakeaws.West, Key: "drain/us-east-1"}, ch.Switch)
 	assert.Empty(t, ch.Notes)
 	assert.Equal(t, "drain us-east-1: wrote s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2): serving → drained", ch.String())
 
-	body, meta, ok := f.Object(t, westBucket, "drain/us-east-1")
+	body, meta, ok := f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
 	require.True(t, ok, "drain object must be in the peer region's bucket")
 	var rec map[string]string
 	require.NoError(t, json.Unmarshal([]byte(body), &rec))
-	assert.Equal(t, map[string]string{"region": east, "drainedAt": "2026-03-04T05:06:07Z", "by": "tester@testhost"}, rec)
+	assert.Equal(t, map[string]string{"region": fakeaws.East, "drainedAt": "2026-03-04T05:06:07Z", "by": "tester@testhost"}, rec)
 	assert.Equal(t, "application/json", meta["Content-Type"])
-	_, _, ok = f.Object(t, eastBucket, "drain/us-east-1")
+	_, _, ok = f.Object(t, fakeaws.EastBucket, "drain/us-east-1")
 	assert.False(t, ok, "nothing may be written in the drained region's own bucket")
-	_, _, ok = f.Object(t, eastBucket, "drain/us-west-2")
+	_, _, ok = f.Object(t, fakeaws.EastBucket, "drain/us-west-2")
 	assert.False(t, ok, "the other region must stay untouched")
 
 	states, err := c.Status(context.Background())
 	require.NoError(t, err)
-	assert.Equal(t, map[string]Condition{east: Drained, west: Serving}, conditions(states))
+	assert.Equal(t, map[string]Condition{fakeaws.East: Drained, fakeaws.West: Serving}, conditions(states))
 	assert.True(t, states[0].Drained())
 	assert.Equal(t, "tester@testhost", states[0].By)
-	assert.Equal(t, testNow(), states[0].Since)
+	assert.Equal(t, fakeaws.Now(), states[0].Since)
 }
 
 func TestDrainAlreadyDrainedWritesNothing(t *testing.T) {
-	f := newFakeS3(t, eastBucket, westBucket)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	c := newTestClient(t, f.URL())
-	_, err := c.Drain(context.Background(), east, false)
+	_, err := c.Drain(context.Background(), fakeaws.East, false)
 	require.NoError(t, err)
 	f.TakeMethods()
 
-	ch, err := c.Drain(context.Background(), east, false)
+	ch, err := c.Drain(context.Background(), fakeaws.East, false)
 	require.NoError(t, err)
 	assert.False(t, ch.Changed)
 	assert.Equal(t, Drained, ch.Before)
@@ -141,55 +142,55 @@ func TestDrainAlreadyDrainedWritesNothing(t *testing.T) {
 }
 
 func TestDrainLastRegionRefused(t *testing.T) {
-	f := newFakeS3(t, eastBucket, westBucket)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	c := newTestClient(t, f.URL())
-	_, err := c.Drain(context.Background(), east, false)
+	_, err := c.Drain(context.Background(), fakeaws.East, false)
 	require.NoError(t, err)
 	f.TakeMethods()
 
-	ch, err := c.Drain(context.Background(), west, false)
+	ch, err := c.Drain(context.Background(), fakeaws.West, false)
 	require.ErrorIs(t, err, ErrLastRegion)
 	assert.Contains(t, err.Error(), "drain us-west-2: refusing to drain the last region still serving: us-west-2 is the last one (us-east-1 already drained)")
 	assert.Contains(t, err.Error(), "--force overrides")
 	assert.Contains(t, err.Error(), "nothing was written")
 	assert.Equal(t, Change{}, ch)
 	assert.NotContains(t, f.TakeMethods(), http.MethodPut)
-	_, _, ok := f.Object(t, eastBucket, "drain/us-west-2")
+	_, _, ok := f.Object(t, fakeaws.EastBucket, "drain/us-west-2")
 	assert.False(t, ok, "a refused drain must write nothing")
 
 	states, err := c.Status(context.Background())
 	require.NoError(t, err)
-	assert.Equal(t, map[string]Condition{east: Drained, west: Serving}, conditions(states))
+	assert.Equal(t, map[string]Condition{fakeaws.East: Drained, fakeaws.West: Serving}, conditions(states))
 }
 
 func TestDrainForceDrainsLastRegion(t *testing.T) {
-	f := newFakeS3(t, eastBucket, westBucket)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	c := newTestClient(t, f.URL())
-	_, err := c.Drain(context.Background(), east, false)
+	_, err := c.Drain(context.Background(), fakeaws.East, false)
 	require.NoError(t, err)
 
-	ch, err := c.Drain(context.Background(), west, true)
+	ch, err := c.Drain(context.Background(), fakeaws.West, true)
 	require.NoError(t, err)
 	assert.True(t, ch.Changed)
 	assert.True(t, ch.Forced)
-	assert.Equal(t, Switch{Region: west, Bucket: eastBucket, BucketRegion: east, Key: "drain/us-west-2"}, ch.Switch)
+	assert.Equal(t, Switch{Region: fakeaws.West, Bucket: fakeaws.EastBucket, BucketRegion: fakeaws.East, Key: "drain/us-west-2"}, ch.Switch)
 	require.Len(t, ch.Notes, 1)
 	assert.Contains(t, ch.Notes[0], "--force: every region is now drained")
-	_, _, ok := f.Object(t, eastBucket, "drain/us-west-2")
+	_, _, ok := f.Object(t, fakeaws.EastBucket, "drain/us-west-2")
 	assert.True(t, ok)
 
 	states, err := c.Status(context.Background())
 	require.NoError(t, err)
-	assert.Equal(t, map[string]Condition{east: Drained, west: Drained}, conditions(states))
+	assert.Equal(t, map[string]Condition{fakeaws.East: Drained, fakeaws.West: Drained}, conditions(states))
 }
 
 func TestRestore(t *testing.T) {
-	f := newFakeS3(t, eastBucket, westBucket)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	c := newTestClient(t, f.URL())
-	_, err := c.Drain(context.Background(), east, false)
+	_, err := c.Drain(context.Background(), fakeaws.East, false)
 	require.NoError(t, err)
 
-	ch, err := c.Restore(context.Background(), east)
+	ch, err := c.Restore(context.Background(), fakeaws.East)
 	require.NoError(t, err)
 	assert.True(t, ch.Changed)
 	assert.Equal(t, ActionRestore, ch.Action)
@@ -197,14 +198,14 @@ func TestRestore(t *testing.T) {
 	assert.Equal(t, Serving, ch.After)
 	assert.Contains(t, ch.String(), "restore us-east-1: deleted s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2): drained → serving")
 	assert.Contains(t, ch.String(), "was drained since 2026-03-04T05:06:07Z by tester@testhost")
-	_, _, ok := f.Object(t, westBucket, "drain/us-east-1")
+	_, _, ok := f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
 	assert.False(t, ok)
 	states, err := c.Status(context.Background())
 	require.NoError(t, err)
-	assert.Equal(t, map[string]Condition{east: Serving, west: Serving}, conditions(states))
+	assert.Equal(t, map[string]Condition{fakeaws.East: Serving, fakeaws.West: Serving}, conditions(states))
 	f.TakeMethods()
 
-	ch, err = c.Restore(context.Background(), east)
+	ch, err = c.Restore(context.Background(), fakeaws.East)
 	require.NoError(t, err)
 	assert.False(t, ch.Changed)
 	assert.Equal(t, Serving, ch.Before)
@@ -213,7 +214,7 @@ func TestRestore(t *testing.T) {
 }
 
 func TestUnknownRegion(t *testing.T) {
-	f := newFakeS3(t, eastBucket, westBucket)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	c := newTestClient(t, f.URL())
 
 	_, err := c.Drain(context.Background(), "eu-west-1", true)
@@ -226,15 +227,15 @@ func TestUnknownRegion(t *testing.T) {
 }
 
 func TestMissingBucketIsAnErrorNotServing(t *testing.T) {
-	f := newFakeS3(t, westBucket) // east's bucket (holding drain/us-west-2) was never created
+	f := fakeaws.NewS3(t, fakeaws.WestBucket) // east's bucket (holding drain/us-west-2) was never created
 	c := newTestClient(t, f.URL())
 
 	states, err := c.Status(context.Background())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "bucket ess-test-stop-123456789012-us-east-1 does not exist in us-east-1")
-	assert.Equal(t, map[string]Condition{east: Serving, west: Unknown}, conditions(states))
+	assert.Equal(t, map[string]Condition{fakeaws.East: Serving, fakeaws.West: Unknown}, conditions(states))
 
-	_, err = c.Drain(context.Background(), west, true)
+	_, err = c.Drain(context.Background(), fakeaws.West, true)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "drain us-west-2: nothing was written")
 	assert.NotContains(t, f.TakeMethods(), http.MethodPut)
@@ -244,9 +245,9 @@ func TestMissingBucketIsAnErrorNotServing(t *testing.T) {
 // other region's switch) answers 503: refused without --force, one write to
 // the surviving region's bucket with it.
 func TestDrainWhilePeerS3IsDown(t *testing.T) {
-	f := newFakeS3(t, eastBucket, westBucket)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	f.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
-		if strings.HasPrefix(r.URL.Path, "/"+eastBucket) {
+		if strings.HasPrefix(r.URL.Path, "/"+fakeaws.EastBucket) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return true
 		}
@@ -254,23 +255,23 @@ func TestDrainWhilePeerS3IsDown(t *testing.T) {
 	})
 	c := newTestClient(t, f.URL())
 
-	_, err := c.Drain(context.Background(), east, false)
+	_, err := c.Drain(context.Background(), fakeaws.East, false)
 	require.ErrorIs(t, err, ErrPeerUnknown)
 	assert.Contains(t, err.Error(), "nothing was written")
 	assert.Contains(t, err.Error(), "--force drains us-east-1 anyway")
 	assert.Contains(t, err.Error(), "s3://ess-test-stop-123456789012-us-east-1/drain/us-west-2 (in us-east-1)")
 	assert.Contains(t, err.Error(), "503")
 	assert.NotContains(t, f.TakeMethods(), http.MethodPut)
-	_, _, ok := f.Object(t, westBucket, "drain/us-east-1")
+	_, _, ok := f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
 	assert.False(t, ok)
 
-	ch, err := c.Drain(context.Background(), east, true)
+	ch, err := c.Drain(context.Background(), fakeaws.East, true)
 	require.NoError(t, err)
 	assert.True(t, ch.Changed)
 	assert.True(t, ch.Forced)
 	require.Len(t, ch.Notes, 1)
 	assert.Contains(t, ch.Notes[0], "without knowing the state of 1 other region(s)")
-	_, _, ok = f.Object(t, westBucket, "drain/us-east-1")
+	_, _, ok = f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
 	assert.True(t, ok)
 }
 
@@ -284,20 +285,20 @@ func TestServerDown(t *testing.T) {
 	states, err := c.Status(context.Background())
 	require.Error(t, err)
 	assert.Less(t, time.Since(start), 15*time.Second, "a dead server must fail fast")
-	assert.Equal(t, map[string]Condition{east: Unknown, west: Unknown}, conditions(states))
-	for _, want := range []string{westBucket, "(in us-west-2)", eastBucket, "(in us-east-1)", "connection refused"} {
+	assert.Equal(t, map[string]Condition{fakeaws.East: Unknown, fakeaws.West: Unknown}, conditions(states))
+	for _, want := range []string{fakeaws.WestBucket, "(in us-west-2)", fakeaws.EastBucket, "(in us-east-1)", "connection refused"} {
 		assert.Contains(t, err.Error(), want)
 	}
 
 	start = time.Now()
-	ch, err := c.Drain(context.Background(), east, true)
+	ch, err := c.Drain(context.Background(), fakeaws.East, true)
 	require.Error(t, err)
 	assert.Less(t, time.Since(start), 15*time.Second)
 	assert.Contains(t, err.Error(), "drain us-east-1: nothing was written")
 	assert.Contains(t, err.Error(), "connection refused")
 	assert.Equal(t, Change{}, ch)
 
-	_, err = c.Restore(context.Background(), east)
+	_, err = c.Restore(context.Background(), fakeaws.East)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "restore us-east-1: nothing was deleted")
 }
@@ -337,16 +338,16 @@ func TestServerRefuses(t *testing.T) {
 			states, err := c.Status(context.Background())
 			require.Error(t, err)
 			assert.Less(t, time.Since(start), 15*time.Second)
-			assert.Equal(t, map[string]Condition{east: Unknown, west: Unknown}, conditions(states))
-			for _, want := range append([]string{westBucket, "(in us-west-2)", eastBucket, "(in us-east-1)"}, tc.want...) {
+			assert.Equal(t, map[string]Condition{fakeaws.East: Unknown, fakeaws.West: Unknown}, conditions(states))
+			for _, want := range append([]string{fakeaws.WestBucket, "(in us-west-2)", fakeaws.EastBucket, "(in us-east-1)"}, tc.want...) {
 				assert.Contains(t, err.Error(), want)
 			}
 			assert.LessOrEqual(t, total.Load(), 2*tc.maxPerSwitch, "attempts must be bounded")
 
-			_, err = c.Drain(context.Background(), west, true)
+			_, err = c.Drain(context.Background(), fakeaws.West, true)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "drain us-west-2: nothing was written")
-			_, err = c.Restore(context.Background(), west)
+			_, err = c.Restore(context.Background(), fakeaws.West)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "restore us-west-2: nothing was deleted")
 			assert.Zero(t, nonHead.Load(), "nothing may be written or deleted when the status read fails")
@@ -357,22 +358,22 @@ func TestServerRefuses(t *testing.T) {
 // TestConcurrentDrainSameRegion: another run writes the switch between this
 // run's read and its write; the conditional write keeps the first record.
 func TestConcurrentDrainSameRegion(t *testing.T) {
-	f := newFakeS3(t, eastBucket, westBucket)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	f.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut {
-			f.Put(t, westBucket, "drain/us-east-1", `{"by":"other"}`)
+			f.Put(t, fakeaws.WestBucket, "drain/us-east-1", `{"by":"other"}`)
 		}
 		return false
 	})
 	c := newTestClient(t, f.URL())
 
-	ch, err := c.Drain(context.Background(), east, false)
+	ch, err := c.Drain(context.Background(), fakeaws.East, false)
 	require.NoError(t, err)
 	assert.False(t, ch.Changed)
 	assert.Equal(t, Serving, ch.Before)
 	assert.Equal(t, Drained, ch.After)
 	assert.Contains(t, ch.String(), "another run drained the region first")
-	body, _, ok := f.Object(t, westBucket, "drain/us-east-1")
+	body, _, ok := f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
 	require.True(t, ok)
 	assert.Equal(t, `{"by":"other"}`, body, "the first drain record must not be overwritten")
 }
@@ -382,16 +383,16 @@ func TestConcurrentDrainSameRegion(t *testing.T) {
 // the other switch, deletes the version it wrote and says so; with --force it
 // keeps its switch and warns.
 func TestConcurrentDrainOtherRegion(t *testing.T) {
-	f := newFakeS3(t, eastBucket, westBucket)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	f.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut {
-			f.Put(t, eastBucket, "drain/us-west-2", `{"by":"other"}`)
+			f.Put(t, fakeaws.EastBucket, "drain/us-west-2", `{"by":"other"}`)
 		}
 		return false
 	})
 	c := newTestClient(t, f.URL())
 
-	ch, err := c.Drain(context.Background(), east, false)
+	ch, err := c.Drain(context.Background(), fakeaws.East, false)
 	require.ErrorIs(t, err, ErrConcurrentDrain)
 	assert.NotErrorIs(t, err, ErrRollbackFailed)
 	assert.Equal(t, Change{}, ch)
@@ -403,23 +404,23 @@ func TestConcurrentDrainOtherRegion(t *testing.T) {
 	} {
 		assert.Contains(t, err.Error(), want)
 	}
-	_, _, ok := f.Object(t, westBucket, "drain/us-east-1")
+	_, _, ok := f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
 	assert.False(t, ok, "the rolled-back switch must be gone")
-	assert.Len(t, f.Versions(westBucket, "drain/us-east-1"), 0, "exactly the version written was deleted, no delete marker added")
-	_, _, ok = f.Object(t, eastBucket, "drain/us-west-2")
+	assert.Len(t, f.Versions(fakeaws.WestBucket, "drain/us-east-1"), 0, "exactly the version written was deleted, no delete marker added")
+	_, _, ok = f.Object(t, fakeaws.EastBucket, "drain/us-west-2")
 	assert.True(t, ok, "the other run's drain stands")
 
 	// --force: the switch stays, with a warning.
 	f.SetIntercept(nil)
-	_, err = c.Restore(context.Background(), west)
+	_, err = c.Restore(context.Background(), fakeaws.West)
 	require.NoError(t, err)
 	f.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "drain/us-east-1") {
-			f.Put(t, eastBucket, "drain/us-west-2", `{"by":"other"}`)
+			f.Put(t, fakeaws.EastBucket, "drain/us-west-2", `{"by":"other"}`)
 		}
 		return false
 	})
-	ch, err = c.Drain(context.Background(), east, true)
+	ch, err = c.Drain(context.Background(), fakeaws.East, true)
 	require.NoError(t, err)
 	assert.True(t, ch.Changed)
 	require.Len(t, ch.Notes, 1)
@@ -428,7 +429,7 @@ func TestConcurrentDrainOtherRegion(t *testing.T) {
 }
 
 func TestCancelledContext(t *testing.T) {
-	f := newFakeS3(t, eastBucket, westBucket)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	c := newTestClient(t, f.URL())
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -436,9 +437,9 @@ func TestCancelledContext(t *testing.T) {
 	_, err := c.Status(ctx)
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, context.Canceled), "got %v", err)
-	_, err = c.Drain(ctx, east, true)
+	_, err = c.Drain(ctx, fakeaws.East, true)
 	require.ErrorIs(t, err, context.Canceled)
-	_, _, ok := f.Object(t, westBucket, "drain/us-east-1")
+	_, _, ok := f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
 	assert.False(t, ok)
 }
 
@@ -451,8 +452,8 @@ func TestSlowServerTimesOut(t *testing.T) {
 		}
 	}))
 	t.Cleanup(func() { close(release); srv.Close() })
-	fakeAWSEnv(t)
-	sw, err := Switches(testDeployment, testAccount, testRegions)
+	fakeaws.SetEnv(t)
+	sw, err := Switches(fakeaws.Deployment, fakeaws.Account, fakeaws.Regions())
 	require.NoError(t, err)
 	c, err := NewClient(context.Background(), sw, Options{Endpoint: srv.URL, MaxAttempts: 2, AttemptTimeout: 200 * time.Millisecond})
 	require.NoError(t, err)
@@ -461,5 +462,5 @@ func TestSlowServerTimesOut(t *testing.T) {
 	_, err = c.Status(context.Background())
 	require.Error(t, err)
 	assert.Less(t, time.Since(start), 5*time.Second)
-	assert.Contains(t, err.Error(), westBucket)
+	assert.Contains(t, err.Error(), fakeaws.WestBucket)
 }

@@ -71,11 +71,11 @@ type drainRun struct {
 // left behind: success means its switch is set, a rollback or a refusal means
 // it is not.
 func TestConcurrentDrainsNeverDrainBoth(t *testing.T) {
-	fakeAWSEnv(t)
+	fakeaws.SetEnv(t)
 	const trials = 200
 	outcomes := map[string]int{}
 	for trial := range trials {
-		f := fakeaws.NewS3(t, eastBucket, westBucket)
+		f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 		rng := &lockedRand{r: rand.New(rand.NewPCG(uint64(trial), 42))}
 		gated := trial%2 == 0
 		g := newGate(2)
@@ -88,12 +88,12 @@ func TestConcurrentDrainsNeverDrainBoth(t *testing.T) {
 			}
 			return false
 		})
-		sw, err := Switches(testDeployment, testAccount, testRegions)
+		sw, err := Switches(fakeaws.Deployment, fakeaws.Account, fakeaws.Regions())
 		require.NoError(t, err)
-		runs := []drainRun{{region: east}, {region: west}}
+		runs := []drainRun{{region: fakeaws.East}, {region: fakeaws.West}}
 		var wg sync.WaitGroup
 		for k := range runs {
-			c, err := NewClient(context.Background(), sw, Options{Endpoint: f.URL(), Route53Endpoint: "http://127.0.0.1:1", Actor: "operator-" + runs[k].region, Now: testNow})
+			c, err := NewClient(context.Background(), sw, Options{Endpoint: f.URL(), Route53Endpoint: "http://127.0.0.1:1", Actor: "operator-" + runs[k].region, Now: fakeaws.Now})
 			require.NoError(t, err)
 			wg.Go(func() {
 				defer g.release()
@@ -102,10 +102,10 @@ func TestConcurrentDrainsNeverDrainBoth(t *testing.T) {
 		}
 		wg.Wait()
 
-		_, _, eastDrained := f.Object(t, westBucket, "drain/us-east-1")
-		_, _, westDrained := f.Object(t, eastBucket, "drain/us-west-2")
+		_, _, eastDrained := f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
+		_, _, westDrained := f.Object(t, fakeaws.EastBucket, "drain/us-west-2")
 		require.False(t, eastDrained && westDrained, "trial %d (gated %v): both regions drained: %+v", trial, gated, runs)
-		drained := map[string]bool{east: eastDrained, west: westDrained}
+		drained := map[string]bool{fakeaws.East: eastDrained, fakeaws.West: westDrained}
 		for _, run := range runs {
 			outcome := checkRunReport(t, trial, run, drained[run.region])
 			outcomes[outcome]++
@@ -146,7 +146,7 @@ func checkRunReport(t *testing.T, trial int, run drainRun, switchSet bool) strin
 func concurrentPeerDrain(t *testing.T, f *fakeaws.S3) {
 	f.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/drain/us-east-1") {
-			f.Put(t, eastBucket, "drain/us-west-2", `{"by":"other"}`)
+			f.Put(t, fakeaws.EastBucket, "drain/us-west-2", `{"by":"other"}`)
 		}
 		return false
 	})
@@ -156,43 +156,43 @@ func concurrentPeerDrain(t *testing.T, f *fakeaws.S3) {
 // this run wrote, not the key: earlier history (a restore's delete marker)
 // stays, and an object another tool wrote on top stays current.
 func TestDrainRollbackDeletesOnlyItsVersion(t *testing.T) {
-	f := newFakeS3(t, eastBucket, westBucket)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	c := newTestClient(t, f.URL())
 	ctx := context.Background()
-	_, err := c.Drain(ctx, east, false)
+	_, err := c.Drain(ctx, fakeaws.East, false)
 	require.NoError(t, err)
-	_, err = c.Restore(ctx, east)
+	_, err = c.Restore(ctx, fakeaws.East)
 	require.NoError(t, err)
-	history := f.Versions(westBucket, "drain/us-east-1")
+	history := f.Versions(fakeaws.WestBucket, "drain/us-east-1")
 	require.Len(t, history, 2, "a drain and a restore's delete marker")
 
 	concurrentPeerDrain(t, f)
-	_, err = c.Drain(ctx, east, false)
+	_, err = c.Drain(ctx, fakeaws.East, false)
 	require.ErrorIs(t, err, ErrConcurrentDrain)
-	assert.Equal(t, history, f.Versions(westBucket, "drain/us-east-1"), "only the version this run wrote is gone")
-	_, _, ok := f.Object(t, westBucket, "drain/us-east-1")
+	assert.Equal(t, history, f.Versions(fakeaws.WestBucket, "drain/us-east-1"), "only the version this run wrote is gone")
+	_, _, ok := f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
 	assert.False(t, ok)
 
 	// Another tool overwrites the switch (unconditionally) between this
 	// run's write and its rollback: the other tool's object stays.
 	f.SetIntercept(nil)
-	_, err = c.Restore(ctx, west)
+	_, err = c.Restore(ctx, fakeaws.West)
 	require.NoError(t, err)
 	f.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/drain/us-east-1") {
-			f.Put(t, eastBucket, "drain/us-west-2", `{"by":"other"}`)
+			f.Put(t, fakeaws.EastBucket, "drain/us-west-2", `{"by":"other"}`)
 		}
 		// The re-read of the other switch comes right after this run's write.
 		if r.Method == http.MethodHead && strings.HasSuffix(r.URL.Path, "/drain/us-west-2") {
-			if _, _, on := f.Object(t, westBucket, "drain/us-east-1"); on && len(f.Versions(westBucket, "drain/us-east-1")) == len(history)+1 {
-				f.Put(t, westBucket, "drain/us-east-1", `{"by":"console"}`)
+			if _, _, on := f.Object(t, fakeaws.WestBucket, "drain/us-east-1"); on && len(f.Versions(fakeaws.WestBucket, "drain/us-east-1")) == len(history)+1 {
+				f.Put(t, fakeaws.WestBucket, "drain/us-east-1", `{"by":"console"}`)
 			}
 		}
 		return false
 	})
-	_, err = c.Drain(ctx, east, false)
+	_, err = c.Drain(ctx, fakeaws.East, false)
 	require.ErrorIs(t, err, ErrConcurrentDrain)
-	body, _, ok := f.Object(t, westBucket, "drain/us-east-1")
+	body, _, ok := f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
 	require.True(t, ok, "the object another tool wrote must stay")
 	assert.Equal(t, `{"by":"console"}`, body)
 }
@@ -201,26 +201,26 @@ func TestDrainRollbackDeletesOnlyItsVersion(t *testing.T) {
 // rollback deletes the object only while it is still the one written
 // (If-Match on its ETag).
 func TestDrainRollbackWithoutVersioning(t *testing.T) {
-	f := newFakeS3(t, eastBucket, westBucket)
-	f.SetVersioning(westBucket, false)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
+	f.SetVersioning(fakeaws.WestBucket, false)
 	c := newTestClient(t, f.URL())
 	concurrentPeerDrain(t, f)
-	_, err := c.Drain(context.Background(), east, false)
+	_, err := c.Drain(context.Background(), fakeaws.East, false)
 	require.ErrorIs(t, err, ErrConcurrentDrain)
 	assert.Contains(t, err.Error(), "ETag ")
-	_, _, ok := f.Object(t, westBucket, "drain/us-east-1")
+	_, _, ok := f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
 	assert.False(t, ok)
 }
 
 // TestDrainRollbackFails: when the rollback cannot delete, the error says the
 // region is still drained and how to restore it.
 func TestDrainRollbackFails(t *testing.T) {
-	f := newFakeS3(t, eastBucket, westBucket)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	c := newTestClient(t, f.URL())
 	f.SetIntercept(func(w http.ResponseWriter, r *http.Request) bool {
 		switch {
 		case r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/drain/us-east-1"):
-			f.Put(t, eastBucket, "drain/us-west-2", `{"by":"other"}`)
+			f.Put(t, fakeaws.EastBucket, "drain/us-west-2", `{"by":"other"}`)
 		case r.Method == http.MethodDelete:
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusForbidden)
@@ -229,13 +229,13 @@ func TestDrainRollbackFails(t *testing.T) {
 		}
 		return false
 	})
-	_, err := c.Drain(context.Background(), east, false)
+	_, err := c.Drain(context.Background(), fakeaws.East, false)
 	require.ErrorIs(t, err, ErrConcurrentDrain)
 	require.ErrorIs(t, err, ErrRollbackFailed)
 	for _, want := range []string{"403", "s3:DeleteObjectVersion", "us-east-1 is still drained", "essha failover restore --region us-east-1"} {
 		assert.Contains(t, err.Error(), want)
 	}
-	_, _, ok := f.Object(t, westBucket, "drain/us-east-1")
+	_, _, ok := f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
 	assert.True(t, ok, "the report says the switch is still set, and it is")
 }
 
@@ -243,7 +243,7 @@ func TestDrainRollbackFails(t *testing.T) {
 // after the write, nobody can tell whether a concurrent drain of it won, so
 // the run takes its switch back.
 func TestDrainPeerUnreadableAfterWrite(t *testing.T) {
-	f := newFakeS3(t, eastBucket, westBucket)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	c := newTestClient(t, f.URL())
 	var mu sync.Mutex
 	wrote := false
@@ -253,19 +253,19 @@ func TestDrainPeerUnreadableAfterWrite(t *testing.T) {
 		if r.Method == http.MethodPut {
 			wrote = true
 		}
-		if wrote && r.Method == http.MethodHead && strings.HasPrefix(r.URL.Path, "/"+eastBucket) {
+		if wrote && r.Method == http.MethodHead && strings.HasPrefix(r.URL.Path, "/"+fakeaws.EastBucket) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return true
 		}
 		return false
 	})
-	_, err := c.Drain(context.Background(), east, false)
+	_, err := c.Drain(context.Background(), fakeaws.East, false)
 	require.ErrorIs(t, err, ErrPeerUnknown)
 	assert.NotErrorIs(t, err, ErrConcurrentDrain)
 	for _, want := range []string{"after writing the switch", "503", "nothing is left drained by this run", "add --force if the other region is down"} {
 		assert.Contains(t, err.Error(), want)
 	}
-	_, _, ok := f.Object(t, westBucket, "drain/us-east-1")
+	_, _, ok := f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
 	assert.False(t, ok)
 }
 
@@ -273,7 +273,7 @@ func TestDrainPeerUnreadableAfterWrite(t *testing.T) {
 // races another operation on the key with 409 ConditionalRequestConflict and
 // asks for a retry.
 func TestDrainRetriesConditionalConflict(t *testing.T) {
-	f := newFakeS3(t, eastBucket, westBucket)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	c := newTestClient(t, f.URL())
 	var mu sync.Mutex
 	puts := 0
@@ -292,11 +292,11 @@ func TestDrainRetriesConditionalConflict(t *testing.T) {
 		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>ConditionalRequestConflict</Code><Message>A conflicting operation occurred.</Message></Error>`)
 		return true
 	})
-	ch, err := c.Drain(context.Background(), east, false)
+	ch, err := c.Drain(context.Background(), fakeaws.East, false)
 	require.NoError(t, err)
 	assert.True(t, ch.Changed)
 	assert.Equal(t, 2, puts)
-	_, _, ok := f.Object(t, westBucket, "drain/us-east-1")
+	_, _, ok := f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
 	assert.True(t, ok)
 }
 
@@ -321,7 +321,7 @@ func TestDrainRecognisesItsOwnWriteWhenTheAnswerIsLost(t *testing.T) {
 			}
 			f.Serve(httptest.NewRecorder(), r) // the write takes effect...
 			if alsoDrainPeer {
-				f.Put(t, eastBucket, "drain/us-west-2", `{"by":"other"}`)
+				f.Put(t, fakeaws.EastBucket, "drain/us-west-2", `{"by":"other"}`)
 			}
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusInternalServerError) // ...but its answer is lost
@@ -331,24 +331,24 @@ func TestDrainRecognisesItsOwnWriteWhenTheAnswerIsLost(t *testing.T) {
 		return &puts
 	}
 
-	f := newFakeS3(t, eastBucket, westBucket)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	c := newTestClient(t, f.URL())
 	puts := loseFirstAnswer(f, false)
-	ch, err := c.Drain(context.Background(), east, false)
+	ch, err := c.Drain(context.Background(), fakeaws.East, false)
 	require.NoError(t, err)
 	assert.Equal(t, 2, *puts, "the SDK retried the write")
 	assert.True(t, ch.Changed, "the object is this run's write")
 	assert.NotContains(t, ch.String(), "another run")
-	_, _, ok := f.Object(t, westBucket, "drain/us-east-1")
+	_, _, ok := f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
 	assert.True(t, ok)
 
-	f = newFakeS3(t, eastBucket, westBucket)
+	f = fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	c = newTestClient(t, f.URL())
 	loseFirstAnswer(f, true)
-	_, err = c.Drain(context.Background(), east, false)
+	_, err = c.Drain(context.Background(), fakeaws.East, false)
 	require.ErrorIs(t, err, ErrConcurrentDrain, "its own write, so it must check the other region and take it back")
-	_, _, ok = f.Object(t, westBucket, "drain/us-east-1")
+	_, _, ok = f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
 	assert.False(t, ok)
-	_, _, ok = f.Object(t, eastBucket, "drain/us-west-2")
+	_, _, ok = f.Object(t, fakeaws.EastBucket, "drain/us-west-2")
 	assert.True(t, ok)
 }

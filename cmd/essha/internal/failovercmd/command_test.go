@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,47 +19,12 @@ import (
 
 // The tests of the failover command line, moved here with it from internal/failover.
 
-// Test deployment: region east's switch lives in west's bucket and vice versa.
-const (
-	testDeployment = "ess-test"
-	testAccount    = "123456789012"
-	east           = "us-east-1"
-	west           = "us-west-2"
-	eastBucket     = "ess-test-stop-123456789012-us-east-1" // holds drain/us-west-2
-	westBucket     = "ess-test-stop-123456789012-us-west-2" // holds drain/us-east-1
-)
-
-var testRegions = []string{east, west}
-
-// testNow is the time recorded in drain objects written by test clients.
-func testNow() time.Time { return time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC) }
-
-// newFakeS3 starts a fake S3 holding the given (empty, versioned) buckets.
-func newFakeS3(t *testing.T, buckets ...string) *fakeaws.S3 {
-	t.Helper()
-	return fakeaws.NewS3(t, buckets...)
-}
-
-// drainCheckOf is the stack's inverted drain check of region's switch.
-func drainCheckOf(t *testing.T, id, region string, obs []fakeaws.Observation) fakeaws.HealthCheck {
-	t.Helper()
-	sw, err := failover.Switches(testDeployment, testAccount, testRegions)
-	require.NoError(t, err)
-	for _, s := range sw {
-		if s.Region == region {
-			return fakeaws.HealthCheck{ID: id, FQDN: s.FQDN(), ResourcePath: s.ResourcePath(), Inverted: true, Observations: obs}
-		}
-	}
-	t.Fatalf("no switch for %s", region)
-	return fakeaws.HealthCheck{}
-}
-
 // findTestDeployment finds the test deployment, whose stack files name no account.
 func findTestDeployment(name string) (deployment, error) {
-	if name != "" && name != testDeployment {
+	if name != "" && name != fakeaws.Deployment {
 		return deployment{}, errors.New("no deployment " + name)
 	}
-	return deployment{Name: testDeployment, Regions: testRegions, Files: []string{"Pulumi.e.yaml", "Pulumi.w.yaml"}}, nil
+	return deployment{Name: fakeaws.Deployment, Regions: fakeaws.Regions(), Files: []string{"Pulumi.e.yaml", "Pulumi.w.yaml"}}, nil
 }
 
 // findOf returns a deploymentFinder that always finds d.
@@ -76,7 +40,7 @@ func runFailoverMain(t *testing.T, endpoint string, args ...string) (string, err
 		args = append(args, "--endpoint", endpoint)
 	}
 	if len(args) > 0 && args[0] != "-h" && args[0] != "--help" {
-		args = append(args, "--account-id", testAccount, "--route53-endpoint", fakeaws.NewRoute53(t).URL())
+		args = append(args, "--account-id", fakeaws.Account, "--route53-endpoint", fakeaws.NewRoute53(t).URL())
 	}
 	var out bytes.Buffer
 	err := runCommand(context.Background(), args, findTestDeployment, &out)
@@ -90,8 +54,8 @@ func switchLines(out string) []string {
 }
 
 func TestFailoverDrainStatusRestore(t *testing.T) {
-	setFakeAWSEnv(t)
-	f := newFakeS3(t, eastBucket, westBucket)
+	fakeaws.SetEnv(t)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 
 	out, err := runFailoverMain(t, f.URL(), "status")
 	require.NoError(t, err)
@@ -99,14 +63,14 @@ func TestFailoverDrainStatusRestore(t *testing.T) {
 	require.Len(t, lines, 5, out)
 	assert.Equal(t, "deployment ess-test", lines[0])
 	assert.Equal(t, []string{"REGION", "STATE", "DRAIN", "SWITCH", "SINCE", "BY"}, strings.Fields(lines[1]))
-	assert.Equal(t, []string{east, "serving", "s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1", "(in", "us-west-2)", "-", "-"}, strings.Fields(lines[2]))
-	assert.Equal(t, []string{west, "serving", "s3://ess-test-stop-123456789012-us-east-1/drain/us-west-2", "(in", "us-east-1)", "-", "-"}, strings.Fields(lines[3]))
+	assert.Equal(t, []string{fakeaws.East, "serving", "s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1", "(in", "us-west-2)", "-", "-"}, strings.Fields(lines[2]))
+	assert.Equal(t, []string{fakeaws.West, "serving", "s3://ess-test-stop-123456789012-us-east-1/drain/us-west-2", "(in", "us-east-1)", "-", "-"}, strings.Fields(lines[3]))
 	assert.Equal(t, "serving (as far as the drain switches go): us-east-1, us-west-2", lines[4])
 
-	out, err = runFailoverMain(t, f.URL(), "drain", "--region", east)
+	out, err = runFailoverMain(t, f.URL(), "drain", "--region", fakeaws.East)
 	require.NoError(t, err)
 	assert.Equal(t, "drain us-east-1: wrote s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2): serving → drained\n", out)
-	_, meta, ok := f.Object(t, westBucket, "drain/us-east-1")
+	_, meta, ok := f.Object(t, fakeaws.WestBucket, "drain/us-east-1")
 	require.True(t, ok)
 	assert.Contains(t, meta["X-Amz-Meta-Drained-By"], "@", "Main records user@host")
 
@@ -115,18 +79,18 @@ func TestFailoverDrainStatusRestore(t *testing.T) {
 	lines = switchLines(out)
 	require.Len(t, lines, 5, out)
 	row := strings.Fields(lines[2])
-	assert.Equal(t, []string{east, "drained"}, row[:2])
+	assert.Equal(t, []string{fakeaws.East, "drained"}, row[:2])
 	assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`, row[5])
 	assert.Equal(t, meta["X-Amz-Meta-Drained-By"], row[6])
 	assert.Equal(t, "serving (as far as the drain switches go): us-west-2", lines[4])
 
-	out, err = runFailoverMain(t, f.URL(), "drain", "--region", west)
+	out, err = runFailoverMain(t, f.URL(), "drain", "--region", fakeaws.West)
 	require.ErrorIs(t, err, failover.ErrLastRegion)
 	assert.Contains(t, err.Error(), "us-west-2 is the last one")
 	assert.Empty(t, out)
 	f.TakeMethods()
 
-	out, err = runFailoverMain(t, f.URL(), "drain", "--region", west, "--force")
+	out, err = runFailoverMain(t, f.URL(), "drain", "--region", fakeaws.West, "--force")
 	require.NoError(t, err)
 	assert.Contains(t, out, "drain us-west-2: wrote s3://ess-test-stop-123456789012-us-east-1/drain/us-west-2 (in us-east-1): serving → drained\n  note: --force: every region is now drained")
 	assert.Contains(t, f.TakeMethods(), http.MethodPut)
@@ -135,18 +99,18 @@ func TestFailoverDrainStatusRestore(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out, "WARNING: every region is drained")
 
-	out, err = runFailoverMain(t, f.URL(), "restore", "--region", east)
+	out, err = runFailoverMain(t, f.URL(), "restore", "--region", fakeaws.East)
 	require.NoError(t, err)
 	assert.Contains(t, out, "restore us-east-1: deleted s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2): drained → serving\n")
 
-	out, err = runFailoverMain(t, f.URL(), "restore", "-region="+east)
+	out, err = runFailoverMain(t, f.URL(), "restore", "-region="+fakeaws.East)
 	require.NoError(t, err)
 	assert.Equal(t, "restore us-east-1: no change, already serving (s3://ess-test-stop-123456789012-us-west-2/drain/us-east-1 (in us-west-2))\n", out)
 }
 
 func TestFailoverStatusPrintsTableAndFailsWhenUnreadable(t *testing.T) {
-	setFakeAWSEnv(t)
-	f := newFakeS3(t, westBucket) // the bucket in us-east-1 is missing
+	fakeaws.SetEnv(t)
+	f := fakeaws.NewS3(t, fakeaws.WestBucket) // the bucket in us-east-1 is missing
 	out, err := runFailoverMain(t, f.URL(), "status")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "bucket ess-test-stop-123456789012-us-east-1 does not exist in us-east-1")
@@ -155,8 +119,8 @@ func TestFailoverStatusPrintsTableAndFailsWhenUnreadable(t *testing.T) {
 }
 
 func TestFailoverUnknownRegion(t *testing.T) {
-	setFakeAWSEnv(t)
-	f := newFakeS3(t, eastBucket, westBucket)
+	fakeaws.SetEnv(t)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	out, err := runFailoverMain(t, f.URL(), "drain", "--region", "eu-west-1")
 	require.ErrorIs(t, err, failover.ErrUnknownRegion)
 	assert.Contains(t, err.Error(), "us-east-1, us-west-2")
@@ -165,16 +129,16 @@ func TestFailoverUnknownRegion(t *testing.T) {
 }
 
 func TestFailoverBadDeploymentConfig(t *testing.T) {
-	setFakeAWSEnv(t)
+	fakeaws.SetEnv(t)
 	var out bytes.Buffer
-	err := runCommand(context.Background(), []string{"status", "--account-id", testAccount}, findOf(deployment{Name: testDeployment, Regions: []string{east}}), &out)
+	err := runCommand(context.Background(), []string{"status", "--account-id", fakeaws.Account}, findOf(deployment{Name: fakeaws.Deployment, Regions: []string{fakeaws.East}}), &out)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "exactly two regions")
 	assert.Empty(t, out.String())
 }
 
 func TestFailoverUsageErrors(t *testing.T) {
-	setFakeAWSEnv(t)
+	fakeaws.SetEnv(t)
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -185,12 +149,12 @@ func TestFailoverUsageErrors(t *testing.T) {
 		{"drain without region", []string{"drain"}, "failover drain: --region is required (one of us-east-1, us-west-2)"},
 		{"restore without region", []string{"restore", "--endpoint", "http://127.0.0.1:1"}, "failover restore: --region is required"},
 		{"empty region", []string{"drain", "--region="}, "--region is required"},
-		{"force on restore", []string{"restore", "--region", east, "--force"}, "flag provided but not defined: -force"},
-		{"region on status", []string{"status", "--region", east}, "flag provided but not defined: -region"},
+		{"force on restore", []string{"restore", "--region", fakeaws.East, "--force"}, "flag provided but not defined: -force"},
+		{"region on status", []string{"status", "--region", fakeaws.East}, "flag provided but not defined: -region"},
 		{"unknown flag", []string{"status", "--verbose"}, "flag provided but not defined: -verbose"},
 		{"missing flag value", []string{"drain", "--region"}, "flag needs an argument: -region"},
-		{"extra argument", []string{"drain", "--region", east, "now"}, `unexpected argument "now"`},
-		{"positional region", []string{"restore", east}, `unexpected argument "us-east-1"`},
+		{"extra argument", []string{"drain", "--region", fakeaws.East, "now"}, `unexpected argument "now"`},
+		{"positional region", []string{"restore", fakeaws.East}, `unexpected argument "us-east-1"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
@@ -219,22 +183,22 @@ func TestFailoverHelp(t *testing.T) {
 // answer and Route 53's verdict beside the switch, and warns when the switch
 // is set but the checkers are refused (the drain does not take).
 func TestFailoverStatusShowsWhatCheckersSee(t *testing.T) {
-	setFakeAWSEnv(t)
-	f := newFakeS3(t, eastBucket, westBucket)
-	_, err := runFailoverMain(t, f.URL(), "drain", "--region", east)
+	fakeaws.SetEnv(t)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
+	_, err := runFailoverMain(t, f.URL(), "drain", "--region", fakeaws.East)
 	require.NoError(t, err)
 	r53 := fakeaws.NewRoute53(t,
-		drainCheckOf(t, "hc-east", east, fakeaws.Answers(16, 2)), // the bucket policy refuses most checkers
-		drainCheckOf(t, "hc-west", west, fakeaws.Answers(3, 0)),
+		fakeaws.DrainCheck(t, "hc-east", fakeaws.East, fakeaws.Answers(16, 2)), // the bucket policy refuses most checkers
+		fakeaws.DrainCheck(t, "hc-west", fakeaws.West, fakeaws.Answers(3, 0)),
 	)
 
 	var out bytes.Buffer
-	err = runCommand(context.Background(), []string{"status", "--endpoint", f.URL(), "--route53-endpoint", r53.URL(), "--account-id", testAccount}, findTestDeployment, &out)
+	err = runCommand(context.Background(), []string{"status", "--endpoint", f.URL(), "--route53-endpoint", r53.URL(), "--account-id", fakeaws.Account}, findTestDeployment, &out)
 	require.NoError(t, err)
 	report := out.String()
 	lines := switchLines(report)
 	require.Len(t, lines, 5, report)
-	assert.Equal(t, []string{east, "drained"}, strings.Fields(lines[2])[:2])
+	assert.Equal(t, []string{fakeaws.East, "drained"}, strings.Fields(lines[2])[:2])
 
 	_, r53part, ok := strings.Cut(report, "\n\nROUTE 53")
 	require.True(t, ok, report)
@@ -262,8 +226,8 @@ func TestFailoverStatusShowsWhatCheckersSee(t *testing.T) {
 }
 
 func TestFailoverStatusWithoutDrainCheck(t *testing.T) {
-	setFakeAWSEnv(t)
-	f := newFakeS3(t, eastBucket, westBucket)
+	fakeaws.SetEnv(t)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	out, err := runFailoverMain(t, f.URL(), "status")
 	require.NoError(t, err, "a missing check is a finding, not an unreadable part")
 	assert.Contains(t, out, "us-east-1: no Route 53 health check requests https://ess-test-stop-123456789012-us-west-2.s3.us-west-2.amazonaws.com/drain/us-east-1: Route 53 does not watch this switch, so draining us-east-1 changes no DNS answer")
@@ -272,14 +236,14 @@ func TestFailoverStatusWithoutDrainCheck(t *testing.T) {
 // TestMainStatusWhenRoute53IsUnreachable: the S3 view is still printed, the
 // checkers' view is reported unknown, and the command fails.
 func TestFailoverStatusWhenRoute53IsUnreachable(t *testing.T) {
-	setFakeAWSEnv(t)
-	f := newFakeS3(t, eastBucket, westBucket)
+	fakeaws.SetEnv(t)
+	f := fakeaws.NewS3(t, fakeaws.EastBucket, fakeaws.WestBucket)
 	dead := httptest.NewServer(http.NotFoundHandler())
 	deadURL := dead.URL
 	dead.Close()
 
 	var out bytes.Buffer
-	err := runCommand(context.Background(), []string{"status", "--endpoint", f.URL(), "--route53-endpoint", deadURL, "--account-id", testAccount}, findTestDeployment, &out)
+	err := runCommand(context.Background(), []string{"status", "--endpoint", f.URL(), "--route53-endpoint", deadURL, "--account-id", fakeaws.Account}, findTestDeployment, &out)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "failover status: reading Route 53's health checks")
 	assert.Contains(t, err.Error(), "connection refused")
@@ -313,20 +277,6 @@ func FuzzFailoverMain(f *testing.F) {
 	})
 }
 
-// setFakeAWSEnv points the SDK at fake credentials and away from any real configuration, for the whole
-// fuzz target (its fuzz function cannot set the environment itself).
-func setFakeAWSEnv(tb testing.TB) {
-	dir := tb.TempDir()
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
-		"AWS_DEFAULT_PROFILE": "", "AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_EC2_METADATA_DISABLED": "true",
-		"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
-		"AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_S3": "", "AWS_ENDPOINT_URL_ROUTE_53": "", "AWS_CA_BUNDLE": "",
-	} {
-		tb.Setenv(k, v)
-	}
-}
-
 const (
 	fuzzListXML   = `<?xml version="1.0"?><ListHealthChecksResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><HealthChecks><HealthCheck><Id>hc-1</Id><CallerReference>r</CallerReference><HealthCheckConfig><Type>HTTPS</Type><ResourcePath>/drain/us-east-1</ResourcePath><FullyQualifiedDomainName>ess-test-stop-123456789012-us-west-2.s3.us-west-2.amazonaws.com</FullyQualifiedDomainName><Inverted>true</Inverted><Disabled>false</Disabled></HealthCheckConfig><HealthCheckVersion>1</HealthCheckVersion></HealthCheck></HealthChecks><IsTruncated>false</IsTruncated><Marker></Marker><MaxItems>100</MaxItems></ListHealthChecksResponse>`
 	fuzzStatusXML = `<?xml version="1.0"?><GetHealthCheckStatusResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><HealthCheckObservations><HealthCheckObservation><Region>us-east-1</Region><IPAddress>15.177.2.1</IPAddress><StatusReport><Status>Success: HTTP Status Code 200, OK</Status><CheckedTime>2026-03-04T05:06:07Z</CheckedTime></StatusReport></HealthCheckObservation><HealthCheckObservation><Region>eu-west-1</Region><IPAddress>15.177.10.1</IPAddress><StatusReport><Status>Failure: HTTP Status Code 403, Forbidden</Status></StatusReport></HealthCheckObservation></HealthCheckObservations></GetHealthCheckStatusResponse>`
@@ -337,12 +287,12 @@ const (
 // region and when, and a Route 53 whose health checks and checkers' reports are any XML. Reading and
 // printing the status must never panic, and must give a status report or an error.
 func FuzzStatusAnswers(f *testing.F) {
-	setFakeAWSEnv(f)
+	fakeaws.SetEnv(f)
 	f.Add(uint16(200), "tester@testhost", "2026-03-04T05:06:07Z", "Wed, 04 Mar 2026 05:06:07 GMT", []byte(fuzzListXML), []byte(fuzzStatusXML))
 	f.Add(uint16(404), "", "", "", []byte(fuzzListXML), []byte(`<GetHealthCheckStatusResponse/>`))
 	f.Add(uint16(403), "x", "yesterday", "never", []byte(`<ListHealthChecksResponse><IsTruncated>true</IsTruncated><NextMarker>m</NextMarker></ListHealthChecksResponse>`), []byte("not xml"))
 	f.Add(uint16(200), strings.Repeat("é", 300), "2026-13-45T99:99:99Z", "", []byte{}, []byte(strings.Replace(fuzzStatusXML, "Success", "success", 1)))
-	switches, err := failover.Switches(testDeployment, testAccount, testRegions)
+	switches, err := failover.Switches(fakeaws.Deployment, fakeaws.Account, fakeaws.Regions())
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -373,7 +323,7 @@ func FuzzStatusAnswers(f *testing.F) {
 		defer r53.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		c, err := failover.NewClient(ctx, switches, failover.Options{Endpoint: s3.URL, Route53Endpoint: r53.URL, MaxAttempts: 1, AttemptTimeout: 2 * time.Second, Actor: "fuzz", Now: testNow})
+		c, err := failover.NewClient(ctx, switches, failover.Options{Endpoint: s3.URL, Route53Endpoint: r53.URL, MaxAttempts: 1, AttemptTimeout: 2 * time.Second, Actor: "fuzz", Now: fakeaws.Now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -383,7 +333,7 @@ func FuzzStatusAnswers(f *testing.F) {
 			t.Fatalf("%d states and %d views for %d switches", len(states), len(views), len(switches))
 		}
 		var out bytes.Buffer
-		if err := writeStatus(&out, testDeployment, states, views); err != nil {
+		if err := writeStatus(&out, fakeaws.Deployment, states, views); err != nil {
 			t.Fatal(err)
 		}
 		if out.Len() == 0 {
