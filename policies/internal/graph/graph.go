@@ -14,6 +14,7 @@ package graph
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
@@ -54,25 +55,56 @@ func Of(s *policy.Stack) *Graph {
 	return New(s)
 }
 
-// New indexes a stack and derives its network facts, in time linear in its size.
+// New indexes a stack and derives its network facts, in time linear in its size. The indexes of a large
+// stack are built concurrently, each map by one goroutine.
 func New(s *policy.Stack) *Graph {
 	n := len(s.Resources)
 	g := &Graph{
 		resources:  s.Resources,
-		byURN:      make(map[resource.URN]*policy.Resource, n),
-		byID:       newIndex(n),
-		byARN:      newIndex(n),
-		byName:     newIndex(n),
 		byType:     make(map[string][]*policy.Resource),
 		vpcByTable: make(map[string]*policy.Resource),
 	}
-	for _, r := range s.Resources {
+	parts := []func(){g.indexURNsAndTypes, g.indexIDsAndARNs, g.indexNames}
+	if n < parallelAbove {
+		for _, part := range parts {
+			part()
+		}
+	} else {
+		var wg sync.WaitGroup
+		for _, part := range parts[1:] {
+			wg.Go(part)
+		}
+		parts[0]()
+		wg.Wait()
+	}
+	g.net = buildNetwork(g)
+	return g
+}
+
+// parallelAbove is the number of resources from which New builds its indexes concurrently: below it,
+// starting goroutines costs more than it saves.
+const parallelAbove = 4096
+
+// indexURNsAndTypes fills byURN and byType.
+func (g *Graph) indexURNsAndTypes() {
+	g.byURN = make(map[resource.URN]*policy.Resource, len(g.resources))
+	for _, r := range g.resources {
 		if r == nil {
 			continue
 		}
 		t := Canonical(r.Type)
 		g.byURN[r.URN] = r
 		g.byType[t] = append(g.byType[t], r)
+	}
+}
+
+// indexIDsAndARNs fills byID and byARN.
+func (g *Graph) indexIDsAndARNs() {
+	g.byID, g.byARN = newIndex(len(g.resources)), newIndex(len(g.resources))
+	for _, r := range g.resources {
+		if r == nil {
+			continue
+		}
 		id := ID(r)
 		if id != "" {
 			g.byID.add(id, r)
@@ -87,12 +119,22 @@ func New(s *policy.Stack) *Graph {
 				}
 			}
 		}
+	}
+}
+
+// indexNames fills byName and vpcByTable.
+func (g *Graph) indexNames() {
+	g.byName = newIndex(len(g.resources))
+	for _, r := range g.resources {
+		if r == nil {
+			continue
+		}
 		for _, k := range nameKeys {
 			if name, ok := knownString(r.Properties, k); ok && name != "" {
 				g.byName.add(name, r)
 			}
 		}
-		if t == TypeVpc {
+		if Canonical(r.Type) == TypeVpc {
 			for _, k := range []resource.PropertyKey{"mainRouteTableId", "defaultRouteTableId"} {
 				if id, ok := knownString(r.Properties, k); ok && id != "" {
 					g.vpcByTable[id] = r
@@ -100,8 +142,6 @@ func New(s *policy.Stack) *Graph {
 			}
 		}
 	}
-	g.net = buildNetwork(g)
-	return g
 }
 
 // index maps a key to resources. Keys are nearly always unique, so the first resource of a key is kept
