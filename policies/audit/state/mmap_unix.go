@@ -1,0 +1,27 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd
+
+package state
+
+import (
+	"math"
+	"os"
+	"syscall"
+)
+
+// mapFile maps an open file into memory, read-only, and returns its bytes and the function that unmaps
+// them; no function for an empty file.
+func mapFile(f *os.File) ([]byte, func() error, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	size := st.Size()
+	if size == 0 || !st.Mode().IsRegular() || size > math.MaxInt {
+		return nil, nil, nil
+	}
+	data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_PRIVATE)
+	if err != nil {
+		return nil, nil, nil // not mappable (a special file system): read it instead
+	}
+	return data, func() error { return syscall.Munmap(data) }, nil
+}
