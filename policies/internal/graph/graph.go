@@ -432,31 +432,40 @@ func (g *Graph) Dependencies(r *policy.Resource, key string, types ...string) []
 // and at the end. A value that is unknown stops the walk and is returned as an unknown leaf; a missing
 // value gives no leaf.
 func Leaves(pm resource.PropertyMap, path string) []Field {
-	keys := strings.Split(path, ".")
-	for i := range keys {
-		keys[i] = strings.TrimSuffix(keys[i], "[]")
-	}
-	var out []Field
-	var walk func(f Field, rest []string)
-	walk = func(f Field, rest []string) {
-		switch {
-		case !f.Present:
-			return
-		case !f.Known:
-			out = append(out, f)
-			return
-		case f.Value.IsArray():
-			for _, it := range f.Items() {
-				walk(it, rest)
-			}
-			return
-		case len(rest) == 0:
-			out = append(out, f)
-			return
-		}
-		walk(f.Get(rest[0]), rest[1:])
+	var buf [8]string
+	w := leafWalk{keys: buf[:0]}
+	for rest, more := path, true; more; {
+		var k string
+		k, rest, more = strings.Cut(rest, ".")
+		w.keys = append(w.keys, strings.TrimSuffix(k, "[]"))
 	}
 	root := Field{Raw: resource.NewObjectProperty(pm), Value: resource.NewObjectProperty(pm), Present: true, Known: true}
-	walk(root.Get(keys[0]), keys[1:])
-	return out
+	w.walk(root.Get(w.keys[0]), 1)
+	return w.out
+}
+
+// leafWalk is one walk of Leaves: the path's keys, and the leaves found so far.
+type leafWalk struct {
+	keys []string
+	out  []Field
+}
+
+// walk collects the leaves under f, which the first next keys of the path reached.
+func (w *leafWalk) walk(f Field, next int) {
+	switch {
+	case !f.Present:
+		return
+	case !f.Known:
+		w.out = append(w.out, f)
+		return
+	case f.Value.IsArray():
+		for _, it := range f.Items() {
+			w.walk(it, next)
+		}
+		return
+	case next == len(w.keys):
+		w.out = append(w.out, f)
+		return
+	}
+	w.walk(f.Get(w.keys[next]), next+1)
 }
