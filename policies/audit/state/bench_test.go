@@ -24,7 +24,6 @@ func BenchmarkReadFile(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.SetBytes(int64(len(data)))
-			data = nil
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {

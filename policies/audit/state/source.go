@@ -56,10 +56,7 @@ func ReadFileWith(ctx context.Context, name, path string, opts Options) (*File, 
 	}
 	defer fh.Close() //nolint:errcheck // read-only: closing cannot lose data
 	data, unmap, err := mapFile(fh)
-	if err != nil {
-		return nil, fmt.Errorf("reading the state file %s: %w", name, err)
-	}
-	if unmap == nil { // no memory map here, or an empty file: read it as a whole
+	if err != nil || unmap == nil { // no memory map here (or for this file), or an empty file: read it whole
 		if data, err = io.ReadAll(fh); err != nil {
 			return nil, fmt.Errorf("reading the state file %s: %w", name, err)
 		}
