@@ -102,13 +102,13 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		if name == "" {
 			name = in.Path
 		}
+		var f *state.File
+		var err error
 		if data == nil {
-			var err error
-			if data, err = os.ReadFile(in.Path); err != nil {
-				return nil, fmt.Errorf("reading the state file: %w", err)
-			}
+			f, err = state.ReadFileWith(ctx, name, in.Path, popts)
+		} else {
+			f, err = state.ParseWith(ctx, name, data, popts)
 		}
-		f, err := state.ParseWith(ctx, name, data, popts)
 		if err != nil {
 			return nil, err
 		}

@@ -33,7 +33,7 @@ const chunk = 256
 // decodeAll parses and decodes the resources in parallel, each goroutine with its own parser; the
 // properties decoded from a parse tree own their strings, so the parser's memory is reused for the
 // next resource.
-func decodeAll(ctx context.Context, f *File, data []byte, items []span, dec *decrypter, opts Options) error {
+func decodeAll(ctx context.Context, f *File, src source, items []span, dec *decrypter, opts Options) error {
 	var (
 		next     atomic.Int64
 		mu       sync.Mutex
@@ -47,7 +47,9 @@ func decodeAll(ctx context.Context, f *File, data []byte, items []span, dec *dec
 		go func() {
 			defer wg.Done()
 			var p fastjson.Parser // reused: its memory grows to the largest resource once
-			d := &decoder{dec: dec, opts: opts, strs: map[string]resource.PropertyValue{}, keys: map[string]resource.PropertyKey{}}
+			var buf []byte        // reused: the bytes of one chunk of resources
+			d := &decoder{dec: dec, opts: opts, strs: map[string]resource.PropertyValue{}, keys: map[string]resource.PropertyKey{},
+				names: map[string]string{}}
 			for {
 				if ctx.Err() != nil {
 					return
@@ -56,8 +58,20 @@ func decodeAll(ctx context.Context, f *File, data []byte, items []span, dec *dec
 				if start >= len(items) {
 					return
 				}
-				for i := start; i < min(start+chunk, len(items)); i++ {
-					v, err := p.ParseBytes(data[items[i].start:items[i].end])
+				end := min(start+chunk, len(items))
+				data, err := src.read(buf, items[start].start, items[end-1].end)
+				if err != nil {
+					mu.Lock()
+					if start < firstAt {
+						firstAt, firstErr = start, &Error{Path: f.Path, Where: fmt.Sprintf("deployment.resources[%d]", start), What: err.Error()}
+					}
+					mu.Unlock()
+					return
+				}
+				buf = data
+				base := items[start].start
+				for i := start; i < end; i++ {
+					v, err := p.ParseBytes(data[items[i].start-base : items[i].end-base])
 					if err != nil {
 						err = &Error{Path: f.Path, Where: fmt.Sprintf("deployment.resources[%d]", i), What: err.Error()}
 					} else {
@@ -93,6 +107,8 @@ type decoder struct {
 	opts Options
 	strs map[string]resource.PropertyValue
 	keys map[string]resource.PropertyKey
+	// names interns type tokens, URNs and provider references.
+	names map[string]string
 }
 
 // Limits of the interning caches.
@@ -113,6 +129,19 @@ func (d *decoder) str(b []byte) resource.PropertyValue {
 		d.strs[v.StringValue()] = v
 	}
 	return v
+}
+
+// name interns a type token, URN or provider reference: the resources of a stack share a few types,
+// parents and providers, and depend on the same few resources.
+func (d *decoder) name(b []byte) string {
+	if s, ok := d.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(d.names) < internMaxEntries {
+		d.names[s] = s
+	}
+	return s
 }
 
 func (d *decoder) key(b []byte) resource.PropertyKey {
@@ -140,7 +169,7 @@ func (d *decoder) resource(path string, i int, v *fastjson.Value) (*Resource, er
 	if err != nil {
 		return nil, fail("", "is %s, not a resource object", jsonKind(v))
 	}
-	r := &Resource{Index: i, Type: string(v.GetStringBytes("type"))}
+	r := &Resource{Index: i, Type: d.name(v.GetStringBytes("type"))}
 	wantInputs := d.opts.Inputs == nil || d.opts.Inputs(r.Type)
 	var visitErr error
 	o.Visit(func(key []byte, val *fastjson.Value) {
@@ -148,16 +177,19 @@ func (d *decoder) resource(path string, i int, v *fastjson.Value) (*Resource, er
 			return
 		}
 		k := string(key)
-		str := func() string {
+		bytes := func() []byte {
 			if val.Type() == fastjson.TypeNull {
-				return ""
+				return nil
 			}
 			b, err := val.StringBytes()
 			if err != nil {
 				visitErr = fail(k, "is %s, not a string", jsonKind(val))
 			}
-			return string(b)
+			return b
 		}
+		str := func() string { return string(bytes()) }
+		// name is a string that repeats across resources (a type, a parent, a provider): interned.
+		name := func() string { return d.name(bytes()) }
 		boolean := func() bool {
 			if val.Type() == fastjson.TypeNull {
 				return false
@@ -184,7 +216,7 @@ func (d *decoder) resource(path string, i int, v *fastjson.Value) (*Resource, er
 					visitErr = fail(field+"["+strconv.Itoa(j)+"]", "is %s, not a URN", jsonKind(e))
 					return nil
 				}
-				out[j] = resource.URN(b)
+				out[j] = resource.URN(d.name(b))
 			}
 			return out
 		}
@@ -192,7 +224,7 @@ func (d *decoder) resource(path string, i int, v *fastjson.Value) (*Resource, er
 		case "urn":
 			r.URN = resource.URN(str())
 		case "type":
-			r.Type = str()
+			r.Type = name()
 		case "custom":
 			r.Custom = boolean()
 		case "delete":
@@ -200,11 +232,11 @@ func (d *decoder) resource(path string, i int, v *fastjson.Value) (*Resource, er
 		case "id":
 			r.ID = str()
 		case "parent":
-			r.Parent = resource.URN(str())
+			r.Parent = resource.URN(name())
 		case "provider":
-			r.Provider = str()
+			r.Provider = name()
 		case "deletedWith":
-			r.DeletedWith = resource.URN(str())
+			r.DeletedWith = resource.URN(name())
 		case "pendingReplacement":
 			r.PendingReplacement = boolean()
 		case "dependencies":

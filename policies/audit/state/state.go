@@ -9,7 +9,6 @@ package state
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
@@ -76,15 +75,6 @@ func (e *Error) Error() string {
 	return e.Path + ": " + e.Where + ": " + e.What
 }
 
-// ReadFile reads and checks a state file.
-func ReadFile(ctx context.Context, path string) (*File, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading the state file: %w", err)
-	}
-	return Parse(ctx, path, data)
-}
-
 // expected is what a state file must look like, for messages.
 const expected = "want what `pulumi stack export` or `essha plan` writes: {\"version\": 3, \"deployment\": {\"manifest\": ..., \"resources\": [...]}}"
 
@@ -103,6 +93,13 @@ type Options struct {
 
 // ParseWith is Parse with options.
 func ParseWith(ctx context.Context, path string, data []byte, opts Options) (*File, error) {
+	return parse(ctx, path, data, memory(data), nil, opts)
+}
+
+// parse reads a document whose bytes are data: it walks data's outline and checks its header, then
+// calls release (when not nil), after which data is not touched again, and decodes the resources, read
+// from src.
+func parse(ctx context.Context, path string, data []byte, src source, release func() error, opts Options) (*File, error) {
 	fail := func(where, format string, args ...any) error {
 		return &Error{Path: path, Where: where, What: fmt.Sprintf(format, args...)}
 	}
@@ -156,9 +153,14 @@ func ParseWith(ctx context.Context, path string, data []byte, opts Options) (*Fi
 	if r := o.resources; r != nil && data[r.start] != 'n' && data[r.start] != '[' {
 		return nil, fail("deployment.resources", "is %s, not a list of resources", jsonKind(small(r)))
 	}
+	if release != nil {
+		if err := release(); err != nil {
+			return nil, fail("", "releasing the file's memory map: %v", err)
+		}
+	}
 	items := o.items
 	f.Resources = make([]*Resource, len(items))
-	if err := decodeAll(ctx, f, data, items, dec, opts); err != nil {
+	if err := decodeAll(ctx, f, src, items, dec, opts); err != nil {
 		return nil, err
 	}
 	if dec.blinded.Load() {

@@ -1,8 +1,11 @@
 package state_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/pulumi/pulumi/pkg/v3/resource/deploy"
@@ -151,4 +154,41 @@ func TestPropertiesAsTheEngineSeesThem(t *testing.T) {
 		}
 	}
 	_ = deploy.Snapshot{}
+}
+
+// TestReadFileDecodesAsParse reads a state file from disk, a range at a time, and checks that it gives
+// what parsing its bytes in memory gives; an empty file and a missing file are errors naming the file.
+func TestReadFileDecodesAsParse(t *testing.T) {
+	t.Parallel()
+	b, err := synth.NewMix(1_200).StateJSON() // several chunks of resources
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "mix.json")
+	require.NoError(t, os.WriteFile(path, b, 0o600))
+
+	want, err := state.Parse(t.Context(), path, b)
+	require.NoError(t, err)
+	got, err := state.ReadFile(t.Context(), path)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+
+	empty := filepath.Join(t.TempDir(), "empty.json")
+	require.NoError(t, os.WriteFile(empty, nil, 0o600))
+	_, err = state.ReadFileWith(t.Context(), "empty.json", empty, state.Options{})
+	require.ErrorContains(t, err, "empty.json")
+
+	_, err = state.ReadFile(t.Context(), filepath.Join(t.TempDir(), "missing.json"))
+	require.ErrorContains(t, err, "missing.json")
+}
+
+// TestReadFileStopsWhenCancelled checks that reading a file stops with the context's error.
+func TestReadFileStopsWhenCancelled(t *testing.T) {
+	t.Parallel()
+	b, err := synth.NewMix(1_200).StateJSON()
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "mix.json")
+	require.NoError(t, os.WriteFile(path, b, 0o600))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err = state.ReadFile(ctx, path)
+	require.ErrorIs(t, err, context.Canceled)
 }

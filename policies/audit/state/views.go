@@ -53,15 +53,7 @@ func (f *File) Views() *Views {
 		if len(r.Dependencies) > 0 {
 			out[i].Dependencies = r.Dependencies
 		}
-		for k, deps := range r.PropertyDependencies {
-			if len(deps) == 0 {
-				continue // the engine does not send properties without dependencies
-			}
-			if out[i].PropertyDependencies == nil {
-				out[i].PropertyDependencies = make(map[resource.PropertyKey][]resource.URN, len(r.PropertyDependencies))
-			}
-			out[i].PropertyDependencies[k] = deps
-		}
+		out[i].PropertyDependencies = sentDependencies(r.PropertyDependencies)
 		v.Inputs[i] = &in[i]
 		v.Outputs.Resources[i] = &out[i]
 	}
@@ -75,4 +67,28 @@ func idOf(pm resource.PropertyMap) string {
 		return id.StringValue()
 	}
 	return ""
+}
+
+// sentDependencies are the property dependencies the engine sends: those of properties with
+// dependencies. The file's own map serves when it has no empty list, as is usual; nil when none is left.
+func sentDependencies(pds map[resource.PropertyKey][]resource.URN) map[resource.PropertyKey][]resource.URN {
+	empty := 0
+	for _, deps := range pds {
+		if len(deps) == 0 {
+			empty++
+		}
+	}
+	switch {
+	case empty == len(pds):
+		return nil
+	case empty == 0:
+		return pds
+	}
+	out := make(map[resource.PropertyKey][]resource.URN, len(pds)-empty)
+	for k, deps := range pds {
+		if len(deps) > 0 {
+			out[k] = deps
+		}
+	}
+	return out
 }

@@ -252,7 +252,10 @@ func stackResource(ar *pulumirpc.AnalyzerResource, b *budget) (*policy.Resource,
 	if pds := ar.GetPropertyDependencies(); len(pds) > 0 {
 		r.PropertyDependencies = make(map[resource.PropertyKey][]resource.URN, len(pds))
 		for k, v := range pds {
-			if err := checkURNs(r, append([]string{k}, v.GetUrns()...), "propertyDependencies", b); err != nil {
+			if err := checkName("propertyDependencies", k, b); err != nil {
+				return nil, fmt.Errorf("resource %.200q: %w", r.URN, err)
+			}
+			if err := checkURNs(r, v.GetUrns(), "propertyDependencies", b); err != nil {
 				return nil, err
 			}
 			r.PropertyDependencies[resource.PropertyKey(k)] = urns(v.GetUrns())

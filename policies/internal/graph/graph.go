@@ -14,6 +14,7 @@ package graph
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
@@ -54,25 +55,56 @@ func Of(s *policy.Stack) *Graph {
 	return New(s)
 }
 
-// New indexes a stack and derives its network facts, in time linear in its size.
+// New indexes a stack and derives its network facts, in time linear in its size. The indexes of a large
+// stack are built concurrently, each map by one goroutine.
 func New(s *policy.Stack) *Graph {
 	n := len(s.Resources)
 	g := &Graph{
 		resources:  s.Resources,
-		byURN:      make(map[resource.URN]*policy.Resource, n),
-		byID:       newIndex(n),
-		byARN:      newIndex(n),
-		byName:     newIndex(n),
 		byType:     make(map[string][]*policy.Resource),
 		vpcByTable: make(map[string]*policy.Resource),
 	}
-	for _, r := range s.Resources {
+	parts := []func(){g.indexURNsAndTypes, g.indexIDsAndARNs, g.indexNames}
+	if n < parallelAbove {
+		for _, part := range parts {
+			part()
+		}
+	} else {
+		var wg sync.WaitGroup
+		for _, part := range parts[1:] {
+			wg.Go(part)
+		}
+		parts[0]()
+		wg.Wait()
+	}
+	g.net = buildNetwork(g)
+	return g
+}
+
+// parallelAbove is the number of resources from which New builds its indexes concurrently: below it,
+// starting goroutines costs more than it saves.
+const parallelAbove = 4096
+
+// indexURNsAndTypes fills byURN and byType.
+func (g *Graph) indexURNsAndTypes() {
+	g.byURN = make(map[resource.URN]*policy.Resource, len(g.resources))
+	for _, r := range g.resources {
 		if r == nil {
 			continue
 		}
 		t := Canonical(r.Type)
 		g.byURN[r.URN] = r
 		g.byType[t] = append(g.byType[t], r)
+	}
+}
+
+// indexIDsAndARNs fills byID and byARN.
+func (g *Graph) indexIDsAndARNs() {
+	g.byID, g.byARN = newIndex(len(g.resources)), newIndex(len(g.resources))
+	for _, r := range g.resources {
+		if r == nil {
+			continue
+		}
 		id := ID(r)
 		if id != "" {
 			g.byID.add(id, r)
@@ -87,12 +119,22 @@ func New(s *policy.Stack) *Graph {
 				}
 			}
 		}
+	}
+}
+
+// indexNames fills byName and vpcByTable.
+func (g *Graph) indexNames() {
+	g.byName = newIndex(len(g.resources))
+	for _, r := range g.resources {
+		if r == nil {
+			continue
+		}
 		for _, k := range nameKeys {
 			if name, ok := knownString(r.Properties, k); ok && name != "" {
 				g.byName.add(name, r)
 			}
 		}
-		if t == TypeVpc {
+		if Canonical(r.Type) == TypeVpc {
 			for _, k := range []resource.PropertyKey{"mainRouteTableId", "defaultRouteTableId"} {
 				if id, ok := knownString(r.Properties, k); ok && id != "" {
 					g.vpcByTable[id] = r
@@ -100,8 +142,6 @@ func New(s *policy.Stack) *Graph {
 			}
 		}
 	}
-	g.net = buildNetwork(g)
-	return g
 }
 
 // index maps a key to resources. Keys are nearly always unique, so the first resource of a key is kept
@@ -392,31 +432,40 @@ func (g *Graph) Dependencies(r *policy.Resource, key string, types ...string) []
 // and at the end. A value that is unknown stops the walk and is returned as an unknown leaf; a missing
 // value gives no leaf.
 func Leaves(pm resource.PropertyMap, path string) []Field {
-	keys := strings.Split(path, ".")
-	for i := range keys {
-		keys[i] = strings.TrimSuffix(keys[i], "[]")
-	}
-	var out []Field
-	var walk func(f Field, rest []string)
-	walk = func(f Field, rest []string) {
-		switch {
-		case !f.Present:
-			return
-		case !f.Known:
-			out = append(out, f)
-			return
-		case f.Value.IsArray():
-			for _, it := range f.Items() {
-				walk(it, rest)
-			}
-			return
-		case len(rest) == 0:
-			out = append(out, f)
-			return
-		}
-		walk(f.Get(rest[0]), rest[1:])
+	var buf [8]string
+	w := leafWalk{keys: buf[:0]}
+	for rest, more := path, true; more; {
+		var k string
+		k, rest, more = strings.Cut(rest, ".")
+		w.keys = append(w.keys, strings.TrimSuffix(k, "[]"))
 	}
 	root := Field{Raw: resource.NewObjectProperty(pm), Value: resource.NewObjectProperty(pm), Present: true, Known: true}
-	walk(root.Get(keys[0]), keys[1:])
-	return out
+	w.walk(root.Get(w.keys[0]), 1)
+	return w.out
+}
+
+// leafWalk is one walk of Leaves: the path's keys, and the leaves found so far.
+type leafWalk struct {
+	keys []string
+	out  []Field
+}
+
+// walk collects the leaves under f, which the first next keys of the path reached.
+func (w *leafWalk) walk(f Field, next int) {
+	switch {
+	case !f.Present:
+		return
+	case !f.Known:
+		w.out = append(w.out, f)
+		return
+	case f.Value.IsArray():
+		for _, it := range f.Items() {
+			w.walk(it, next)
+		}
+		return
+	case next == len(w.keys):
+		w.out = append(w.out, f)
+		return
+	}
+	w.walk(f.Get(w.keys[next]), next+1)
 }

@@ -74,7 +74,9 @@ type Field struct {
 func Get(pm resource.PropertyMap, path string) Field {
 	root := Field{Raw: resource.NewObjectProperty(pm), Value: resource.NewObjectProperty(pm), Present: true, Known: true}
 	f := root
-	for _, k := range strings.Split(path, ".") {
+	for rest, more := path, true; more; {
+		var k string
+		k, rest, more = strings.Cut(rest, ".")
 		f = f.Get(k)
 	}
 	f.Path = path
