@@ -56,31 +56,48 @@ func cliUnavailable(ci bool, cli string, err error) (fail bool, msg string) {
 	return false, "skipping: " + msg
 }
 
-// newEnv builds (or reuses) the Pulumi CLI. When the CLI cannot be built, for instance without network
-// access to a cold module cache, it skips the test saying why, or, under CI=true, fails it.
-func newEnv(t *testing.T, ctx context.Context) env {
+// cliBuild is the Pulumi CLI the tests share. TestMain builds it once, before any test runs, so that a
+// cold build (minutes) does not count against go test's timeout (10 minutes by default), which starts
+// with the first test.
+var cliBuild struct {
+	root, cli string
+	err       error
+}
+
+// buildCLI fills cliBuild: the CLI $ESS_HA_PULUMI_CLI names, or the one tools/pulumi.mod pins, built
+// (or found up to date) at engine.PinnedCLIPath.
+func buildCLI(ctx context.Context) {
+	root, err := ModuleRoot(ctx)
+	if err != nil {
+		cliBuild.err = err
+		return
+	}
+	cliBuild.root = root
+	if cliBuild.cli = os.Getenv(engine.CLIEnv); cliBuild.cli != "" {
+		return
+	}
+	if cliBuild.cli, err = engine.PinnedCLIPath(); err != nil {
+		cliBuild.cli = filepath.Join(os.TempDir(), "ess-ha", "pulumi-cli", "pulumi")
+	}
+	fmt.Fprintf(os.Stderr, "e2e: building the Pulumi CLI from tools/pulumi.mod into %s (minutes when cold)\n", cliBuild.cli)
+	cliBuild.err = BuildCLI(ctx, root, cliBuild.cli)
+}
+
+// newEnv returns the Pulumi CLI that TestMain built. When it could not be built, for instance without
+// network access to a cold module cache, it skips the test saying why, or, under CI=true, fails it.
+func newEnv(t *testing.T, _ context.Context) env {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end tests build the Pulumi CLI; skipped with -short")
 	}
-	root, err := ModuleRoot(ctx)
-	require.NoError(t, err)
-	cli := os.Getenv(engine.CLIEnv)
-	if cli == "" {
-		cli, err = engine.PinnedCLIPath()
-		if err != nil {
-			cli = filepath.Join(os.TempDir(), "ess-ha", "pulumi-cli", "pulumi")
-		}
-		t.Logf("building the Pulumi CLI from tools/pulumi.mod into %s (minutes when cold)", cli)
-		if err := BuildCLI(ctx, root, cli); err != nil {
-			if fail, msg := cliUnavailable(underCI(), cli, err); fail {
-				t.Fatal(msg)
-			} else {
-				t.Skip(msg)
-			}
+	if cliBuild.err != nil {
+		if fail, msg := cliUnavailable(underCI(), cliBuild.cli, cliBuild.err); fail {
+			t.Fatal(msg)
+		} else {
+			t.Skip(msg)
 		}
 	}
-	return env{root: root, cli: cli}
+	return env{root: cliBuild.root, cli: cliBuild.cli}
 }
 
 // TestCLIUnavailableFailsUnderCI holds the rule newEnv follows when the Pulumi CLI cannot be built:

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"flag"
 	"encoding/json"
 	"errors"
 	"os"
@@ -35,6 +36,10 @@ var esshaBuild struct {
 }
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if !testing.Short() {
+		buildCLI(context.Background())
+	}
 	code := m.Run()
 	if esshaBuild.dir != "" {
 		_ = os.RemoveAll(esshaBuild.dir)
