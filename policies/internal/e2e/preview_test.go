@@ -3,9 +3,9 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"flag"
 	"encoding/json"
 	"errors"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
