@@ -57,8 +57,9 @@ func cliUnavailable(ci bool, cli string, err error) (fail bool, msg string) {
 }
 
 // cliBuild is the Pulumi CLI the tests share. TestMain builds it once, before any test runs, so that a
-// cold build (minutes) does not count against go test's timeout (10 minutes by default), which starts
-// with the first test.
+// cold build (minutes) does not count against the tests' -timeout (10 minutes by default), which starts
+// with the first test; it still counts against go test's own kill timer (the timeout plus a minute),
+// so CI builds the CLI in a step before the tests and names it with ESS_HA_PULUMI_CLI.
 var cliBuild struct {
 	root, cli string
 	err       error
