@@ -463,7 +463,7 @@ func (b *builder) natGateway(rt *route, owner *policy.Resource, depsKey string, 
 		s, _ := nat.Str()
 		switch found := g.Lookup(s, TypeNatGateway); {
 		case len(found) > 0:
-			rt.nat.Resources = found[:1]
+			rt.nat.Resources = found[:1:1]
 		case len(cands) > 0 && !(ambiguous && len(cands) > 1):
 			// The ID names nothing of the stack (no IDs in the state): its dependencies tell.
 			rt.nat.Resources = cands
