@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -65,15 +66,25 @@ type Subnet struct {
 
 // route is one route of a route table, inline or an aws:ec2/route:Route.
 type route struct {
-	where    string // for messages
-	any4     Tri    // the destination is 0.0.0.0/0
-	any6     Tri    // the destination is ::/0
-	igw      Tri    // the target is an internet gateway
-	igwName  string // which one, for messages
-	natSet   bool   // the route targets a NAT gateway
+	owner    *policy.Resource // the route table of an inline route, or the aws:ec2/route:Route
+	inline   int              // the inline route's position in routes; -1 for an aws:ec2/route:Route
+	any4     Tri              // the destination is 0.0.0.0/0
+	any6     Tri              // the destination is ::/0
+	igw      Tri              // the target is an internet gateway
+	igwName  string           // which one, for messages
+	natSet   bool             // the route targets a NAT gateway
 	nat      Refs
 	unknown  string // what is unknown about the route
 	floating bool   // its route table is unknown
+}
+
+// where names the route for a message. It is built only when a message needs it: a stack has a route
+// for every route table, and most never appear in a message.
+func (r *route) where() string {
+	if r.inline < 0 {
+		return Describe(r.owner)
+	}
+	return Describe(r.owner) + " (routes[" + strconv.Itoa(r.inline) + "])"
 }
 
 // rtable is one route table: a resource, the main table AWS created with a VPC, or a table outside the
@@ -311,7 +322,7 @@ func (t *rtable) public() (Tri, string) {
 		}{{r.any4, AnyIPv4}, {r.any6, AnyIPv6}} {
 			if fam.dest == Yes && r.igw == Yes {
 				t.verdict = Yes
-				t.verdictWhy = fmt.Sprintf("%s sends %s to internet gateway %s", r.where, fam.cidr, r.igwName)
+				t.verdictWhy = fmt.Sprintf("%s sends %s to internet gateway %s", r.where(), fam.cidr, r.igwName)
 				t.verdictDone = true
 				return t.verdict, t.verdictWhy
 			}
@@ -349,12 +360,11 @@ func (b *builder) inlineRoutes(t *rtable, r *policy.Resource) {
 		}
 	}
 	for i, it := range items {
-		where := fmt.Sprintf("%s (routes[%d])", Describe(r), i)
-		rt := &route{where: where}
+		rt := &route{owner: r, inline: i}
 		rt.any4, rt.any6 = destinations(it.Get("cidrBlock"), it.Get("ipv6CidrBlock"), it.Get("destinationPrefixListId"))
 		b.target(rt, r, "routes", it.Get("gatewayId"), it.Get("natGatewayId"), unknownNAT > 1)
 		if rt.unknown == "" && (rt.any4 == Maybe || rt.any6 == Maybe) {
-			rt.unknown = fmt.Sprintf("the destination of %s is unknown", where)
+			rt.unknown = fmt.Sprintf("the destination of %s is unknown", rt.where())
 		}
 		t.routes = append(t.routes, rt)
 	}
@@ -362,12 +372,12 @@ func (b *builder) inlineRoutes(t *rtable, r *policy.Resource) {
 
 // routeResource reads an aws:ec2/route:Route.
 func (b *builder) routeResource(r *policy.Resource) *route {
-	rt := &route{where: Describe(r)}
+	rt := &route{owner: r, inline: -1}
 	rt.any4, rt.any6 = destinations(Prop(r, "destinationCidrBlock"), Prop(r, "destinationIpv6CidrBlock"),
 		Prop(r, "destinationPrefixListId"))
 	b.targetKeys(rt, r, Prop(r, "gatewayId"), Prop(r, "natGatewayId"))
 	if rt.unknown == "" && (rt.any4 == Maybe || rt.any6 == Maybe) {
-		rt.unknown = fmt.Sprintf("the destination of %s is unknown", rt.where)
+		rt.unknown = fmt.Sprintf("the destination of %s is unknown", rt.where())
 	}
 	return rt
 }
@@ -446,7 +456,7 @@ func (b *builder) gateway(rt *route, owner *policy.Resource, depsKey string, gw 
 			rt.igw = No
 		default:
 			rt.igw = Maybe
-			rt.unknown = fmt.Sprintf("gatewayId of %s is unknown", rt.where)
+			rt.unknown = fmt.Sprintf("gatewayId of %s is unknown", rt.where())
 		}
 	}
 }
@@ -476,7 +486,7 @@ func (b *builder) natGateway(rt *route, owner *policy.Resource, depsKey string, 
 	if len(cands) == 0 || (ambiguous && len(cands) > 1) {
 		rt.nat.Unknown = true
 		if rt.unknown == "" {
-			rt.unknown = fmt.Sprintf("natGatewayId of %s is unknown", rt.where)
+			rt.unknown = fmt.Sprintf("natGatewayId of %s is unknown", rt.where())
 		}
 		return
 	}
