@@ -12,10 +12,12 @@
 package graph
 
 import (
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
@@ -85,6 +87,39 @@ func New(s *policy.Stack) *Graph {
 // parallelAbove is the number of resources from which New builds its indexes concurrently: below it,
 // starting goroutines costs more than it saves.
 const parallelAbove = 4096
+
+// forEachChunk is how many items one goroutine of forEach takes at a time.
+const forEachChunk = 256
+
+// forEach calls f for every i from 0 to n-1, on every processor when n is large enough to be worth it.
+// Each call must write only what belongs to its i.
+func forEach(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/forEachChunk)
+	if workers < 2 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for range workers {
+		wg.Go(func() {
+			for {
+				start := int(next.Add(forEachChunk)) - forEachChunk
+				if start >= n {
+					return
+				}
+				for i := start; i < min(start+forEachChunk, n); i++ {
+					f(i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
 
 // indexURNsAndTypes fills byURN and byType.
 func (g *Graph) indexURNsAndTypes() {

@@ -417,3 +417,36 @@ func TestTemplatesOf(t *testing.T) {
 		assert.Equal(t, "mixedInstancesPolicy", got.UnknownProp)
 	})
 }
+
+// TestLargeStackSameFacts checks that a stack large enough for New to work on every processor derives,
+// for every copy of the shared network, the same subnet facts as the network alone (run with -race).
+func TestLargeStackSameFacts(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"deployed", "preview"} {
+		st := load(t, "network."+mode+".json")
+		const copies = 300
+		big := policytest.Replicate(st, copies)
+		one, all := graph.New(st).Subnets(), graph.New(big).Subnets()
+		require.Len(t, all, copies*len(one), mode)
+		for i, got := range all {
+			want := one[i%len(one)]
+			suffix := fmt.Sprintf("-%d", i/len(one))
+			strip := func(s string) string { return strings.ReplaceAll(s, suffix, "") }
+			where := fmt.Sprintf("%s: subnet %s", mode, got.Resource.URN)
+			assert.Equal(t, want.Resource.URN+resource.URN(suffix), got.Resource.URN, where)
+			assert.Equal(t, want.Public, got.Public, where)
+			assert.Equal(t, strip(want.Why), strip(got.Why), where)
+			assert.Equal(t, want.AZ, got.AZ, where)
+			assert.Equal(t, strip(want.AZWhy), strip(got.AZWhy), where)
+			assert.Equal(t, strip(want.EgressWhy), strip(got.EgressWhy), where)
+			assert.Equal(t, len(want.NATs), len(got.NATs), where)
+			for j := range min(len(want.NATs), len(got.NATs)) {
+				assert.Equal(t, want.NATs[j].URN+resource.URN(suffix), got.NATs[j].URN, where)
+			}
+			assert.Len(t, got.RouteTables, len(want.RouteTables), where)
+			if (want.VPC == nil) != (got.VPC == nil) {
+				t.Errorf("%s: VPC %v, want %v", where, got.VPC, want.VPC)
+			}
+		}
+	}
+}

@@ -131,11 +131,18 @@ func buildNetwork(g *Graph) *network {
 			break
 		}
 	}
-	// Route tables and their inline routes.
-	for _, r := range g.OfType(TypeRouteTable, TypeDefaultRouteTable) {
-		t := &rtable{name: Describe(r)}
+	// Route tables and their inline routes, read on every processor (reading a table changes nothing
+	// else), then recorded in stack order.
+	tableRes := g.OfType(TypeRouteTable, TypeDefaultRouteTable)
+	tables := make([]*rtable, len(tableRes))
+	forEach(len(tableRes), func(i int) {
+		t := &rtable{name: Describe(tableRes[i])}
+		b.inlineRoutes(t, tableRes[i])
+		tables[i] = t
+	})
+	for i, r := range tableRes {
+		t := tables[i]
 		b.net.tables[string(r.URN)] = t
-		b.inlineRoutes(t, r)
 		if g.Is(r, TypeDefaultRouteTable) {
 			for _, vpc := range b.defaultTableVPCs(r) {
 				b.defaultTables[vpc.URN] = t
@@ -163,11 +170,19 @@ func buildNetwork(g *Graph) *network {
 	assoc := map[resource.URN][]*rtable{}
 	assocWhy := map[resource.URN]string{}
 	var floatingAssoc []string
-	for _, a := range g.OfType(TypeRouteTableAssociation) {
-		if !Prop(a, "subnetId").Present {
-			continue // an edge association with a gateway
+	assocRes := g.OfType(TypeRouteTableAssociation)
+	assocSubs := make([]*Refs, len(assocRes))
+	forEach(len(assocRes), func(i int) {
+		if Prop(assocRes[i], "subnetId").Present { // else an edge association with a gateway
+			subs := g.Resolve(assocRes[i], "subnetId", TypeSubnet)
+			assocSubs[i] = &subs
 		}
-		subs := g.Resolve(a, "subnetId", TypeSubnet)
+	})
+	for i, a := range assocRes {
+		subs := assocSubs[i]
+		if subs == nil {
+			continue
+		}
 		tabs, why := b.tables(a, "routeTableId")
 		for _, s := range subs.Resources {
 			assoc[s.URN] = append(assoc[s.URN], tabs...)
@@ -195,11 +210,18 @@ func buildNetwork(g *Graph) *network {
 			floatingAssoc = append(floatingAssoc, fmt.Sprintf("vpcId of %s is unknown", Describe(m)))
 		}
 	}
-	// Subnets.
-	for _, s := range g.OfType(TypeSubnet) {
-		info := &Subnet{Resource: s}
-		info.AZ, info.AZWhy, info.AZSecret = subnetAZ(s)
-		vpcs := g.Resolve(s, "vpcId", TypeVpc)
+	// Subnets: their zones and VPCs read on every processor, then their routing decided in stack order.
+	subnetRes := g.OfType(TypeSubnet)
+	infos := make([]Subnet, len(subnetRes))
+	subnetVPCs := make([]Refs, len(subnetRes))
+	forEach(len(subnetRes), func(i int) {
+		s := subnetRes[i]
+		infos[i].Resource = s
+		infos[i].AZ, infos[i].AZWhy, infos[i].AZSecret = subnetAZ(s)
+		subnetVPCs[i] = g.Resolve(s, "vpcId", TypeVpc)
+	})
+	for i, s := range subnetRes {
+		info, vpcs := &infos[i], subnetVPCs[i]
 		if len(vpcs.Resources) > 0 {
 			info.VPC = vpcs.Resources[0]
 		}
@@ -348,7 +370,7 @@ func (b *builder) inlineRoutes(t *rtable, r *policy.Resource) {
 		t.unknown = fmt.Sprintf("routes of %s is unknown", Describe(r))
 		return
 	}
-	items := f.Items()
+	items := f.items(false)
 	// When several inline routes have unknown NAT gateways, the property dependencies of "routes" cannot
 	// say which NAT gateway belongs to which route. (For gateways this matters less: a route whose
 	// candidates are all internet gateways goes to one, whichever it is.)
@@ -468,12 +490,14 @@ func (b *builder) natGateway(rt *route, owner *policy.Resource, depsKey string, 
 	}
 	rt.natSet = true
 	g := b.g
-	cands := g.Dependencies(owner, depsKey, TypeNatGateway)
 	if nat.Known {
 		s, _ := nat.Str()
-		switch found := g.Lookup(s, TypeNatGateway); {
-		case len(found) > 0:
+		found := g.Lookup(s, TypeNatGateway)
+		if len(found) > 0 {
 			rt.nat.Resources = found[:1:1]
+			return
+		}
+		switch cands := g.Dependencies(owner, depsKey, TypeNatGateway); {
 		case len(cands) > 0 && !(ambiguous && len(cands) > 1):
 			// The ID names nothing of the stack (no IDs in the state): its dependencies tell.
 			rt.nat.Resources = cands
@@ -483,6 +507,7 @@ func (b *builder) natGateway(rt *route, owner *policy.Resource, depsKey string, 
 		}
 		return
 	}
+	cands := g.Dependencies(owner, depsKey, TypeNatGateway)
 	if len(cands) == 0 || (ambiguous && len(cands) > 1) {
 		rt.nat.Unknown = true
 		if rt.unknown == "" {
