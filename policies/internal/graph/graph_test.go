@@ -450,3 +450,23 @@ func TestLargeStackSameFacts(t *testing.T) {
 		}
 	}
 }
+
+// TestCanonicalAliases checks that every type token pulumi-aws registers as an alias maps to its
+// canonical token, and that other tokens stay as they are.
+func TestCanonicalAliases(t *testing.T) {
+	t.Parallel()
+	for alias, canonical := range map[string]string{
+		"aws:alb/loadBalancer:LoadBalancer":                                      graph.TypeLoadBalancer,
+		"aws:alb/targetGroupAttachment:TargetGroupAttachment":                    graph.TypeTargetGroupAttachment,
+		"aws:applicationloadbalancing/listenerRule:ListenerRule":                 graph.TypeListenerRule,
+		"aws:elasticloadbalancingv2/targetGroup:TargetGroup":                     graph.TypeTargetGroup,
+		"aws:elasticloadbalancing/loadBalancer:LoadBalancer":                     graph.TypeClassicLoadBalancer,
+		"aws:elasticloadbalancingv2/targetGroupAttachment:TargetGroupAttachment": graph.TypeTargetGroupAttachment,
+	} {
+		assert.Equal(t, canonical, graph.Canonical(alias), alias)
+	}
+	for _, token := range []string{graph.TypeLoadBalancer, graph.TypeSubnet, "aws:alb", "aws:", "", "pulumi:pulumi:Stack", "aws:albx/loadBalancer:LoadBalancer"} {
+		assert.Equal(t, token, graph.Canonical(token), token)
+	}
+}
+
