@@ -44,6 +44,10 @@ type Graph struct {
 	vpcByTable map[string]*policy.Resource
 
 	net *network
+
+	// subnetsOf keeps the answers of SubnetsOf.
+	subnetsMu sync.Mutex
+	subnetsOf map[subnetsKey]subnetsOf
 }
 
 // graphKey is the policy.Stack memo key of the stack's Graph.
@@ -66,6 +70,7 @@ func New(s *policy.Stack) *Graph {
 		resources:  s.Resources,
 		byType:     make(map[string][]*policy.Resource),
 		vpcByTable: make(map[string]*policy.Resource),
+		subnetsOf:  make(map[subnetsKey]subnetsOf),
 	}
 	parts := []func(){g.indexURNsAndTypes, g.indexIDsAndARNs, g.indexNames}
 	if n < parallelAbove {

@@ -3,6 +3,7 @@ package graph_test
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -470,3 +471,41 @@ func TestCanonicalAliases(t *testing.T) {
 	}
 }
 
+// TestSubnetsOfShared checks that SubnetsOf, which keeps its answers, answers every policy alike, also
+// concurrently (run with -race), and that appending to an answer changes no other.
+func TestSubnetsOfShared(t *testing.T) {
+	t.Parallel()
+	st := load(t, "ess.deployed.json")
+	g := graph.New(st)
+	var groups []*policy.Resource
+	for _, r := range g.OfType(graph.TypeAutoscalingGroup) {
+		if subs, _ := g.SubnetsOf(r, "vpcZoneIdentifiers"); len(subs) > 1 {
+			groups = append(groups, r)
+		}
+	}
+	require.NotEmpty(t, groups)
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for _, r := range groups {
+				g.SubnetsOf(r, "vpcZoneIdentifiers")
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	for _, r := range groups {
+		first, refs := g.SubnetsOf(r, "vpcZoneIdentifiers")
+		want, wantRefs := slices.Clone(first), slices.Clone(refs.Resources)
+		mine, mineRefs := append(first, &graph.Subnet{}), append(refs.Resources, r)
+		again, refsAgain := g.SubnetsOf(r, "vpcZoneIdentifiers")
+		assert.Equal(t, want, again, r.URN)
+		assert.Equal(t, wantRefs, refsAgain.Resources, r.URN)
+		theirs, theirRefs := append(again, &graph.Subnet{}), append(refsAgain.Resources, nil)
+		assert.NotSame(t, mine[len(mine)-1], theirs[len(theirs)-1], "appending to one answer changed another")
+		assert.Same(t, r, mineRefs[len(mineRefs)-1], "appending to one answer changed another")
+		assert.Nil(t, theirRefs[len(theirRefs)-1])
+	}
+}

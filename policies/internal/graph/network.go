@@ -632,8 +632,40 @@ func (g *Graph) Subnet(r *policy.Resource) *Subnet {
 func (g *Graph) Subnets() []*Subnet { return g.net.ordered }
 
 // SubnetsOf resolves a subnet reference property of r (vpcZoneIdentifiers, subnetIds,
-// subnetMappings.subnetId, ...) to the subnets of the stack.
+// subnetMappings.subnetId, ...) to the subnets of the stack. Several policies ask for the subnets of
+// the same resources, so each answer is kept: the slices are shared, and must not be changed (appending
+// to them copies).
 func (g *Graph) SubnetsOf(r *policy.Resource, path string) ([]*Subnet, Refs) {
+	key := subnetsKey{r: r, path: path}
+	g.subnetsMu.Lock()
+	got, ok := g.subnetsOf[key]
+	g.subnetsMu.Unlock()
+	if !ok {
+		got = g.subnetsOfNow(r, path)
+		g.subnetsMu.Lock()
+		g.subnetsOf[key] = got
+		g.subnetsMu.Unlock()
+	}
+	refs := got.refs
+	refs.Resources = capped(refs.Resources)
+	refs.Dangling = capped(refs.Dangling)
+	return capped(got.subnets), refs
+}
+
+// subnetsKey is a question SubnetsOf answered.
+type subnetsKey struct {
+	r    *policy.Resource
+	path string
+}
+
+// subnetsOf is an answer of SubnetsOf.
+type subnetsOf struct {
+	subnets []*Subnet
+	refs    Refs
+}
+
+// subnetsOfNow resolves a subnet reference property.
+func (g *Graph) subnetsOfNow(r *policy.Resource, path string) subnetsOf {
 	refs := g.Resolve(r, path, TypeSubnet)
 	out := make([]*Subnet, 0, len(refs.Resources))
 	for _, s := range refs.Resources {
@@ -641,8 +673,11 @@ func (g *Graph) SubnetsOf(r *policy.Resource, path string) ([]*Subnet, Refs) {
 			out = append(out, info)
 		}
 	}
-	return out, refs
+	return subnetsOf{subnets: out, refs: refs}
 }
+
+// capped returns s with its capacity at its length, so that appending to it copies it.
+func capped[T any](s []T) []T { return s[:len(s):len(s)] }
 
 // Zones is the set of availability zones some subnets span.
 type Zones struct {
