@@ -499,13 +499,16 @@ func TestSubnetsOfShared(t *testing.T) {
 	for _, r := range groups {
 		first, refs := g.SubnetsOf(r, "vpcZoneIdentifiers")
 		want, wantRefs := slices.Clone(first), slices.Clone(refs.Resources)
-		mine, mineRefs := append(first, &graph.Subnet{}), append(refs.Resources, r)
+		mine, mineRefs := appended(first, &graph.Subnet{}), appended(refs.Resources, r)
 		again, refsAgain := g.SubnetsOf(r, "vpcZoneIdentifiers")
 		assert.Equal(t, want, again, r.URN)
 		assert.Equal(t, wantRefs, refsAgain.Resources, r.URN)
-		theirs, theirRefs := append(again, &graph.Subnet{}), append(refsAgain.Resources, nil)
+		theirs, theirRefs := appended(again, &graph.Subnet{}), appended(refsAgain.Resources, nil)
 		assert.NotSame(t, mine[len(mine)-1], theirs[len(theirs)-1], "appending to one answer changed another")
 		assert.Same(t, r, mineRefs[len(mineRefs)-1], "appending to one answer changed another")
 		assert.Nil(t, theirRefs[len(theirRefs)-1])
 	}
 }
+
+// appended is what a caller that appends to an answer gets.
+func appended[T any](s []T, x T) []T { return append(s, x) }
