@@ -230,7 +230,7 @@ func stackFromRequest(ctx context.Context, req *pulumirpc.AnalyzeStackRequest, l
 }
 
 // stackResource builds one resource of an AnalyzeStack request in r, spending from b. Its dependencies
-// and property dependencies share one slice of URNs.
+// and property dependencies share a slice of URNs.
 func stackResource(r *policy.Resource, ar *pulumirpc.AnalyzerResource, b *budget) error {
 	if err := newResource(r, ar.GetUrn(), ar.GetType(), ar.GetName(), ar.GetProperties(), ar.GetProvider(), checkOptions, b); err != nil {
 		return err
@@ -244,11 +244,9 @@ func stackResource(r *policy.Resource, ar *pulumirpc.AnalyzerResource, b *budget
 		return err
 	}
 	deps, pds := ar.GetDependencies(), ar.GetPropertyDependencies()
-	n := len(deps)
-	for _, v := range pds {
-		n += len(v.GetUrns())
-	}
-	all := make([]resource.URN, 0, n)
+	// The property dependencies usually list the dependencies again: room for both, without counting
+	// them first. (More grows the slice; the parts already taken stay valid.)
+	all := make([]resource.URN, 0, 2*len(deps))
 	if len(deps) > 0 {
 		if err := checkURNs(r, deps, "dependencies", b); err != nil {
 			return err
