@@ -166,8 +166,11 @@ func decodeStack(ctx context.Context, req *pulumirpc.AnalyzeStackRequest, lim li
 					continue
 				}
 				b := &budget{limits: lim}
-				for i := start; i < min(start+decodeChunk, len(ars)); i++ {
-					r, err := stackResource(ars[i], b)
+				end := min(start+decodeChunk, len(ars))
+				chunk := make([]policy.Resource, end-start) // one allocation for the chunk's resources
+				for i := start; i < end; i++ {
+					r := &chunk[i-start]
+					err := stackResource(r, ars[i], b)
 					if err == nil && spent.Load()+int64(b.values) > int64(lim.values) {
 						err = fmt.Errorf("the request carries more than %d values, the most the pack accepts", lim.values)
 					}

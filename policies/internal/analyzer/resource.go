@@ -170,23 +170,23 @@ func decodeProperties(props *structpb.Struct, opts plugin.MarshalOptions, b *bud
 }
 
 // newResource builds the resource policies see from the common fields of an Analyze request and a
-// stack resource.
-func newResource(urn, typ, name string, props *structpb.Struct, provider *pulumirpc.AnalyzerProviderResource,
+// stack resource, in r.
+func newResource(r *policy.Resource, urn, typ, name string, props *structpb.Struct, provider *pulumirpc.AnalyzerProviderResource,
 	opts plugin.MarshalOptions, b *budget,
-) (*policy.Resource, error) {
+) error {
 	for _, f := range []struct{ what, s string }{{"urn", urn}, {"type", typ}, {"name", name}, {"provider urn", provider.GetUrn()}} {
 		if err := checkName(f.what, f.s, b); err != nil {
-			return nil, fmt.Errorf("resource %.200q: %w", urn, err)
+			return fmt.Errorf("resource %.200q: %w", urn, err)
 		}
 	}
 	pm, err := decodeProperties(props, opts, b)
 	if err != nil {
-		return nil, fmt.Errorf("resource %.200q: %w", urn, err)
+		return fmt.Errorf("resource %.200q: %w", urn, err)
 	}
 	if pm == nil {
 		pm = resource.PropertyMap{}
 	}
-	r := &policy.Resource{
+	*r = policy.Resource{
 		URN:        resource.URN(urn),
 		Type:       typ,
 		Name:       name,
@@ -198,14 +198,14 @@ func newResource(urn, typ, name string, props *structpb.Struct, provider *pulumi
 	if provider != nil {
 		r.Provider = provider.GetUrn()
 	}
-	return r, nil
+	return nil
 }
 
 // resourceFromRequest builds the resource of an Analyze or Remediate request.
 func resourceFromRequest(req *pulumirpc.AnalyzeRequest, opts plugin.MarshalOptions, lim limits) (*policy.Resource, error) {
 	b := &budget{limits: lim}
-	r, err := newResource(req.GetUrn(), req.GetType(), req.GetName(), req.GetProperties(), req.GetProvider(), opts, b)
-	if err != nil {
+	r := &policy.Resource{}
+	if err := newResource(r, req.GetUrn(), req.GetType(), req.GetName(), req.GetProperties(), req.GetProvider(), opts, b); err != nil {
 		return nil, err
 	}
 	parent := req.GetOptions().GetParent()
@@ -229,11 +229,11 @@ func stackFromRequest(ctx context.Context, req *pulumirpc.AnalyzeStackRequest, l
 	return &policy.Stack{Resources: rs}, nil
 }
 
-// stackResource builds one resource of an AnalyzeStack request, spending from b.
-func stackResource(ar *pulumirpc.AnalyzerResource, b *budget) (*policy.Resource, error) {
-	r, err := newResource(ar.GetUrn(), ar.GetType(), ar.GetName(), ar.GetProperties(), ar.GetProvider(), checkOptions, b)
-	if err != nil {
-		return nil, err
+// stackResource builds one resource of an AnalyzeStack request in r, spending from b. Its dependencies
+// and property dependencies share a slice of URNs.
+func stackResource(r *policy.Resource, ar *pulumirpc.AnalyzerResource, b *budget) error {
+	if err := newResource(r, ar.GetUrn(), ar.GetType(), ar.GetName(), ar.GetProperties(), ar.GetProvider(), checkOptions, b); err != nil {
+		return err
 	}
 	parent := ar.GetParent()
 	if parent == "" {
@@ -241,27 +241,31 @@ func stackResource(ar *pulumirpc.AnalyzerResource, b *budget) (*policy.Resource,
 	}
 	r.Parent = resource.URN(parent)
 	if err := checkURNs(r, []string{parent}, "parent", b); err != nil {
-		return nil, err
+		return err
 	}
-	if deps := ar.GetDependencies(); len(deps) > 0 {
+	deps, pds := ar.GetDependencies(), ar.GetPropertyDependencies()
+	// The property dependencies usually list the dependencies again: room for both, without counting
+	// them first. (More grows the slice; the parts already taken stay valid.)
+	all := make([]resource.URN, 0, 2*len(deps))
+	if len(deps) > 0 {
 		if err := checkURNs(r, deps, "dependencies", b); err != nil {
-			return nil, err
+			return err
 		}
-		r.Dependencies = urns(deps)
+		all, r.Dependencies = appendURNs(all, deps)
 	}
-	if pds := ar.GetPropertyDependencies(); len(pds) > 0 {
+	if len(pds) > 0 {
 		r.PropertyDependencies = make(map[resource.PropertyKey][]resource.URN, len(pds))
 		for k, v := range pds {
 			if err := checkName("propertyDependencies", k, b); err != nil {
-				return nil, fmt.Errorf("resource %.200q: %w", r.URN, err)
+				return fmt.Errorf("resource %.200q: %w", r.URN, err)
 			}
 			if err := checkURNs(r, v.GetUrns(), "propertyDependencies", b); err != nil {
-				return nil, err
+				return err
 			}
-			r.PropertyDependencies[resource.PropertyKey(k)] = urns(v.GetUrns())
+			all, r.PropertyDependencies[resource.PropertyKey(k)] = appendURNs(all, v.GetUrns())
 		}
 	}
-	return r, nil
+	return nil
 }
 
 // checkURNs checks a resource's list of URNs (or keys) against the limits.
@@ -274,13 +278,14 @@ func checkURNs(r *policy.Resource, ss []string, what string, b *budget) error {
 	return nil
 }
 
-// urns converts strings to URNs.
-func urns(ss []string) []resource.URN {
-	out := make([]resource.URN, len(ss))
-	for i, s := range ss {
-		out[i] = resource.URN(s)
+// appendURNs appends strings to all as URNs, and returns all and the part it appended, whose capacity
+// ends where it does, so that appending to one part cannot change the next.
+func appendURNs(all []resource.URN, ss []string) (_, added []resource.URN) {
+	start := len(all)
+	for _, s := range ss {
+		all = append(all, resource.URN(s))
 	}
-	return out
+	return all, all[start:len(all):len(all)]
 }
 
 // cloneProperties copies a property map deeply, so that a remediation that fails half-way through

@@ -12,9 +12,12 @@
 package graph
 
 import (
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
@@ -41,6 +44,10 @@ type Graph struct {
 	vpcByTable map[string]*policy.Resource
 
 	net *network
+
+	// subnetsOf keeps the answers of SubnetsOf.
+	subnetsMu sync.Mutex
+	subnetsOf map[subnetsKey]subnetsOf
 }
 
 // graphKey is the policy.Stack memo key of the stack's Graph.
@@ -63,6 +70,7 @@ func New(s *policy.Stack) *Graph {
 		resources:  s.Resources,
 		byType:     make(map[string][]*policy.Resource),
 		vpcByTable: make(map[string]*policy.Resource),
+		subnetsOf:  make(map[subnetsKey]subnetsOf),
 	}
 	parts := []func(){g.indexURNsAndTypes, g.indexIDsAndARNs, g.indexNames}
 	if n < parallelAbove {
@@ -85,6 +93,39 @@ func New(s *policy.Stack) *Graph {
 // starting goroutines costs more than it saves.
 const parallelAbove = 4096
 
+// forEachChunk is how many items one goroutine of forEach takes at a time.
+const forEachChunk = 256
+
+// forEach calls f for every i from 0 to n-1, on every processor when n is large enough to be worth it.
+// Each call must write only what belongs to its i.
+func forEach(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/forEachChunk)
+	if workers < 2 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for range workers {
+		wg.Go(func() {
+			for {
+				start := int(next.Add(forEachChunk)) - forEachChunk
+				if start >= n {
+					return
+				}
+				for i := start; i < min(start+forEachChunk, n); i++ {
+					f(i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // indexURNsAndTypes fills byURN and byType.
 func (g *Graph) indexURNsAndTypes() {
 	g.byURN = make(map[resource.URN]*policy.Resource, len(g.resources))
@@ -100,22 +141,22 @@ func (g *Graph) indexURNsAndTypes() {
 
 // indexIDsAndARNs fills byID and byARN.
 func (g *Graph) indexIDsAndARNs() {
-	g.byID, g.byARN = newIndex(len(g.resources)), newIndex(len(g.resources))
-	for _, r := range g.resources {
+	g.byID, g.byARN = newIndex(g.resources), newIndex(g.resources)
+	for i, r := range g.resources {
 		if r == nil {
 			continue
 		}
 		id := ID(r)
 		if id != "" {
-			g.byID.add(id, r)
+			g.byID.add(id, i)
 		}
 		if arn, ok := knownString(r.Properties, "arn"); ok && arn != "" {
-			g.byARN.add(arn, r)
+			g.byARN.add(arn, i)
 			// The Analyzer protocol does not carry IDs; bridged providers repeat them in the "id" output,
 			// but a state without it still names EC2 resources by ID at the end of their ARNs.
 			if id == "" {
 				if alias := idFromARN(arn); alias != "" {
-					g.byID.add(alias, r)
+					g.byID.add(alias, i)
 				}
 			}
 		}
@@ -124,14 +165,14 @@ func (g *Graph) indexIDsAndARNs() {
 
 // indexNames fills byName and vpcByTable.
 func (g *Graph) indexNames() {
-	g.byName = newIndex(len(g.resources))
-	for _, r := range g.resources {
+	g.byName = newIndex(g.resources)
+	for i, r := range g.resources {
 		if r == nil {
 			continue
 		}
 		for _, k := range nameKeys {
 			if name, ok := knownString(r.Properties, k); ok && name != "" {
-				g.byName.add(name, r)
+				g.byName.add(name, i)
 			}
 		}
 		if Canonical(r.Type) == TypeVpc {
@@ -144,8 +185,9 @@ func (g *Graph) indexNames() {
 	}
 }
 
-// index maps a key to resources. Keys are nearly always unique, so the first resource of a key is kept
-// in one map and the rare others in a second, which keeps the index to one allocation-free entry per key.
+// index maps a key to resources. Keys are nearly always unique, so a key's only resource is kept as its
+// position in the stack, which keeps the index to one allocation-free entry per key and lets get return
+// it without allocating; the rare keys of several resources keep their list in a second map.
 //
 // A key that more than maxPerKey resources answer to is ambiguous: a real ID, ARN or name names one
 // resource (a few at most, of different types), so such a state is broken or hostile, and following the
@@ -153,45 +195,56 @@ func (g *Graph) indexNames() {
 // An ambiguous key names nothing; references through it fall back on property dependencies, which
 // name each resource exactly.
 type index struct {
-	first     map[string]*policy.Resource
-	more      map[string][]*policy.Resource
-	ambiguous map[string]bool
+	resources []*policy.Resource // the stack's, which positions refer to
+	// pos is the position of a key's only resource, or several when the key has more than one.
+	pos map[string]int
+	// more lists the resources of the keys of several, in insertion order; nil for an ambiguous key.
+	more map[string][]*policy.Resource
 }
 
 // maxPerKey is the most resources one key may name before it is ambiguous.
 const maxPerKey = 8
 
-func newIndex(n int) index {
-	return index{first: make(map[string]*policy.Resource, n), more: map[string][]*policy.Resource{}, ambiguous: map[string]bool{}}
+// several is the position of a key with more than one resource.
+const several = -1
+
+func newIndex(resources []*policy.Resource) index {
+	return index{resources: resources, pos: make(map[string]int, len(resources)), more: map[string][]*policy.Resource{}}
 }
 
-func (ix index) add(key string, r *policy.Resource) {
-	if _, ok := ix.first[key]; !ok {
-		ix.first[key] = r
-		return
+// add records that the resource at position i answers to key.
+func (ix index) add(key string, i int) {
+	p, ok := ix.pos[key]
+	switch {
+	case !ok:
+		ix.pos[key] = i
+	case p != several:
+		ix.pos[key] = several
+		ix.more[key] = []*policy.Resource{ix.resources[p], ix.resources[i]}
+	default:
+		list := ix.more[key]
+		switch {
+		case list == nil: // ambiguous already
+		case len(list) >= maxPerKey:
+			ix.more[key] = nil
+		default:
+			ix.more[key] = append(list, ix.resources[i])
+		}
 	}
-	if ix.ambiguous[key] {
-		return
-	}
-	if len(ix.more[key])+1 >= maxPerKey {
-		ix.ambiguous[key] = true
-		delete(ix.more, key)
-		return
-	}
-	ix.more[key] = append(ix.more[key], r)
 }
 
-// get returns the resources of a key, in insertion order; none for an ambiguous key.
+// get returns the resources of a key, in insertion order; none for an ambiguous key. The slice is
+// shared: callers must not change its elements (appending to it copies).
 func (ix index) get(key string) []*policy.Resource {
-	r, ok := ix.first[key]
-	if !ok || ix.ambiguous[key] {
+	p, ok := ix.pos[key]
+	switch {
+	case !ok:
 		return nil
+	case p != several:
+		return ix.resources[p : p+1 : p+1]
 	}
-	more := ix.more[key]
-	if len(more) == 0 {
-		return []*policy.Resource{r}
-	}
-	return append([]*policy.Resource{r}, more...)
+	list := ix.more[key]
+	return list[:len(list):len(list)]
 }
 
 // idFromARN returns the ID at the end of an EC2 ARN (arn:aws:ec2:<region>:<account>:subnet/subnet-0abc),
@@ -290,7 +343,8 @@ func (g *Graph) OfType(types ...string) []*policy.Resource {
 func (g *Graph) ByURN(urn resource.URN) *policy.Resource { return g.byURN[urn] }
 
 // Lookup returns the resources of the given types (any type when none is given) that a known reference
-// value names: by ARN, else by ID, else by name (see nameKeys).
+// value names: by ARN, else by ID, else by name (see nameKeys). The slice may be shared with the graph:
+// do not change its elements.
 func (g *Graph) Lookup(ref string, types ...string) []*policy.Resource {
 	if ref == "" {
 		return nil
@@ -306,12 +360,25 @@ func (g *Graph) Lookup(ref string, types ...string) []*policy.Resource {
 	return g.filter(g.byName.get(ref), types)
 }
 
-// filter keeps the resources of the wanted types; all of them when no type is given.
+// filter keeps the resources of the wanted types; all of them when no type is given. When every one is
+// of a wanted type, it returns rs itself.
 func (g *Graph) filter(rs []*policy.Resource, types []string) []*policy.Resource {
 	if len(types) == 0 || len(rs) == 0 {
 		return rs
 	}
-	var out []*policy.Resource
+	keep := 0
+	for _, r := range rs {
+		if g.Is(r, types...) {
+			keep++
+		}
+	}
+	switch keep {
+	case len(rs):
+		return rs
+	case 0:
+		return nil
+	}
+	out := make([]*policy.Resource, 0, keep)
 	for _, r := range rs {
 		if g.Is(r, types...) {
 			out = append(out, r)
@@ -350,12 +417,35 @@ func (rs Refs) Texts() []Text {
 // Complete reports whether every part of the value resolved to a resource of the stack.
 func (rs Refs) Complete() bool { return !rs.Unknown && len(rs.Dangling) == 0 }
 
+// resolved collects the resources a reference resolves to, without duplicates. References name a few
+// resources, which a scan of the list finds faster than a set; a set is kept from linearUpTo on.
+type resolved struct {
+	list []*policy.Resource
+	set  map[*policy.Resource]bool
+}
+
+// linearUpTo is how many resources resolved checks for duplicates by scanning.
+const linearUpTo = 16
+
 // add appends resources that are not already there.
-func (rs *Refs) add(seen map[*policy.Resource]bool, found ...*policy.Resource) {
+func (rv *resolved) add(found ...*policy.Resource) {
 	for _, r := range found {
-		if !seen[r] {
-			seen[r] = true
-			rs.Resources = append(rs.Resources, r)
+		if rv.set == nil {
+			if slices.Contains(rv.list, r) {
+				continue
+			}
+			rv.list = append(rv.list, r)
+			if len(rv.list) == linearUpTo {
+				rv.set = make(map[*policy.Resource]bool, 2*linearUpTo)
+				for _, x := range rv.list {
+					rv.set[x] = true
+				}
+			}
+			continue
+		}
+		if !rv.set[r] {
+			rv.set[r] = true
+			rv.list = append(rv.list, r)
 		}
 	}
 }
@@ -367,12 +457,12 @@ func (rs *Refs) add(seen map[*policy.Resource]bool, found ...*policy.Resource) {
 // on the path is unknown, the resource's property dependencies on the path's first key stand in for it,
 // keeping those of the wanted types.
 func (g *Graph) Resolve(r *policy.Resource, path string, types ...string) Refs {
-	var rs Refs
-	seen := map[*policy.Resource]bool{}
-	top, _, _ := strings.Cut(path, ".")
-	top = strings.TrimSuffix(top, "[]")
-	unknown := 0
-	for _, leaf := range Leaves(r.Properties, path) {
+	var (
+		rs      Refs
+		found   resolved
+		unknown int
+	)
+	eachLeaf(r.Properties, path, false, func(leaf Field) {
 		rs.Secret = rs.Secret || leaf.Secret
 		switch {
 		case !leaf.Present:
@@ -381,35 +471,39 @@ func (g *Graph) Resolve(r *policy.Resource, path string, types ...string) Refs {
 		case leaf.Value.IsResourceReference():
 			ref := leaf.Value.ResourceReferenceValue()
 			if t := g.byURN[ref.URN]; t != nil && (len(types) == 0 || g.Is(t, types...)) {
-				rs.add(seen, t)
+				found.add(t)
 			} else {
 				rs.Dangling = append(rs.Dangling, string(ref.URN))
 			}
 		case leaf.Value.IsString():
 			s := leaf.Value.StringValue()
 			if s == "" {
-				continue
+				return
 			}
-			if found := g.Lookup(s, types...); len(found) > 0 {
-				rs.add(seen, found...)
+			if named := g.Lookup(s, types...); len(named) > 0 {
+				found.add(named...)
 			} else {
 				rs.Dangling = append(rs.Dangling, s)
 			}
 		}
-	}
+	})
 	if unknown == 0 && len(rs.Dangling) == 0 {
+		rs.Resources = found.list
 		return rs
 	}
 	// The property dependencies stand in for values that are unknown (a preview), and for known values
 	// that name nothing by ID, ARN or name (a state whose outputs lack the "id" output that stands in for
 	// the IDs the Analyzer protocol does not carry). Dangling values are dropped only when the
 	// dependencies account for every unresolved value.
-	before := len(rs.Resources)
-	found := g.Dependencies(r, top, types...)
-	rs.add(seen, found...)
+	top, _, _ := strings.Cut(path, ".")
+	top = strings.TrimSuffix(top, "[]")
+	before := len(found.list)
+	deps := g.Dependencies(r, top, types...)
+	found.add(deps...)
+	rs.Resources = found.list
 	added := len(rs.Resources) - before
 	rs.ViaDependencies = added > 0
-	rs.Unknown = unknown > 0 && len(found) == 0
+	rs.Unknown = unknown > 0 && len(deps) == 0
 	if len(rs.Dangling) > 0 && added >= unknown+len(rs.Dangling) {
 		rs.Dangling = nil
 	}
@@ -432,40 +526,54 @@ func (g *Graph) Dependencies(r *policy.Resource, key string, types ...string) []
 // and at the end. A value that is unknown stops the walk and is returned as an unknown leaf; a missing
 // value gives no leaf.
 func Leaves(pm resource.PropertyMap, path string) []Field {
-	var buf [8]string
-	w := leafWalk{keys: buf[:0]}
-	for rest, more := path, true; more; {
-		var k string
-		k, rest, more = strings.Cut(rest, ".")
-		w.keys = append(w.keys, strings.TrimSuffix(k, "[]"))
+	var out []Field
+	eachLeaf(pm, path, true, func(f Field) { out = append(out, f) })
+	return out
+}
+
+// eachLeaf calls visit with each leaf Leaves would return, in order, with its Path only when paths is
+// true: following references needs only the values.
+func eachLeaf(pm resource.PropertyMap, path string, paths bool, visit func(Field)) {
+	k, rest, more := strings.Cut(path, ".")
+	k = strings.TrimSuffix(k, "[]")
+	raw, ok := pm[resource.PropertyKey(k)]
+	f := Field{}.with(raw, ok)
+	if paths {
+		f.Path = k
 	}
-	root := Field{Raw: resource.NewObjectProperty(pm), Value: resource.NewObjectProperty(pm), Present: true, Known: true}
-	w.walk(root.Get(w.keys[0]), 1)
-	return w.out
+	walkLeaves(f, rest, more, paths, visit)
 }
 
-// leafWalk is one walk of Leaves: the path's keys, and the leaves found so far.
-type leafWalk struct {
-	keys []string
-	out  []Field
-}
-
-// walk collects the leaves under f, which the first next keys of the path reached.
-func (w *leafWalk) walk(f Field, next int) {
+// walkLeaves visits the leaves under f, which the path up to rest reached; more is false when the path
+// ends at f.
+func walkLeaves(f Field, rest string, more, paths bool, visit func(Field)) {
 	switch {
 	case !f.Present:
 		return
 	case !f.Known:
-		w.out = append(w.out, f)
-		return
-	case f.Value.IsArray():
-		for _, it := range f.Items() {
-			w.walk(it, next)
-		}
-		return
-	case next == len(w.keys):
-		w.out = append(w.out, f)
+		visit(f)
 		return
 	}
-	w.walk(f.Get(w.keys[next]), next+1)
+	if arr, isArr := f.Value.V.([]resource.PropertyValue); isArr {
+		for i, e := range arr {
+			it := Field{Secret: f.Secret}.with(e, true)
+			if paths {
+				it.Path = f.Path + "[" + strconv.Itoa(i) + "]"
+			}
+			walkLeaves(it, rest, more, paths, visit)
+		}
+		return
+	}
+	if !more {
+		visit(f)
+		return
+	}
+	var k string
+	k, rest, more = strings.Cut(rest, ".")
+	k = strings.TrimSuffix(k, "[]")
+	child := f.child(k)
+	if paths {
+		child.Path = joinPath(f.Path, k)
+	}
+	walkLeaves(child, rest, more, paths, visit)
 }

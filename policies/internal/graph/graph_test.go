@@ -3,6 +3,7 @@ package graph_test
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -417,3 +418,97 @@ func TestTemplatesOf(t *testing.T) {
 		assert.Equal(t, "mixedInstancesPolicy", got.UnknownProp)
 	})
 }
+
+// TestLargeStackSameFacts checks that a stack large enough for New to work on every processor derives,
+// for every copy of the shared network, the same subnet facts as the network alone (run with -race).
+func TestLargeStackSameFacts(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"deployed", "preview"} {
+		st := load(t, "network."+mode+".json")
+		const copies = 300
+		big := policytest.Replicate(st, copies)
+		one, all := graph.New(st).Subnets(), graph.New(big).Subnets()
+		require.Len(t, all, copies*len(one), mode)
+		for i, got := range all {
+			want := one[i%len(one)]
+			suffix := fmt.Sprintf("-%d", i/len(one))
+			strip := func(s string) string { return strings.ReplaceAll(s, suffix, "") }
+			where := fmt.Sprintf("%s: subnet %s", mode, got.Resource.URN)
+			assert.Equal(t, want.Resource.URN+resource.URN(suffix), got.Resource.URN, where)
+			assert.Equal(t, want.Public, got.Public, where)
+			assert.Equal(t, strip(want.Why), strip(got.Why), where)
+			assert.Equal(t, want.AZ, got.AZ, where)
+			assert.Equal(t, strip(want.AZWhy), strip(got.AZWhy), where)
+			assert.Equal(t, strip(want.EgressWhy), strip(got.EgressWhy), where)
+			assert.Equal(t, len(want.NATs), len(got.NATs), where)
+			for j := range min(len(want.NATs), len(got.NATs)) {
+				assert.Equal(t, want.NATs[j].URN+resource.URN(suffix), got.NATs[j].URN, where)
+			}
+			assert.Len(t, got.RouteTables, len(want.RouteTables), where)
+			if (want.VPC == nil) != (got.VPC == nil) {
+				t.Errorf("%s: VPC %v, want %v", where, got.VPC, want.VPC)
+			}
+		}
+	}
+}
+
+// TestCanonicalAliases checks that every type token pulumi-aws registers as an alias maps to its
+// canonical token, and that other tokens stay as they are.
+func TestCanonicalAliases(t *testing.T) {
+	t.Parallel()
+	for alias, canonical := range map[string]string{
+		"aws:alb/loadBalancer:LoadBalancer":                                      graph.TypeLoadBalancer,
+		"aws:alb/targetGroupAttachment:TargetGroupAttachment":                    graph.TypeTargetGroupAttachment,
+		"aws:applicationloadbalancing/listenerRule:ListenerRule":                 graph.TypeListenerRule,
+		"aws:elasticloadbalancingv2/targetGroup:TargetGroup":                     graph.TypeTargetGroup,
+		"aws:elasticloadbalancing/loadBalancer:LoadBalancer":                     graph.TypeClassicLoadBalancer,
+		"aws:elasticloadbalancingv2/targetGroupAttachment:TargetGroupAttachment": graph.TypeTargetGroupAttachment,
+	} {
+		assert.Equal(t, canonical, graph.Canonical(alias), alias)
+	}
+	for _, token := range []string{graph.TypeLoadBalancer, graph.TypeSubnet, "aws:alb", "aws:", "", "pulumi:pulumi:Stack", "aws:albx/loadBalancer:LoadBalancer"} {
+		assert.Equal(t, token, graph.Canonical(token), token)
+	}
+}
+
+// TestSubnetsOfShared checks that SubnetsOf, which keeps its answers, answers every policy alike, also
+// concurrently (run with -race), and that appending to an answer changes no other.
+func TestSubnetsOfShared(t *testing.T) {
+	t.Parallel()
+	st := load(t, "ess.deployed.json")
+	g := graph.New(st)
+	var groups []*policy.Resource
+	for _, r := range g.OfType(graph.TypeAutoscalingGroup) {
+		if subs, _ := g.SubnetsOf(r, "vpcZoneIdentifiers"); len(subs) > 1 {
+			groups = append(groups, r)
+		}
+	}
+	require.NotEmpty(t, groups)
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for _, r := range groups {
+				g.SubnetsOf(r, "vpcZoneIdentifiers")
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	for _, r := range groups {
+		first, refs := g.SubnetsOf(r, "vpcZoneIdentifiers")
+		want, wantRefs := slices.Clone(first), slices.Clone(refs.Resources)
+		mine, mineRefs := appended(first, &graph.Subnet{}), appended(refs.Resources, r)
+		again, refsAgain := g.SubnetsOf(r, "vpcZoneIdentifiers")
+		assert.Equal(t, want, again, r.URN)
+		assert.Equal(t, wantRefs, refsAgain.Resources, r.URN)
+		theirs, theirRefs := appended(again, &graph.Subnet{}), appended(refsAgain.Resources, nil)
+		assert.NotSame(t, mine[len(mine)-1], theirs[len(theirs)-1], "appending to one answer changed another")
+		assert.Same(t, r, mineRefs[len(mineRefs)-1], "appending to one answer changed another")
+		assert.Nil(t, theirRefs[len(theirRefs)-1])
+	}
+}
+
+// appended is what a caller that appends to an answer gets.
+func appended[T any](s []T, x T) []T { return append(s, x) }

@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -65,15 +66,25 @@ type Subnet struct {
 
 // route is one route of a route table, inline or an aws:ec2/route:Route.
 type route struct {
-	where    string // for messages
-	any4     Tri    // the destination is 0.0.0.0/0
-	any6     Tri    // the destination is ::/0
-	igw      Tri    // the target is an internet gateway
-	igwName  string // which one, for messages
-	natSet   bool   // the route targets a NAT gateway
+	owner    *policy.Resource // the route table of an inline route, or the aws:ec2/route:Route
+	inline   int              // the inline route's position in routes; -1 for an aws:ec2/route:Route
+	any4     Tri              // the destination is 0.0.0.0/0
+	any6     Tri              // the destination is ::/0
+	igw      Tri              // the target is an internet gateway
+	igwName  string           // which one, for messages
+	natSet   bool             // the route targets a NAT gateway
 	nat      Refs
 	unknown  string // what is unknown about the route
 	floating bool   // its route table is unknown
+}
+
+// where names the route for a message. It is built only when a message needs it: a stack has a route
+// for every route table, and most never appear in a message.
+func (r *route) where() string {
+	if r.inline < 0 {
+		return Describe(r.owner)
+	}
+	return Describe(r.owner) + " (routes[" + strconv.Itoa(r.inline) + "])"
 }
 
 // rtable is one route table: a resource, the main table AWS created with a VPC, or a table outside the
@@ -120,11 +131,18 @@ func buildNetwork(g *Graph) *network {
 			break
 		}
 	}
-	// Route tables and their inline routes.
-	for _, r := range g.OfType(TypeRouteTable, TypeDefaultRouteTable) {
-		t := &rtable{name: Describe(r)}
+	// Route tables and their inline routes, read on every processor (reading a table changes nothing
+	// else), then recorded in stack order.
+	tableRes := g.OfType(TypeRouteTable, TypeDefaultRouteTable)
+	tables := make([]*rtable, len(tableRes))
+	forEach(len(tableRes), func(i int) {
+		t := &rtable{name: Describe(tableRes[i])}
+		b.inlineRoutes(t, tableRes[i])
+		tables[i] = t
+	})
+	for i, r := range tableRes {
+		t := tables[i]
 		b.net.tables[string(r.URN)] = t
-		b.inlineRoutes(t, r)
 		if g.Is(r, TypeDefaultRouteTable) {
 			for _, vpc := range b.defaultTableVPCs(r) {
 				b.defaultTables[vpc.URN] = t
@@ -152,11 +170,19 @@ func buildNetwork(g *Graph) *network {
 	assoc := map[resource.URN][]*rtable{}
 	assocWhy := map[resource.URN]string{}
 	var floatingAssoc []string
-	for _, a := range g.OfType(TypeRouteTableAssociation) {
-		if !Prop(a, "subnetId").Present {
-			continue // an edge association with a gateway
+	assocRes := g.OfType(TypeRouteTableAssociation)
+	assocSubs := make([]*Refs, len(assocRes))
+	forEach(len(assocRes), func(i int) {
+		if Prop(assocRes[i], "subnetId").Present { // else an edge association with a gateway
+			subs := g.Resolve(assocRes[i], "subnetId", TypeSubnet)
+			assocSubs[i] = &subs
 		}
-		subs := g.Resolve(a, "subnetId", TypeSubnet)
+	})
+	for i, a := range assocRes {
+		subs := assocSubs[i]
+		if subs == nil {
+			continue
+		}
 		tabs, why := b.tables(a, "routeTableId")
 		for _, s := range subs.Resources {
 			assoc[s.URN] = append(assoc[s.URN], tabs...)
@@ -184,11 +210,18 @@ func buildNetwork(g *Graph) *network {
 			floatingAssoc = append(floatingAssoc, fmt.Sprintf("vpcId of %s is unknown", Describe(m)))
 		}
 	}
-	// Subnets.
-	for _, s := range g.OfType(TypeSubnet) {
-		info := &Subnet{Resource: s}
-		info.AZ, info.AZWhy, info.AZSecret = subnetAZ(s)
-		vpcs := g.Resolve(s, "vpcId", TypeVpc)
+	// Subnets: their zones and VPCs read on every processor, then their routing decided in stack order.
+	subnetRes := g.OfType(TypeSubnet)
+	infos := make([]Subnet, len(subnetRes))
+	subnetVPCs := make([]Refs, len(subnetRes))
+	forEach(len(subnetRes), func(i int) {
+		s := subnetRes[i]
+		infos[i].Resource = s
+		infos[i].AZ, infos[i].AZWhy, infos[i].AZSecret = subnetAZ(s)
+		subnetVPCs[i] = g.Resolve(s, "vpcId", TypeVpc)
+	})
+	for i, s := range subnetRes {
+		info, vpcs := &infos[i], subnetVPCs[i]
 		if len(vpcs.Resources) > 0 {
 			info.VPC = vpcs.Resources[0]
 		}
@@ -311,7 +344,7 @@ func (t *rtable) public() (Tri, string) {
 		}{{r.any4, AnyIPv4}, {r.any6, AnyIPv6}} {
 			if fam.dest == Yes && r.igw == Yes {
 				t.verdict = Yes
-				t.verdictWhy = fmt.Sprintf("%s sends %s to internet gateway %s", r.where, fam.cidr, r.igwName)
+				t.verdictWhy = fmt.Sprintf("%s sends %s to internet gateway %s", r.where(), fam.cidr, r.igwName)
 				t.verdictDone = true
 				return t.verdict, t.verdictWhy
 			}
@@ -337,7 +370,7 @@ func (b *builder) inlineRoutes(t *rtable, r *policy.Resource) {
 		t.unknown = fmt.Sprintf("routes of %s is unknown", Describe(r))
 		return
 	}
-	items := f.Items()
+	items := f.items(false)
 	// When several inline routes have unknown NAT gateways, the property dependencies of "routes" cannot
 	// say which NAT gateway belongs to which route. (For gateways this matters less: a route whose
 	// candidates are all internet gateways goes to one, whichever it is.)
@@ -349,12 +382,11 @@ func (b *builder) inlineRoutes(t *rtable, r *policy.Resource) {
 		}
 	}
 	for i, it := range items {
-		where := fmt.Sprintf("%s (routes[%d])", Describe(r), i)
-		rt := &route{where: where}
+		rt := &route{owner: r, inline: i}
 		rt.any4, rt.any6 = destinations(it.Get("cidrBlock"), it.Get("ipv6CidrBlock"), it.Get("destinationPrefixListId"))
 		b.target(rt, r, "routes", it.Get("gatewayId"), it.Get("natGatewayId"), unknownNAT > 1)
 		if rt.unknown == "" && (rt.any4 == Maybe || rt.any6 == Maybe) {
-			rt.unknown = fmt.Sprintf("the destination of %s is unknown", where)
+			rt.unknown = fmt.Sprintf("the destination of %s is unknown", rt.where())
 		}
 		t.routes = append(t.routes, rt)
 	}
@@ -362,12 +394,12 @@ func (b *builder) inlineRoutes(t *rtable, r *policy.Resource) {
 
 // routeResource reads an aws:ec2/route:Route.
 func (b *builder) routeResource(r *policy.Resource) *route {
-	rt := &route{where: Describe(r)}
+	rt := &route{owner: r, inline: -1}
 	rt.any4, rt.any6 = destinations(Prop(r, "destinationCidrBlock"), Prop(r, "destinationIpv6CidrBlock"),
 		Prop(r, "destinationPrefixListId"))
 	b.targetKeys(rt, r, Prop(r, "gatewayId"), Prop(r, "natGatewayId"))
 	if rt.unknown == "" && (rt.any4 == Maybe || rt.any6 == Maybe) {
-		rt.unknown = fmt.Sprintf("the destination of %s is unknown", rt.where)
+		rt.unknown = fmt.Sprintf("the destination of %s is unknown", rt.where())
 	}
 	return rt
 }
@@ -446,7 +478,7 @@ func (b *builder) gateway(rt *route, owner *policy.Resource, depsKey string, gw 
 			rt.igw = No
 		default:
 			rt.igw = Maybe
-			rt.unknown = fmt.Sprintf("gatewayId of %s is unknown", rt.where)
+			rt.unknown = fmt.Sprintf("gatewayId of %s is unknown", rt.where())
 		}
 	}
 }
@@ -458,12 +490,14 @@ func (b *builder) natGateway(rt *route, owner *policy.Resource, depsKey string, 
 	}
 	rt.natSet = true
 	g := b.g
-	cands := g.Dependencies(owner, depsKey, TypeNatGateway)
 	if nat.Known {
 		s, _ := nat.Str()
-		switch found := g.Lookup(s, TypeNatGateway); {
-		case len(found) > 0:
-			rt.nat.Resources = found[:1]
+		found := g.Lookup(s, TypeNatGateway)
+		if len(found) > 0 {
+			rt.nat.Resources = found[:1:1]
+			return
+		}
+		switch cands := g.Dependencies(owner, depsKey, TypeNatGateway); {
 		case len(cands) > 0 && !(ambiguous && len(cands) > 1):
 			// The ID names nothing of the stack (no IDs in the state): its dependencies tell.
 			rt.nat.Resources = cands
@@ -473,10 +507,11 @@ func (b *builder) natGateway(rt *route, owner *policy.Resource, depsKey string, 
 		}
 		return
 	}
+	cands := g.Dependencies(owner, depsKey, TypeNatGateway)
 	if len(cands) == 0 || (ambiguous && len(cands) > 1) {
 		rt.nat.Unknown = true
 		if rt.unknown == "" {
-			rt.unknown = fmt.Sprintf("natGatewayId of %s is unknown", rt.where)
+			rt.unknown = fmt.Sprintf("natGatewayId of %s is unknown", rt.where())
 		}
 		return
 	}
@@ -597,8 +632,40 @@ func (g *Graph) Subnet(r *policy.Resource) *Subnet {
 func (g *Graph) Subnets() []*Subnet { return g.net.ordered }
 
 // SubnetsOf resolves a subnet reference property of r (vpcZoneIdentifiers, subnetIds,
-// subnetMappings.subnetId, ...) to the subnets of the stack.
+// subnetMappings.subnetId, ...) to the subnets of the stack. Several policies ask for the subnets of
+// the same resources, so each answer is kept: the slices are shared, and must not be changed (appending
+// to them copies).
 func (g *Graph) SubnetsOf(r *policy.Resource, path string) ([]*Subnet, Refs) {
+	key := subnetsKey{r: r, path: path}
+	g.subnetsMu.Lock()
+	got, ok := g.subnetsOf[key]
+	g.subnetsMu.Unlock()
+	if !ok {
+		got = g.subnetsOfNow(r, path)
+		g.subnetsMu.Lock()
+		g.subnetsOf[key] = got
+		g.subnetsMu.Unlock()
+	}
+	refs := got.refs
+	refs.Resources = capped(refs.Resources)
+	refs.Dangling = capped(refs.Dangling)
+	return capped(got.subnets), refs
+}
+
+// subnetsKey is a question SubnetsOf answered.
+type subnetsKey struct {
+	r    *policy.Resource
+	path string
+}
+
+// subnetsOf is an answer of SubnetsOf.
+type subnetsOf struct {
+	subnets []*Subnet
+	refs    Refs
+}
+
+// subnetsOfNow resolves a subnet reference property.
+func (g *Graph) subnetsOfNow(r *policy.Resource, path string) subnetsOf {
 	refs := g.Resolve(r, path, TypeSubnet)
 	out := make([]*Subnet, 0, len(refs.Resources))
 	for _, s := range refs.Resources {
@@ -606,8 +673,11 @@ func (g *Graph) SubnetsOf(r *policy.Resource, path string) ([]*Subnet, Refs) {
 			out = append(out, info)
 		}
 	}
-	return out, refs
+	return subnetsOf{subnets: out, refs: refs}
 }
+
+// capped returns s with its capacity at its length, so that appending to it copies it.
+func capped[T any](s []T) []T { return s[:len(s):len(s)] }
 
 // Zones is the set of availability zones some subnets span.
 type Zones struct {

@@ -1,5 +1,7 @@
 package graph
 
+import "strings"
+
 // Type tokens of the pulumi-aws v6 resources the graph and the policies understand. Where pulumi-aws
 // has several tokens for one resource (the aws:alb module is an alias of aws:lb), these are the canonical
 // ones; Canonical maps the others to them.
@@ -90,8 +92,24 @@ var aliases = map[string]string{
 
 // Canonical returns the canonical type token of t: t itself unless it is an alias.
 func Canonical(t string) string {
+	// Policies ask for the type of every resource they look at: the modules that have aliases are told
+	// apart without hashing the token.
+	if !aliasModule(t) {
+		return t
+	}
 	if c, ok := aliases[t]; ok {
 		return c
 	}
 	return t
+}
+
+// aliasModule reports whether a type token's module ("aws:<module>/...") is one that aliases has
+// tokens of.
+func aliasModule(t string) bool {
+	module, _, _ := strings.Cut(strings.TrimPrefix(t, "aws:"), "/")
+	switch module {
+	case "alb", "applicationloadbalancing", "elasticloadbalancingv2", "elasticloadbalancing":
+		return true
+	}
+	return false
 }

@@ -26,20 +26,20 @@ const (
 // wrapper was secret. Use the value for logic; never print it when secret is true.
 func Unwrap(v resource.PropertyValue) (val resource.PropertyValue, known, secret bool) {
 	for {
-		switch {
-		case v.IsSecret():
+		// One type switch instead of a type assertion per wrapper: policies unwrap every value they read.
+		switch x := v.V.(type) {
+		case string:
+			return v, x != UnknownSentinel, secret
+		case *resource.Secret:
 			secret = true
-			v = v.SecretValue().Element
-		case v.IsOutput():
-			o := v.OutputValue()
-			secret = secret || o.Secret
-			if !o.Known {
+			v = x.Element
+		case resource.Output:
+			secret = secret || x.Secret
+			if !x.Known {
 				return v, false, secret
 			}
-			v = o.Element
-		case v.IsComputed():
-			return v, false, secret
-		case v.IsString() && v.StringValue() == UnknownSentinel:
+			v = x.Element
+		case resource.Computed:
 			return v, false, secret
 		default:
 			return v, true, secret
@@ -72,12 +72,13 @@ type Field struct {
 
 // Get looks up a dotted path ("metadataOptions.httpTokens") in a property map.
 func Get(pm resource.PropertyMap, path string) Field {
-	root := Field{Raw: resource.NewObjectProperty(pm), Value: resource.NewObjectProperty(pm), Present: true, Known: true}
-	f := root
-	for rest, more := path, true; more; {
-		var k string
+	// The first key is looked up in pm directly: the root is a known object.
+	k, rest, more := strings.Cut(path, ".")
+	raw, ok := pm[resource.PropertyKey(k)]
+	f := Field{Path: k}.with(raw, ok)
+	for more {
 		k, rest, more = strings.Cut(rest, ".")
-		f = f.Get(k)
+		f = f.child(k)
 	}
 	f.Path = path
 	return f
@@ -91,7 +92,14 @@ func Prop(r *policy.Resource, path string) Field {
 // Get returns the field's property key when the field is an object. A missing key under a known object
 // is not present; any key under an unknown value is unknown.
 func (f Field) Get(key string) Field {
-	child := Field{Path: joinPath(f.Path, key), Secret: f.Secret}
+	child := f.child(key)
+	child.Path = joinPath(f.Path, key)
+	return child
+}
+
+// child is Get without the path, for lookups whose intermediate paths nobody reads.
+func (f Field) child(key string) Field {
+	child := Field{Secret: f.Secret}
 	switch {
 	case !f.Present:
 		child.Known = true
@@ -100,11 +108,13 @@ func (f Field) Get(key string) Field {
 		child.Present = true
 		child.Raw = f.Raw
 		return child
-	case !f.Value.IsObject():
+	}
+	obj, isObj := f.Value.V.(resource.PropertyMap)
+	if !isObj {
 		child.Known = true
 		return child
 	}
-	raw, ok := f.Value.ObjectValue()[resource.PropertyKey(key)]
+	raw, ok := obj[resource.PropertyKey(key)]
 	return child.with(raw, ok)
 }
 
@@ -126,13 +136,24 @@ func (f Field) with(raw resource.PropertyValue, ok bool) Field {
 // Items returns the elements of an array field. It returns nil for a missing, unknown or non-array field;
 // check Known to tell an unknown array from an empty one.
 func (f Field) Items() []Field {
-	if !f.Present || !f.Known || !f.Value.IsArray() {
+	return f.items(true)
+}
+
+// items returns the elements of an array field, with their paths when paths is true.
+func (f Field) items(paths bool) []Field {
+	if !f.Present || !f.Known {
 		return nil
 	}
-	arr := f.Value.ArrayValue()
+	arr, isArr := f.Value.V.([]resource.PropertyValue)
+	if !isArr {
+		return nil
+	}
 	out := make([]Field, len(arr))
 	for i, e := range arr {
-		out[i] = Field{Path: f.Path + "[" + strconv.Itoa(i) + "]", Secret: f.Secret}.with(e, true)
+		out[i] = Field{Secret: f.Secret}.with(e, true)
+		if paths {
+			out[i].Path = f.Path + "[" + strconv.Itoa(i) + "]"
+		}
 	}
 	return out
 }

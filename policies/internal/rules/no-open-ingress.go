@@ -74,25 +74,28 @@ func checkNoOpenIngress(_ context.Context, s *policy.Stack, args policy.Args) []
 			lbSGs[sg] = lb
 		}
 	}
-	var rules []ingressRule
+	// Each rule is checked as soon as it is read, in the order of the resources.
+	var out []policy.Violation
+	check := func(ir *ingressRule) { out = append(out, ir.check(allowed, lbSGs, lbUnknown)...) }
 	for _, sg := range g.OfType(graph.TypeSecurityGroup, graph.TypeDefaultSecurityGroup) {
 		f := graph.Prop(sg, "ingress")
 		if f.Unknown() {
-			rules = append(rules, ingressRule{owner: sg, path: "ingress", sgs: []*policy.Resource{sg}, sources: []graph.Field{f}})
+			check(&ingressRule{owner: sg, path: "ingress", sgs: []*policy.Resource{sg}, sources: []graph.Field{f}})
 			continue
 		}
 		for _, it := range f.Items() {
-			rules = append(rules, ingressRule{
+			ir := ingressRule{
 				owner: sg, path: it.Path, sgs: []*policy.Resource{sg},
 				proto: it.Get("protocol"), from: it.Get("fromPort"), to: it.Get("toPort"),
 				sources: append(it.Get("cidrBlocks").Items(), it.Get("ipv6CidrBlocks").Items()...),
-			})
+			}
 			if c := it.Get("cidrBlocks"); c.Unknown() {
-				rules[len(rules)-1].sources = append(rules[len(rules)-1].sources, c)
+				ir.sources = append(ir.sources, c)
 			}
 			if c := it.Get("ipv6CidrBlocks"); c.Unknown() {
-				rules[len(rules)-1].sources = append(rules[len(rules)-1].sources, c)
+				ir.sources = append(ir.sources, c)
 			}
+			check(&ir)
 		}
 	}
 	sgOf := func(r *policy.Resource) ([]*policy.Resource, string) {
@@ -113,17 +116,13 @@ func checkNoOpenIngress(_ context.Context, s *policy.Stack, args policy.Args) []
 			}
 			ir.sources = append(ir.sources, f.Items()...)
 		}
-		rules = append(rules, ir)
+		check(&ir)
 	}
 	for _, r := range g.OfType(graph.TypeSecurityGroupIngressRule) {
 		sgs, why := sgOf(r)
-		rules = append(rules, ingressRule{owner: r, sgs: sgs, sgWhy: why, proto: graph.Prop(r, "ipProtocol"),
+		check(&ingressRule{owner: r, sgs: sgs, sgWhy: why, proto: graph.Prop(r, "ipProtocol"),
 			from: graph.Prop(r, "fromPort"), to: graph.Prop(r, "toPort"),
 			sources: []graph.Field{graph.Prop(r, "cidrIpv4"), graph.Prop(r, "cidrIpv6")}})
-	}
-	var out []policy.Violation
-	for _, ir := range rules {
-		out = append(out, ir.check(allowed, lbSGs, lbUnknown)...)
 	}
 	return out
 }
@@ -147,7 +146,7 @@ func allowedPorts(args policy.Args) []int {
 }
 
 // check decides one rule.
-func (ir ingressRule) check(allowed []int, lbSGs map[*policy.Resource]*policy.Resource, lbUnknown string) []policy.Violation {
+func (ir *ingressRule) check(allowed []int, lbSGs map[*policy.Resource]*policy.Resource, lbUnknown string) []policy.Violation {
 	r := ir.owner
 	rec := recLB + "; " + recAZ
 	var world []string

@@ -183,10 +183,13 @@ func containerImages(s string) ([]images.Ref, error) {
 func (c *registryCheck) image(src imageSource, img images.Ref) {
 	r := src.r
 	ref := graph.Text{S: img.Ref, Secret: src.secret}
-	shown := ref.Quoted()
-	where := src.prop
-	if img.Line > 0 && !src.secret {
-		where = fmt.Sprintf("%s (line %d, %s)", src.prop, img.Line, img.Via)
+	// The image and where it is, for messages: built only for a finding (most images have none).
+	shown := ref.Quoted
+	where := func() string {
+		if img.Line > 0 && !src.secret {
+			return fmt.Sprintf("%s (line %d, %s)", src.prop, img.Line, img.Via)
+		}
+		return src.prop
 	}
 	reg := images.Classify(img.Ref)
 	if reg.HostUnresolved || (!reg.PrivateECR && len(img.Unresolved) > 0) {
@@ -196,7 +199,7 @@ func (c *registryCheck) image(src imageSource, img images.Ref) {
 		}
 		c.out = append(c.out, unverifiable(r.URN,
 			fmt.Sprintf("the image %s in %s of %s uses shell variables the user data does not set (%s)",
-				shown, where, graph.Describe(r), graph.ListTexts(unresolved, ", ")),
+				shown(), where(), graph.Describe(r), graph.ListTexts(unresolved, ", ")),
 			"which registry it comes from", recRegistry))
 		return
 	}
@@ -205,7 +208,7 @@ func (c *registryCheck) image(src imageSource, img images.Ref) {
 		if src.secret {
 			name = "a registry other than a private ECR registry"
 		}
-		c.out = append(c.out, finding(r, where, shown,
+		c.out = append(c.out, finding(r, where(), shown(),
 			fmt.Sprintf("the image comes from %s, a public registry the deployment then depends on at every container start", name),
 			"push the image to a private ECR repository of the stack (<account>.dkr.ecr.<region>.amazonaws.com/<repository>) and reference it there",
 			recRegistry))
@@ -215,11 +218,11 @@ func (c *registryCheck) image(src imageSource, img images.Ref) {
 		switch {
 		case reg.Account == "":
 			c.out = append(c.out, unverifiable(r.URN,
-				fmt.Sprintf("the account of the image %s in %s of %s is a shell variable the user data does not set", shown, where, graph.Describe(r)),
+				fmt.Sprintf("the account of the image %s in %s of %s is a shell variable the user data does not set", shown(), where(), graph.Describe(r)),
 				"whether it is one of allowedAccounts", recRegistry))
 			return
 		case !slices.Contains(c.accounts, reg.Account):
-			c.out = append(c.out, finding(r, where, shown,
+			c.out = append(c.out, finding(r, where(), shown(),
 				fmt.Sprintf("the image comes from the ECR registry of account %s, which is not in allowedAccounts %s", ref.Derive(reg.Account), graph.List(c.accounts, ", ")),
 				"pull it from the deployment's own registry", recRegistry))
 			return
@@ -231,11 +234,11 @@ func (c *registryCheck) image(src imageSource, img images.Ref) {
 }
 
 // declaredRepository checks that an image's repository is an ECR repository of the stack.
-func (c *registryCheck) declaredRepository(src imageSource, img images.Ref, reg images.Registry, shown, where string) {
+func (c *registryCheck) declaredRepository(src imageSource, img images.Ref, reg images.Registry, shown, where func() string) {
 	r := src.r
 	if strings.Contains(reg.Repository, "$") {
 		c.out = append(c.out, unverifiable(r.URN,
-			fmt.Sprintf("the repository of the image %s in %s of %s is a shell variable the user data does not set", shown, where, graph.Describe(r)),
+			fmt.Sprintf("the repository of the image %s in %s of %s is a shell variable the user data does not set", shown(), where(), graph.Describe(r)),
 			"whether the image's repository is declared by the stack", recRegistry))
 		return
 	}
@@ -251,7 +254,7 @@ func (c *registryCheck) declaredRepository(src imageSource, img images.Ref, reg 
 		return
 	}
 	repo := graph.Text{S: reg.Repository, Secret: src.secret}
-	c.out = append(c.out, finding(r, where, shown,
+	c.out = append(c.out, finding(r, where(), shown(),
 		fmt.Sprintf("the image's repository %s is not an aws:ecr/repository:Repository of this stack (requireDeclaredRepositories is on)", repo.Quoted()),
 		"declare the repository in the stack (scan on push, immutable tags) and pull from its repositoryUrl", recRegistry))
 }

@@ -96,9 +96,11 @@ func (c *poolsCheck) poolOf(r *policy.Resource) (string, bool) {
 		secret = secret || v.Secret
 	}
 	values = distinctStrings(values)
-	shown := graph.List(quoteAll(values), ", ")
-	if secret {
-		shown = graph.ShownSecret
+	shown := func() string { // for the messages only
+		if secret {
+			return graph.ShownSecret
+		}
+		return graph.List(quoteAll(values), ", ")
 	}
 	switch {
 	case len(values) == 0:
@@ -108,12 +110,12 @@ func (c *poolsCheck) poolOf(r *policy.Resource) (string, bool) {
 		return "", true
 	case len(values) > 1 || strings.ContainsAny(values[0], ",; ") || values[0] == "both":
 		c.out = append(c.out, finding(r, "tags", tags.Show(),
-			fmt.Sprintf("the auto-scaling group serves both pools (%s = %s), so backend workloads can starve the critical ess services", poolTag, shown),
+			fmt.Sprintf("the auto-scaling group serves both pools (%s = %s), so backend workloads can starve the critical ess services", poolTag, shown()),
 			"split it into an ess group and a backend group, each with its own launch template and a single pool tag", recPools))
 		return "", true
 	case values[0] != poolEss && values[0] != poolBackend:
 		c.out = append(c.out, finding(r, "tags", tags.Show(),
-			fmt.Sprintf("the pool tag is %s, neither %q nor %q", shown, poolEss, poolBackend),
+			fmt.Sprintf("the pool tag is %s, neither %q nor %q", shown(), poolEss, poolBackend),
 			fmt.Sprintf("tag the group %s=%s or %s=%s", poolTag, poolEss, poolTag, poolBackend), recPools))
 		return "", true
 	}
