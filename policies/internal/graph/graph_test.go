@@ -512,3 +512,24 @@ func TestSubnetsOfShared(t *testing.T) {
 
 // appended is what a caller that appends to an answer gets.
 func appended[T any](s []T, x T) []T { return append(s, x) }
+
+// TestZonesOfDistinctSorted checks that ZonesOf lists each known zone once, sorted, whether it tells
+// them apart by scanning (a few subnets) or with a set (many), and collects why the others are unknown.
+func TestZonesOfDistinctSorted(t *testing.T) {
+	t.Parallel()
+	zones := []string{"us-east-1c", "us-east-1a", "us-east-1b"}
+	for _, n := range []int{0, 1, 3, 16, 17, 100} {
+		var subs []*graph.Subnet
+		for i := range n {
+			subs = append(subs, &graph.Subnet{AZ: zones[i%len(zones)]})
+		}
+		subs = append(subs, &graph.Subnet{AZWhy: "availabilityZone is unknown"})
+		z := graph.ZonesOf(subs)
+		want := slices.Sorted(slices.Values(zones[:min(n, len(zones))]))
+		if n == 0 {
+			want = nil
+		}
+		assert.Equal(t, want, z.Names, "%d subnets", n)
+		assert.Equal(t, []string{"availabilityZone is unknown"}, z.Unknown)
+	}
+}

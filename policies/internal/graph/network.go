@@ -2,7 +2,7 @@ package graph
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -703,18 +703,34 @@ func (z Zones) String() string {
 // ZonesOf collects the AZs of subnets.
 func ZonesOf(subnets []*Subnet) Zones {
 	var z Zones
-	seen := map[string]bool{}
+	// A resource's subnets span a few zones: they are told apart by a scan, with a set only for a long
+	// list, so that the common case allocates nothing but the names.
+	var seen map[string]bool
+	if len(subnets) > zonesScanUpTo {
+		seen = make(map[string]bool)
+	}
 	for _, s := range subnets {
 		if s.AZ == "" {
 			z.Unknown = append(z.Unknown, s.AZWhy)
 			continue
 		}
 		z.Secret = z.Secret || s.AZSecret
-		if !seen[s.AZ] {
+		if seen != nil {
+			if seen[s.AZ] {
+				continue
+			}
 			seen[s.AZ] = true
-			z.Names = append(z.Names, s.AZ)
+		} else if slices.Contains(z.Names, s.AZ) {
+			continue
 		}
+		if z.Names == nil {
+			z.Names = make([]string, 0, min(len(subnets), zonesScanUpTo))
+		}
+		z.Names = append(z.Names, s.AZ)
 	}
-	sort.Strings(z.Names)
+	slices.Sort(z.Names)
 	return z
 }
+
+// zonesScanUpTo is the most subnets ZonesOf tells zones apart by scanning.
+const zonesScanUpTo = 16

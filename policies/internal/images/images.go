@@ -16,6 +16,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -38,12 +39,21 @@ const unresolvedMark = "\x00"
 // DecodeUserData returns the script in EC2 user data: base64-decoded when it is base64 (launch templates
 // require it; instances accept either), and gunzipped when compressed.
 func DecodeUserData(s string) string {
-	data := []byte(s)
-	trimmed := strings.Join(strings.Fields(s), "")
+	data := []byte(nil) // nil: s itself, not copied unless it must be gunzipped
+	trimmed := s
+	if strings.IndexFunc(s, unicode.IsSpace) >= 0 { // base64 wrapped over lines: the spaces go
+		trimmed = strings.Join(strings.Fields(s), "")
+	}
 	if trimmed != "" && len(trimmed)%4 == 0 {
 		if dec, err := base64.StdEncoding.DecodeString(trimmed); err == nil && (utf8.Valid(dec) || isGzip(dec)) {
 			data = dec
 		}
+	}
+	if data == nil {
+		if !isGzip(s) {
+			return s
+		}
+		data = []byte(s)
 	}
 	if isGzip(data) {
 		if zr, err := gzip.NewReader(bytes.NewReader(data)); err == nil {
@@ -55,7 +65,7 @@ func DecodeUserData(s string) string {
 	return string(data)
 }
 
-func isGzip(b []byte) bool { return len(b) > 2 && b[0] == 0x1f && b[1] == 0x8b }
+func isGzip[T string | []byte](b T) bool { return len(b) > 2 && b[0] == 0x1f && b[1] == 0x8b }
 
 // Patterns the extractor uses.
 var (
@@ -65,9 +75,6 @@ var (
 	fromRe      = regexp.MustCompile(`(?i)^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?`)
 	funcRe      = regexp.MustCompile(`^\s*(?:function\s+)?([A-Za-z_][A-Za-z0-9_-]*)\s*\(\)\s*(.*)$`)
 	varRe       = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
-	// imageish is what a container image reference can look like (after substitution, with unresolved
-	// variables marked).
-	imageish = regexp.MustCompile(`^[A-Za-z0-9\x00_][A-Za-z0-9\x00_.\-/:@+]*$`)
 )
 
 // Extract finds the container images a user-data script (shell, cloud-config, systemd units,
@@ -86,24 +93,32 @@ func Extract(script string) []Ref {
 		if text == "" || strings.HasPrefix(text, "#") {
 			continue
 		}
-		if ms := imageJSONRe.FindAllStringSubmatch(text, -1); ms != nil {
-			for _, m := range ms {
+		// A pattern is tried only on a line with the literal text it cannot match without: most lines of
+		// a script have none, and a search for a substring costs far less than a regexp.
+		if strings.Contains(text, `"image"`) {
+			if ms := imageJSONRe.FindAllStringSubmatch(text, -1); ms != nil {
+				for _, m := range ms {
+					out = appendRef(out, resolveRef(m[1], vars, ln.no, "image:"))
+				}
+				continue
+			}
+		}
+		if strings.Contains(text, "image") {
+			if m := imageKeyRe.FindStringSubmatch(text); m != nil {
 				out = appendRef(out, resolveRef(m[1], vars, ln.no, "image:"))
+				continue
 			}
-			continue
 		}
-		if m := imageKeyRe.FindStringSubmatch(text); m != nil {
-			out = appendRef(out, resolveRef(m[1], vars, ln.no, "image:"))
-			continue
-		}
-		if m := fromRe.FindStringSubmatch(text); m != nil && len(strings.Fields(text)) <= 5 {
-			if m[2] != "" {
-				stages[strings.ToLower(m[2])] = true
+		if startsWithFrom(text) {
+			if m := fromRe.FindStringSubmatch(text); m != nil && len(strings.Fields(text)) <= 5 {
+				if m[2] != "" {
+					stages[strings.ToLower(m[2])] = true
+				}
+				if img := m[1]; !stages[strings.ToLower(img)] && img != "scratch" {
+					out = appendRef(out, resolveRef(img, vars, ln.no, "FROM"))
+				}
+				continue
 			}
-			if img := m[1]; !stages[strings.ToLower(img)] && img != "scratch" {
-				out = appendRef(out, resolveRef(img, vars, ln.no, "FROM"))
-			}
-			continue
 		}
 		for _, cmd := range splitCommands(cloudInitItem(text)) {
 			words := shellWords(cmd)
@@ -126,6 +141,12 @@ func Extract(script string) []Ref {
 	return out
 }
 
+// startsWithFrom reports whether a trimmed line can be a Dockerfile FROM line: fromRe matches only those
+// (F, R, O and M have no case variants beyond ASCII).
+func startsWithFrom(text string) bool {
+	return len(text) >= len("FROM") && strings.EqualFold(text[:len("FROM")], "FROM")
+}
+
 // appendRef keeps references that can be images (or that use unresolved variables).
 func appendRef(out []Ref, ref Ref) []Ref {
 	if len(ref.Unresolved) == 0 && !looksLikeImage(ref.Ref) {
@@ -140,6 +161,9 @@ func appendRef(out []Ref, ref Ref) []Ref {
 func commandRunners(lines []line) map[string]bool {
 	out := map[string]bool{}
 	for i := 0; i < len(lines); i++ {
+		if !strings.Contains(lines[i].text, "()") { // what funcRe cannot match without
+			continue
+		}
 		m := funcRe.FindStringSubmatch(lines[i].text)
 		if m == nil {
 			continue
@@ -170,7 +194,7 @@ type line struct {
 
 // joinContinuations joins lines ending in a backslash with the next.
 func joinContinuations(raw []string) []line {
-	var out []line
+	out := make([]line, 0, len(raw))
 	var cur strings.Builder
 	start := 0
 	for i, l := range raw {
@@ -180,6 +204,10 @@ func joinContinuations(raw []string) []line {
 		if strings.HasSuffix(l, "\\") {
 			cur.WriteString(strings.TrimSuffix(l, "\\"))
 			cur.WriteByte(' ')
+			continue
+		}
+		if cur.Len() == 0 { // a line on its own: kept as it is, not copied
+			out = append(out, line{no: start, text: l})
 			continue
 		}
 		cur.WriteString(l)
@@ -221,13 +249,15 @@ func cloudInitItem(s string) string {
 // command substitutions $( ... ) so that their commands are seen too.
 func splitCommands(s string) []string {
 	var out []string
-	var cur strings.Builder
+	// A command is the text of s between separators, as it stands: quotes and escapes are kept for
+	// shellWords.
+	start := 0
 	var quote byte
-	flush := func() {
-		if t := strings.TrimSpace(cur.String()); t != "" {
+	flush := func(end, next int) {
+		if t := strings.TrimSpace(s[start:end]); t != "" {
 			out = append(out, t)
 		}
-		cur.Reset()
+		start = next
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -236,36 +266,28 @@ func splitCommands(s string) []string {
 			if c == quote {
 				quote = 0
 			} else if c == '\\' && quote == '"' && i+1 < len(s) {
-				cur.WriteByte(c)
 				i++
-				c = s[i]
 			}
-			cur.WriteByte(c)
 		case c == '\'' || c == '"':
 			quote = c
-			cur.WriteByte(c)
 		case c == '\\' && i+1 < len(s):
-			cur.WriteByte(c)
-			cur.WriteByte(s[i+1])
 			i++
 		case c == ';' || c == '|' || c == '&':
-			flush()
-			if i+1 < len(s) && (s[i+1] == c) {
+			end := i
+			if i+1 < len(s) && s[i+1] == c {
 				i++
 			}
+			flush(end, i+1)
 		case c == '$' && i+1 < len(s) && s[i+1] == '(':
 			// The command substitution's value is unknown: leave its marker where it is used, then
 			// look at its commands on their own.
-			cur.WriteString("$(")
-			flush()
+			flush(i+2, i+2)
 			i++
 		case c == ')' || c == '`':
-			flush()
-		default:
-			cur.WriteByte(c)
+			flush(i, i+1)
 		}
 	}
-	flush()
+	flush(len(s), len(s))
 	return out
 }
 
@@ -273,19 +295,40 @@ func splitCommands(s string) []string {
 // from substitution by being written with a doubled dollar ("$$"), which resolveRef leaves alone.
 func shellWords(s string) []string {
 	var words []string
+	// A word is a slice of s until a quote or an escape makes it differ from its text; from there on it
+	// is built in cur.
 	var cur strings.Builder
-	inWord := false
+	start, inWord, built := 0, false, false
+	begin := func(i int) {
+		if !inWord {
+			start, inWord, built = i, true, false
+		}
+	}
+	build := func(i int) {
+		if !built {
+			cur.Reset()
+			cur.WriteString(s[start:i])
+			built = true
+		}
+	}
+	end := func(i int) {
+		if built {
+			words = append(words, cur.String())
+		} else {
+			words = append(words, s[start:i])
+		}
+		inWord = false
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == ' ' || c == '\t':
 			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
+				end(i)
 			}
 		case c == '\'':
-			inWord = true
+			begin(i)
+			build(i)
 			j := strings.IndexByte(s[i+1:], '\'')
 			if j < 0 {
 				j = len(s) - i - 1
@@ -293,7 +336,8 @@ func shellWords(s string) []string {
 			cur.WriteString(strings.ReplaceAll(s[i+1:i+1+j], "$", "$$"))
 			i += j + 1
 		case c == '"':
-			inWord = true
+			begin(i)
+			build(i)
 			for i++; i < len(s) && s[i] != '"'; i++ {
 				if s[i] == '\\' && i+1 < len(s) {
 					i++
@@ -301,16 +345,19 @@ func shellWords(s string) []string {
 				cur.WriteByte(s[i])
 			}
 		case c == '\\' && i+1 < len(s):
-			inWord = true
+			begin(i)
+			build(i)
 			i++
 			cur.WriteByte(s[i])
 		default:
-			inWord = true
-			cur.WriteByte(c)
+			begin(i)
+			if built {
+				cur.WriteByte(c)
+			}
 		}
 	}
 	if inWord {
-		words = append(words, cur.String())
+		end(len(s))
 	}
 	return words
 }
@@ -358,7 +405,7 @@ func imageOfCommand(words []string, runners map[string]bool) (image, via string,
 	// Strip wrappers and leading assignments.
 	for len(words) > 0 {
 		w := words[0]
-		if assignRe.MatchString(w) && !strings.HasPrefix(w, "-") {
+		if strings.Contains(w, "=") && !strings.HasPrefix(w, "-") && assignRe.MatchString(w) {
 			words = words[1:]
 			continue
 		}
@@ -587,7 +634,23 @@ func Classify(ref string) Registry {
 
 // looksLikeImage reports whether a string (after substitution) can be an image reference.
 func looksLikeImage(s string) bool {
-	return s != "" && imageish.MatchString(placeholders.Replace(s))
+	return s != "" && imageish(placeholders.Replace(s))
+}
+
+// imageish reports whether a string (after substitution, unresolved variables marked with
+// unresolvedMark) has the characters of a container image reference: [A-Za-z0-9\x00_] first, then
+// [A-Za-z0-9\x00_.\-/:@+].
+func imageish(s string) bool {
+	for i := range len(s) {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == 0, c == '_':
+		case i > 0 && (c == '.' || c == '-' || c == '/' || c == ':' || c == '@' || c == '+'):
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 // placeholders blanks out shell variable syntax before an image reference is matched; built once, as a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -108,4 +109,24 @@ func TestDecodeUserData(t *testing.T) {
 	_, _ = zw.Write([]byte(script))
 	_ = zw.Close()
 	assert.Equal(t, script, DecodeUserData(base64.StdEncoding.EncodeToString(buf.Bytes())))
+}
+
+// TestImageishIsThePattern checks the hand-written imageish against the pattern it replaces, on every
+// string of up to two bytes and on references of every shape the extractor meets.
+func TestImageishIsThePattern(t *testing.T) {
+	t.Parallel()
+	pattern := regexp.MustCompile(`^[A-Za-z0-9\x00_][A-Za-z0-9\x00_.\-/:@+]*$`)
+	inputs := []string{
+		"", "nginx", "nginx:1.27", "123456789012.dkr.ecr.us-east-1.amazonaws.com/ess:2.1@sha256:abc",
+		"\x00REGISTRY/ess", "-rm", ".hidden", "/abs", "ghcr.io/o/i+x", "a b", "ess\n", "é", "docker.io/library/ü",
+	}
+	for a := range 256 {
+		inputs = append(inputs, string([]byte{byte(a)}))
+		for _, b := range []byte{0, '-', '.', 'a', 'Z', '9', ' ', '$', 0x80, 0xff} {
+			inputs = append(inputs, string([]byte{byte(a), b}), string([]byte{b, byte(a)}))
+		}
+	}
+	for _, s := range inputs {
+		assert.Equal(t, pattern.MatchString(s), imageish(s), "%q", s)
+	}
 }
