@@ -16,11 +16,16 @@ import (
 	"github.com/ess-ha/ess-ha/policies/internal/policy"
 )
 
-// unknownSentinels are the strings the protocol encodes unknown values as.
-var unknownSentinels = map[string]bool{
-	plugin.UnknownStringValue: true, plugin.UnknownBoolValue: true, plugin.UnknownNumberValue: true,
-	plugin.UnknownArrayValue: true, plugin.UnknownAssetValue: true, plugin.UnknownArchiveValue: true,
-	plugin.UnknownObjectValue: true,
+// isUnknownSentinel reports whether a string is one the protocol encodes an unknown value as. A switch,
+// not a set: it is asked of every string of a stack, and comparing with seven constants of one length
+// costs less than hashing.
+func isUnknownSentinel(s string) bool {
+	switch s {
+	case plugin.UnknownStringValue, plugin.UnknownBoolValue, plugin.UnknownNumberValue, plugin.UnknownArrayValue,
+		plugin.UnknownAssetValue, plugin.UnknownArchiveValue, plugin.UnknownObjectValue:
+		return true
+	}
+	return false
 }
 
 // unmarshalProperties checks properties against b's limits and decodes them exactly as
@@ -90,7 +95,7 @@ func unmarshalValue(key resource.PropertyKey, v *structpb.Value, depth int, opts
 		if len(k.StringValue) > b.stringBytes {
 			return resource.PropertyValue{}, &requestError{problem: fmt.Sprintf("a string of %d bytes; the pack accepts at most %d", len(k.StringValue), b.stringBytes)}
 		}
-		if len(k.StringValue) == 36 && unknownSentinels[k.StringValue] {
+		if isUnknownSentinel(k.StringValue) {
 			return viaPlugin(key, v, opts)
 		}
 		return resource.NewStringProperty(k.StringValue), nil

@@ -149,10 +149,17 @@ func buildNetwork(g *Graph) *network {
 			}
 		}
 	}
-	// Separate routes.
-	for _, r := range g.OfType(TypeRoute) {
-		rt := b.routeResource(r)
-		tabs, why := b.tables(r, "routeTableId")
+	// Separate routes: read on every processor, then filed in stack order.
+	routeRes := g.OfType(TypeRoute)
+	routes := make([]*route, len(routeRes))
+	routeTables := make([]tableLookup, len(routeRes))
+	forEach(len(routeRes), func(i int) {
+		routes[i] = b.routeResource(routeRes[i])
+		routeTables[i] = b.lookupTables(routeRes[i], "routeTableId")
+	})
+	for i, r := range routeRes {
+		rt := routes[i]
+		tabs, why := b.tablesFound(r, "routeTableId", routeTables[i])
 		if len(tabs) == 0 {
 			if why != "" {
 				rt.floating = true
@@ -172,10 +179,12 @@ func buildNetwork(g *Graph) *network {
 	var floatingAssoc []string
 	assocRes := g.OfType(TypeRouteTableAssociation)
 	assocSubs := make([]*Refs, len(assocRes))
+	assocTables := make([]tableLookup, len(assocRes))
 	forEach(len(assocRes), func(i int) {
 		if Prop(assocRes[i], "subnetId").Present { // else an edge association with a gateway
 			subs := g.Resolve(assocRes[i], "subnetId", TypeSubnet)
 			assocSubs[i] = &subs
+			assocTables[i] = b.lookupTables(assocRes[i], "routeTableId")
 		}
 	})
 	for i, a := range assocRes {
@@ -183,7 +192,7 @@ func buildNetwork(g *Graph) *network {
 		if subs == nil {
 			continue
 		}
-		tabs, why := b.tables(a, "routeTableId")
+		tabs, why := b.tablesFound(a, "routeTableId", assocTables[i])
 		for _, s := range subs.Resources {
 			assoc[s.URN] = append(assoc[s.URN], tabs...)
 			if why != "" {
@@ -557,14 +566,37 @@ func (b *builder) implicitDefault(vpc *policy.Resource) *rtable {
 // tables resolves a routeTableId property to route tables. It returns no table and why when the
 // reference is unknown; a table outside the stack is returned with unknown routes.
 func (b *builder) tables(owner *policy.Resource, key string) ([]*rtable, string) {
+	return b.tablesFound(owner, key, b.lookupTables(owner, key))
+}
+
+// tableLookup is the part of resolving a routeTableId that only reads the graph, so that it can run on
+// every processor: the property, and the route tables of the stack its known value names.
+type tableLookup struct {
+	f     Field
+	found []*policy.Resource
+}
+
+// lookupTables reads a routeTableId property and looks its known value up.
+func (b *builder) lookupTables(owner *policy.Resource, key string) tableLookup {
+	l := tableLookup{f: Prop(owner, key)}
+	if l.f.Present && l.f.Known {
+		s, _ := l.f.Str()
+		l.found = b.g.Lookup(s, TypeRouteTable, TypeDefaultRouteTable)
+	}
+	return l
+}
+
+// tablesFound is tables after lookupTables; it records the tables it stands in for (implicit default
+// tables, tables outside the stack), so it runs in stack order.
+func (b *builder) tablesFound(owner *policy.Resource, key string, l tableLookup) ([]*rtable, string) {
 	g := b.g
-	f := Prop(owner, key)
+	f := l.f
 	switch {
 	case !f.Present:
 		return nil, ""
 	case f.Known:
 		s, _ := f.Str()
-		if found := g.Lookup(s, TypeRouteTable, TypeDefaultRouteTable); len(found) > 0 {
+		if found := l.found; len(found) > 0 {
 			return b.tablesOf(found), ""
 		}
 		if vpc := g.vpcByTable[s]; vpc != nil {
