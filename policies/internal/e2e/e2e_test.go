@@ -86,7 +86,7 @@ func buildCLI(ctx context.Context) {
 
 // newEnv returns the Pulumi CLI that TestMain built. When it could not be built, for instance without
 // network access to a cold module cache, it skips the test saying why, or, under CI=true, fails it.
-func newEnv(t *testing.T, _ context.Context) env {
+func newEnv(t *testing.T) env {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end tests build the Pulumi CLI; skipped with -short")
@@ -221,7 +221,7 @@ func handState(t *testing.T, multiAz bool, zones ...string) []byte {
 func TestPolicyAnalyzeTestPack(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	e := newEnv(t, ctx)
+	e := newEnv(t)
 	dir := t.TempDir()
 	require.NoError(t, WritePackDir(dir, "0.0.1"))
 	p := e.buildPack(t, ctx, "./policies/internal/e2e/testpack", dir)
@@ -297,7 +297,7 @@ func TestPolicyAnalyzeTestPack(t *testing.T) {
 func TestPolicyAnalyzeShippedPlans(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	e := newEnv(t, ctx)
+	e := newEnv(t)
 	p := e.buildPack(t, ctx, "./policies", filepath.Join(e.root, "policies"))
 
 	for _, stack := range shippedStacks {

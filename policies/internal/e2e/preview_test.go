@@ -56,7 +56,7 @@ type engineEnv struct {
 
 func newEngineEnv(t *testing.T, ctx context.Context) engineEnv {
 	t.Helper()
-	e := newEnv(t, ctx)
+	e := newEnv(t)
 	esshaBuild.once.Do(func() {
 		dir, err := os.MkdirTemp("", "e2e-essha-")
 		if err != nil {
