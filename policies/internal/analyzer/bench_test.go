@@ -21,7 +21,9 @@ var noopStackPolicy = policy.Policy{
 }
 
 // benchmarkAnalyzeStack times AnalyzeStack, as the engine calls it, on synthetic stacks of each size.
-// Besides ns/op it reports ns/resource, which stays flat when the cost grows linearly.
+// Besides ns/op it reports ns/resource, which stays flat when the cost grows linearly, and cpu-ns/op, the
+// process's CPU time per call (user and system, every goroutine and the garbage collector): divided by
+// ns/op, how many processors the call kept busy.
 func benchmarkAnalyzeStack(b *testing.B, policies []policy.Policy) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("resources=%d", n), func(b *testing.B) {
@@ -36,12 +38,17 @@ func benchmarkAnalyzeStack(b *testing.B, policies []policy.Policy) {
 			ctx := b.Context()
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := processCPU()
 			for b.Loop() {
 				if _, err := srv.AnalyzeStack(ctx, req); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu = processCPU() - cpu
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/resource")
+			if cpu > 0 {
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+			}
 		})
 	}
 }
