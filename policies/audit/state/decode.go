@@ -16,6 +16,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/valyala/fastjson"
+
+	"github.com/ess-ha/ess-ha/policies/internal/policy"
 )
 
 // newMagic is the engine's magic cookie for a manifest version (deploy.Manifest.NewMagic).
@@ -252,12 +254,13 @@ func (d *decoder) resource(path string, i int, v *fastjson.Value) (*Resource, er
 				visitErr = fail(k, "is %s, not an object of URN lists", jsonKind(val))
 				return
 			}
-			r.PropertyDependencies = make(map[resource.PropertyKey][]resource.URN, po.Len())
+			deps := make([]policy.PropertyDependency, 0, po.Len())
 			po.Visit(func(pk []byte, pv *fastjson.Value) {
 				if visitErr == nil {
-					r.PropertyDependencies[resource.PropertyKey(pk)] = urns(k+"."+string(pk), pv)
+					deps = append(deps, policy.PropertyDependency{Key: resource.PropertyKey(pk), URNs: urns(k+"."+string(pk), pv)})
 				}
 			})
+			r.PropertyDependencies = policy.NewPropertyDependencies(deps)
 		case "inputs", "outputs":
 			if k == "inputs" && !wantInputs {
 				return

@@ -2,7 +2,6 @@ package state
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -69,14 +68,9 @@ func (f *File) verify() error {
 				return err
 			}
 		}
-		keys := make([]string, 0, len(r.PropertyDependencies))
-		for k := range r.PropertyDependencies {
-			keys = append(keys, string(k))
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			for j, d := range r.PropertyDependencies[resource.PropertyKey(k)] {
-				if err := check("propertyDependencies."+k+"["+strconv.Itoa(j)+"]", d, "property dependency (from property "+k+")"); err != nil {
+		for k, deps := range r.PropertyDependencies.All() { // in the order of the keys
+			for j, d := range deps {
+				if err := check("propertyDependencies."+string(k)+"["+strconv.Itoa(j)+"]", d, "property dependency (from property "+string(k)+")"); err != nil {
 					return err
 				}
 			}

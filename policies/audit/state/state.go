@@ -13,6 +13,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/valyala/fastjson"
+
+	"github.com/ess-ha/ess-ha/policies/internal/policy"
 )
 
 // File is one state file.
@@ -40,7 +42,7 @@ type Resource struct {
 	Parent               resource.URN
 	Provider             string
 	Dependencies         []resource.URN
-	PropertyDependencies map[resource.PropertyKey][]resource.URN
+	PropertyDependencies policy.PropertyDependencies
 	DeletedWith          resource.URN
 	ReplaceWith          []resource.URN
 	PendingReplacement   bool

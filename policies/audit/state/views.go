@@ -70,25 +70,22 @@ func idOf(pm resource.PropertyMap) string {
 }
 
 // sentDependencies are the property dependencies the engine sends: those of properties with
-// dependencies. The file's own map serves when it has no empty list, as is usual; nil when none is left.
-func sentDependencies(pds map[resource.PropertyKey][]resource.URN) map[resource.PropertyKey][]resource.URN {
+// dependencies. The file's own serve when none is empty, as is usual.
+func sentDependencies(pds policy.PropertyDependencies) policy.PropertyDependencies {
 	empty := 0
-	for _, deps := range pds {
+	for _, deps := range pds.All() {
 		if len(deps) == 0 {
 			empty++
 		}
 	}
-	switch {
-	case empty == len(pds):
-		return nil
-	case empty == 0:
+	if empty == 0 {
 		return pds
 	}
-	out := make(map[resource.PropertyKey][]resource.URN, len(pds)-empty)
-	for k, deps := range pds {
+	sent := make([]policy.PropertyDependency, 0, pds.Len()-empty)
+	for k, deps := range pds.All() {
 		if len(deps) > 0 {
-			out[k] = deps
+			sent = append(sent, policy.PropertyDependency{Key: k, URNs: deps})
 		}
 	}
-	return out
+	return policy.NewPropertyDependencies(sent)
 }

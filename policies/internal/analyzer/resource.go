@@ -254,7 +254,7 @@ func stackResource(r *policy.Resource, ar *pulumirpc.AnalyzerResource, b *budget
 		all, r.Dependencies = appendURNs(all, deps)
 	}
 	if len(pds) > 0 {
-		r.PropertyDependencies = make(map[resource.PropertyKey][]resource.URN, len(pds))
+		byKey := make([]policy.PropertyDependency, 0, len(pds))
 		for k, v := range pds {
 			if err := checkName("propertyDependencies", k, b); err != nil {
 				return fmt.Errorf("resource %.200q: %w", r.URN, err)
@@ -262,8 +262,11 @@ func stackResource(r *policy.Resource, ar *pulumirpc.AnalyzerResource, b *budget
 			if err := checkURNs(r, v.GetUrns(), "propertyDependencies", b); err != nil {
 				return err
 			}
-			all, r.PropertyDependencies[resource.PropertyKey(k)] = appendURNs(all, v.GetUrns())
+			d := policy.PropertyDependency{Key: resource.PropertyKey(k)}
+			all, d.URNs = appendURNs(all, v.GetUrns())
+			byKey = append(byKey, d)
 		}
+		r.PropertyDependencies = policy.NewPropertyDependencies(byKey)
 	}
 	return nil
 }

@@ -223,7 +223,7 @@ func TestPreviewCallOrder(t *testing.T) {
 	g := s.Resources[3]
 	assert.Equal(t, componentURN, g.Parent)
 	assert.Equal(t, []resource.URN{subnetAURN, subnetBURN}, g.Dependencies)
-	assert.Equal(t, map[resource.PropertyKey][]resource.URN{"vpcZoneIdentifiers": {subnetAURN, subnetBURN}}, g.PropertyDependencies)
+	assert.Equal(t, map[resource.PropertyKey][]resource.URN{"vpcZoneIdentifiers": {subnetAURN, subnetBURN}}, g.PropertyDependencies.Map())
 	assert.True(t, g.Properties["vpcZoneIdentifiers"].ArrayValue()[1].IsComputed())
 	assert.True(t, g.Properties["userData"].IsSecret())
 	assert.True(t, rec.lastArgs(t, "zones").DryRun)

@@ -514,7 +514,7 @@ func (g *Graph) Resolve(r *policy.Resource, path string, types ...string) Refs {
 // dependencies list for a top-level property, in order.
 func (g *Graph) Dependencies(r *policy.Resource, key string, types ...string) []*policy.Resource {
 	var out []*policy.Resource
-	for _, urn := range r.PropertyDependencies[resource.PropertyKey(key)] {
+	for _, urn := range r.PropertyDependencies.Of(resource.PropertyKey(key)) {
 		if t := g.byURN[urn]; t != nil && (len(types) == 0 || g.Is(t, types...)) {
 			out = append(out, t)
 		}

@@ -412,7 +412,7 @@ func TestTemplatesOf(t *testing.T) {
 	t.Run("unknown without property dependencies", func(t *testing.T) {
 		st := fixture(t, fixtures+"fail/shared-launch-template-override.preview.json")
 		asg := find(t, st, "backend-asg")
-		asg.PropertyDependencies = nil
+		asg.PropertyDependencies = policy.PropertyDependencies{}
 		got := graph.New(st).TemplatesOf(asg)
 		assert.Empty(t, got.Resources)
 		assert.Equal(t, "mixedInstancesPolicy", got.UnknownProp)

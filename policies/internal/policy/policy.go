@@ -35,7 +35,7 @@ type Resource struct {
 	// Properties are the inputs for Analyze and the outputs for AnalyzeStack.
 	Properties           resource.PropertyMap
 	Dependencies         []resource.URN
-	PropertyDependencies map[resource.PropertyKey][]resource.URN
+	PropertyDependencies PropertyDependencies
 }
 
 // Stack is every resource of a stack, in the order the engine sent them.

@@ -246,19 +246,20 @@ func DecodeResources(raws []RawResource) (*policy.Stack, error) {
 			res.Name = urnName(urn)
 		}
 		if len(r.PropertyDependencies) > 0 {
-			res.PropertyDependencies = make(map[resource.PropertyKey][]resource.URN, len(r.PropertyDependencies))
 			keys := make([]string, 0, len(r.PropertyDependencies))
 			for k := range r.PropertyDependencies {
 				keys = append(keys, k)
 			}
 			sort.Strings(keys)
+			deps := make([]policy.PropertyDependency, 0, len(keys))
 			for _, k := range keys {
 				us, err := refs(r.PropertyDependencies[k])
 				if err != nil {
 					return nil, fmt.Errorf("resource %s: propertyDependencies[%s]: %w", urn, k, err)
 				}
-				res.PropertyDependencies[resource.PropertyKey(k)] = us
+				deps = append(deps, policy.PropertyDependency{Key: resource.PropertyKey(k), URNs: us})
 			}
+			res.PropertyDependencies = policy.NewPropertyDependencies(deps)
 		}
 		st.Resources = append(st.Resources, res)
 	}

@@ -59,7 +59,7 @@ func TestLoadFixture(t *testing.T) {
 	assert.Empty(t, a.ID, "the override replaces the included resource")
 	assert.True(t, graph.IsUnknown(a.Properties["vpcId"]))
 	assert.True(t, a.Properties["tags"].IsSecret())
-	assert.Equal(t, []resource.URN{vpc.URN}, a.PropertyDependencies["vpcId"])
+	assert.Equal(t, []resource.URN{vpc.URN}, a.PropertyDependencies.Of("vpcId"))
 	assert.Equal(t, []resource.URN{vpc.URN}, a.Dependencies)
 	assert.Equal(t, vpc.URN, a.Parent)
 	assert.Equal(t, "full", full.Name)

@@ -74,15 +74,16 @@ func Replicate(st *policy.Stack, copies int) *policy.Stack {
 			for _, d := range r.Dependencies {
 				c.Dependencies = append(c.Dependencies, urn(d))
 			}
-			if r.PropertyDependencies != nil {
-				c.PropertyDependencies = make(map[resource.PropertyKey][]resource.URN, len(r.PropertyDependencies))
-				for k, ds := range r.PropertyDependencies {
+			if r.PropertyDependencies.Len() > 0 {
+				deps := make([]policy.PropertyDependency, 0, r.PropertyDependencies.Len())
+				for k, ds := range r.PropertyDependencies.All() {
 					us := make([]resource.URN, len(ds))
 					for j, d := range ds {
 						us[j] = urn(d)
 					}
-					c.PropertyDependencies[k] = us
+					deps = append(deps, policy.PropertyDependency{Key: k, URNs: us})
 				}
+				c.PropertyDependencies = policy.NewPropertyDependencies(deps)
 			}
 			out.Resources = append(out.Resources, c)
 		}

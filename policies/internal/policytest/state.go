@@ -68,10 +68,7 @@ func LoadState(data []byte) (*policy.Stack, error) {
 			Dependencies: r.Dependencies,
 		}
 		if len(r.PropertyDependencies) > 0 {
-			res.PropertyDependencies = make(map[resource.PropertyKey][]resource.URN, len(r.PropertyDependencies))
-			for k, v := range r.PropertyDependencies {
-				res.PropertyDependencies[k] = v
-			}
+			res.PropertyDependencies = policy.PropertyDependenciesOf(r.PropertyDependencies)
 		}
 		st.Resources = append(st.Resources, res)
 	}

@@ -29,7 +29,7 @@ func crowdedStack(n int) *policy.Stack {
 	unknown := resource.MakeComputed(str(""))
 	st := &policy.Stack{}
 	add := func(typ, name string, props resource.PropertyMap, deps map[resource.PropertyKey][]resource.URN) *policy.Resource {
-		r := &policy.Resource{URN: urn(typ, name), Type: typ, Name: name, Properties: props, PropertyDependencies: deps}
+		r := &policy.Resource{URN: urn(typ, name), Type: typ, Name: name, Properties: props, PropertyDependencies: policy.PropertyDependenciesOf(deps)}
 		st.Resources = append(st.Resources, r)
 		return r
 	}

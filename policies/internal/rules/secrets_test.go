@@ -74,7 +74,7 @@ func publicText(f *policytest.Fixture) string {
 		for _, d := range r.Dependencies {
 			b.WriteString(string(d) + "\n")
 		}
-		for k, ds := range r.PropertyDependencies {
+		for k, ds := range r.PropertyDependencies.All() {
 			b.WriteString(string(k) + "\n")
 			for _, d := range ds {
 				b.WriteString(string(d) + "\n")

@@ -152,8 +152,8 @@ func StateOf(st *policy.Stack) ([]byte, error) {
 	var visit func(r *policy.Resource)
 	deps := func(r *policy.Resource) []resource.URN {
 		all := append([]resource.URN{r.Parent}, r.Dependencies...)
-		for _, k := range sortedKeys(r.PropertyDependencies) {
-			all = append(all, r.PropertyDependencies[k]...)
+		for _, urns := range r.PropertyDependencies.All() {
+			all = append(all, urns...)
 		}
 		return keep(all)
 	}
@@ -202,9 +202,9 @@ func StateOf(st *policy.Stack) ([]byte, error) {
 		if p := before(i, []resource.URN{r.Parent}); len(p) == 1 {
 			out.Parent = p[0]
 		}
-		if len(r.PropertyDependencies) > 0 {
+		if r.PropertyDependencies.Len() > 0 {
 			out.PropertyDependencies = map[resource.PropertyKey][]resource.URN{}
-			for k, v := range r.PropertyDependencies {
+			for k, v := range r.PropertyDependencies.All() {
 				if kept := before(i, v); len(kept) > 0 {
 					out.PropertyDependencies[k] = kept
 				}
@@ -219,13 +219,4 @@ func StateOf(st *policy.Stack) ([]byte, error) {
 		return nil, err
 	}
 	return json.Marshal(apitype.UntypedDeployment{Version: 3, Deployment: dep})
-}
-
-func sortedKeys(m map[resource.PropertyKey][]resource.URN) []resource.PropertyKey {
-	out := make([]resource.PropertyKey, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
 }

@@ -104,7 +104,7 @@ func TestMultiRegionMutationsFail(t *testing.T) {
 			recs := weightedRecords(st)
 			require.NotEmpty(t, recs)
 			delete(recs[0].Properties, "healthCheckId")
-			delete(recs[0].PropertyDependencies, "healthCheckId")
+			recs[0].PropertyDependencies.Delete("healthCheckId")
 		}, "has no health check"},
 		{"a drain check that is not inverted", rules.DrainCheckInverted, func(t *testing.T, st *policy.Stack) {
 			drainCheck(t, st).Properties["invertHealthcheck"] = resource.NewBoolProperty(false)
@@ -113,7 +113,7 @@ func TestMultiRegionMutationsFail(t *testing.T) {
 			clusters := ofType(st, graph.TypeRdsCluster)
 			require.Len(t, clusters, 1)
 			delete(clusters[0].Properties, "globalClusterIdentifier")
-			delete(clusters[0].PropertyDependencies, "globalClusterIdentifier")
+			clusters[0].PropertyDependencies.Delete("globalClusterIdentifier")
 		}, "not a member of a global database"},
 		{"the registry replicated to its own region", rules.RegistryReplicated, func(t *testing.T, st *policy.Stack) {
 			cfgs := ofType(st, typeEcrReplication)

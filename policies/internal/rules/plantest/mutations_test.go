@@ -77,7 +77,7 @@ func TestMutatedPlansFail(t *testing.T) {
 			require.NotEmpty(t, ids)
 			asg := poolGroup(t, st, "ess")
 			asg.Properties["vpcZoneIdentifiers"] = resource.NewArrayProperty(ids)
-			asg.PropertyDependencies["vpcZoneIdentifiers"] = urns
+			asg.PropertyDependencies.Set("vpcZoneIdentifiers", urns)
 		}, "public subnet"},
 		{"a single-AZ database", rules.RdsMultiAZ, func(t *testing.T, st *policy.Stack) {
 			members := ofType(st, graph.TypeRdsClusterInstance)
