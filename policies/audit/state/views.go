@@ -70,7 +70,7 @@ func idOf(pm resource.PropertyMap) string {
 }
 
 // sentDependencies are the property dependencies the engine sends: those of properties with
-// dependencies. The file's own serve when none is empty, as is usual.
+// dependencies. The file's own are used as they are when none is empty, as is usual.
 func sentDependencies(pds policy.PropertyDependencies) policy.PropertyDependencies {
 	empty := 0
 	for _, deps := range pds.All() {

@@ -66,12 +66,6 @@ func (pds PropertyDependencies) Of(key resource.PropertyKey) []resource.URN {
 	return nil
 }
 
-// Has reports whether the property key has an entry, even an empty one.
-func (pds PropertyDependencies) Has(key resource.PropertyKey) bool {
-	_, ok := pds.find(key)
-	return ok
-}
-
 // Len is how many properties have an entry.
 func (pds PropertyDependencies) Len() int { return len(pds.sorted) }
 
@@ -99,17 +93,15 @@ func (pds PropertyDependencies) Map() map[resource.PropertyKey][]resource.URN {
 }
 
 // Set gives the property key the resources urns, replacing its entry if it has one. Set and Delete
-// change a copy of the list, so that lists shared with copies of pds, or with other resources (decoding a
-// stack shares one array among many), keep their entries.
+// change a copy of the list, so that a copy of pds (a copied resource) keeps its entries.
 func (pds *PropertyDependencies) Set(key resource.PropertyKey, urns []resource.URN) {
 	i, ok := pds.find(key)
-	sorted := slices.Clone(pds.sorted)
 	if ok {
-		sorted[i].URNs = urns
-	} else {
-		sorted = slices.Insert(sorted, i, PropertyDependency{Key: key, URNs: urns})
+		pds.sorted = slices.Clone(pds.sorted)
+		pds.sorted[i].URNs = urns
+		return
 	}
-	pds.sorted = sorted
+	pds.sorted = slices.Insert(slices.Clip(pds.sorted), i, PropertyDependency{Key: key, URNs: urns})
 }
 
 // Delete removes the entry of the property key, if it has one.

@@ -17,7 +17,6 @@ func TestPropertyDependencies(t *testing.T) {
 	var none policy.PropertyDependencies
 	assert.Zero(t, none.Len())
 	assert.Nil(t, none.Of("vpcId"))
-	assert.False(t, none.Has("vpcId"))
 	assert.Nil(t, none.Map())
 
 	pds := policy.NewPropertyDependencies([]policy.PropertyDependency{
@@ -29,9 +28,8 @@ func TestPropertyDependencies(t *testing.T) {
 	assert.Equal(t, 3, pds.Len())
 	assert.Equal(t, []resource.URN{a, c}, pds.Of("subnetIds"))
 	assert.Equal(t, []resource.URN{b}, pds.Of("vpcId"))
-	assert.True(t, pds.Has("empty"), "an empty list is an entry")
 	assert.Nil(t, pds.Of("empty"))
-	assert.False(t, pds.Has("missing"))
+	assert.Nil(t, pds.Of("missing"))
 	var keys []resource.PropertyKey
 	for k := range pds.All() {
 		keys = append(keys, k)
