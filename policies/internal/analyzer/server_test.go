@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -223,7 +224,7 @@ func TestPreviewCallOrder(t *testing.T) {
 	g := s.Resources[3]
 	assert.Equal(t, componentURN, g.Parent)
 	assert.Equal(t, []resource.URN{subnetAURN, subnetBURN}, g.Dependencies)
-	assert.Equal(t, map[resource.PropertyKey][]resource.URN{"vpcZoneIdentifiers": {subnetAURN, subnetBURN}}, g.PropertyDependencies.Map())
+	assert.Equal(t, map[resource.PropertyKey][]resource.URN{"vpcZoneIdentifiers": {subnetAURN, subnetBURN}}, maps.Collect(g.PropertyDependencies.All()))
 	assert.True(t, g.Properties["vpcZoneIdentifiers"].ArrayValue()[1].IsComputed())
 	assert.True(t, g.Properties["userData"].IsSecret())
 	assert.True(t, rec.lastArgs(t, "zones").DryRun)

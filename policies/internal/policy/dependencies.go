@@ -80,18 +80,6 @@ func (pds PropertyDependencies) All() iter.Seq2[resource.PropertyKey, []resource
 	}
 }
 
-// Map returns the property dependencies as a new map; nil when there are none.
-func (pds PropertyDependencies) Map() map[resource.PropertyKey][]resource.URN {
-	if len(pds.sorted) == 0 {
-		return nil
-	}
-	m := make(map[resource.PropertyKey][]resource.URN, len(pds.sorted))
-	for _, d := range pds.sorted {
-		m[d.Key] = d.URNs
-	}
-	return m
-}
-
 // Set gives the property key the resources urns, replacing its entry if it has one. Set and Delete
 // change a copy of the list, so that a copy of pds (a copied resource) keeps its entries.
 func (pds *PropertyDependencies) Set(key resource.PropertyKey, urns []resource.URN) {

@@ -17,7 +17,7 @@ func TestPropertyDependencies(t *testing.T) {
 	var none policy.PropertyDependencies
 	assert.Zero(t, none.Len())
 	assert.Nil(t, none.Of("vpcId"))
-	assert.Nil(t, none.Map())
+	assert.Empty(t, maps.Collect(none.All()))
 
 	pds := policy.NewPropertyDependencies([]policy.PropertyDependency{
 		{Key: "subnetIds", URNs: []resource.URN{a}},
@@ -38,7 +38,6 @@ func TestPropertyDependencies(t *testing.T) {
 
 	m := map[resource.PropertyKey][]resource.URN{"vpcId": {b}, "subnetIds": {a, c}, "empty": nil}
 	assert.Equal(t, pds, policy.PropertyDependenciesOf(m))
-	assert.Equal(t, m, pds.Map())
 	assert.Equal(t, m, maps.Collect(pds.All()))
 }
 
@@ -51,11 +50,11 @@ func TestPropertyDependenciesSetAndDelete(t *testing.T) {
 	pds.Set("d", []resource.URN{b})
 	pds.Set("c", []resource.URN{b})
 	pds.Set("a", []resource.URN{b})
-	assert.Equal(t, map[resource.PropertyKey][]resource.URN{"a": {b}, "b": {a}, "c": {b}, "d": {b}}, pds.Map())
+	assert.Equal(t, map[resource.PropertyKey][]resource.URN{"a": {b}, "b": {a}, "c": {b}, "d": {b}}, maps.Collect(pds.All()))
 
 	pds.Delete("b")
 	pds.Delete("missing")
-	assert.Equal(t, map[resource.PropertyKey][]resource.URN{"a": {b}, "c": {b}, "d": {b}}, pds.Map())
-	assert.Equal(t, map[resource.PropertyKey][]resource.URN{"b": {a}, "d": {a}}, copied.Map(),
+	assert.Equal(t, map[resource.PropertyKey][]resource.URN{"a": {b}, "c": {b}, "d": {b}}, maps.Collect(pds.All()))
+	assert.Equal(t, map[resource.PropertyKey][]resource.URN{"b": {a}, "d": {a}}, maps.Collect(copied.All()),
 		"a copy keeps its entries")
 }
